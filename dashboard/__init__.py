@@ -1,0 +1,1 @@
+"""Streamlit-side helpers: session state, cached data access, widgets. Pages stay thin."""

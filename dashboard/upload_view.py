@@ -1,0 +1,519 @@
+"""What the 数据上传 and 年度目标 pages show about an uploaded file, as plain DataFrames and text.
+
+Nothing here draws on the page: every function takes the language explicitly and returns
+data, so the display logic is tested without a browser. The pages put the frames into
+st.dataframe (which shows text literally) and pass any user text that goes into markdown
+(file, sheet and unit names, cell values) through `md_escape`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+
+import pandas as pd
+
+from etl import fmt
+from etl.dictionary import INDICATOR_BY_ID, KINDS
+from etl.i18n import field_label, has_key, indicator_label, kind_label, t
+from etl.load import LoadSummary
+from etl.names import name_key
+from etl.normalise import Hints, ParsedSheet
+from etl.pipeline import FileReport, inspect_bytes
+from etl.problems import Problem, column_letter
+
+PREVIEW_ROWS = 50
+logger = logging.getLogger(__name__)
+_MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_{}[]()#+-.!|<>~$:="})
+
+# Page strings that etl/i18n.py does not have (yet). A key present in etl/i18n.py wins.
+STRINGS: dict[str, dict[str, str]] = {
+    "zh": {
+        "upload.intro": "上传各单位报送的统计表。系统先逐表检查并展示识别结果，确认无误后再写入数据库；"
+        "有错误的文件不会导入，同一批文件要么全部导入，要么都不导入。",
+        "upload.overrides": "手动指定表格类型或统计期（可选）",
+        "upload.overrides_help": "只有自动识别不对时才需要指定；指定后对本次上传的所有文件生效。",
+        "upload.auto": "自动识别",
+        "upload.override_year": "年度",
+        "upload.override_quarter": "季度",
+        "upload.sheet_kind": "识别为“{kind}”表",
+        "upload.sheet_unrecognised": "工作表「{sheet}」未识别为数据表",
+        "upload.header_rows": "表头位置",
+        "upload.header_rows_value": "第 {rows} 行",
+        "upload.data_rows": "数据行数",
+        "upload.units": "单位",
+        "upload.units_value": "已有 {matched} 个 · 新增 {new} 个",
+        "upload.period_note": "统计期依据：{note}",
+        "upload.period_from_dates": "统计期依据：按每行日期归入季度",
+        "upload.new_units": "将新建的单位（{n} 个）",
+        "upload.role": "类型",
+        "upload.role_unit": "报送单位",
+        "upload.role_parent": "上级工会",
+        "upload.totals": "读入合计（请与原表合计行核对）",
+        "upload.total": "合计",
+        "upload.scale": "换算",
+        "upload.column_letter": "列",
+        "upload.unused": "未使用",
+        "upload.preview_rows": "预览读入的数据（前 {n} 行，共 {total} 行）",
+        "upload.skipped": "已跳过的行（{n} 行）",
+        "upload.reason": "原因",
+        "upload.header": "表头",
+        "upload.loaded_before": "此文件（内容完全相同）已于 {time} 导入过"
+        "（导入编号 {load_id}，文件名「{name}」）。再次导入会用相同数据覆盖，不会重复计算。",
+        "upload.no_data_sheet": "文件中没有可识别的数据表，不能导入。",
+        "upload.files_summary": "共 {files} 个文件：{ok} 个可以导入，{bad} 个有错误。",
+        "upload.confirm_disabled": "请先处理上面标出的错误（修改表格后重新上传），或点“取消”放弃本次上传。",
+        "upload.importing": "正在导入，请稍候…",
+        "upload.import_done": "导入完成",
+        "upload.import_failed": "导入失败，数据库未做任何修改",
+        "upload.done_file": "{file}：{rows} 行，{units} 个单位，{periods}{new}",
+        "upload.done_new_units": "；新建单位 {n} 个：{names}",
+        "upload.done_title": "已导入 {files} 个文件，共 {rows} 行。各页面已按新数据更新。",
+        "upload.view_overview": "查看总览",
+        "upload.cancelled": "已取消本次上传，数据库未做任何修改。",
+        "upload.templates_help": "按模板填写可保证自动识别；模板的“填写说明”工作表列出了每一列的含义。",
+        "upload.template_button": "{kind}模板",
+        "upload.history_empty": "尚无导入记录。",
+        "upload.col_load_id": "导入编号",
+        "upload.col_units": "单位数",
+        "upload.col_warnings": "警告数",
+        "upload.busy": "数据库正忙：{message}",
+        "upload.internal_error": "读取此文件时程序出错（{error}），文件未被检查，不能导入。"
+        "请把文件发给系统管理员。",
+        "targets.year": "目标年度",
+        "targets.current": "{year}年度目标（{n} 项）",
+        "targets.none": "{year}年尚未设置年度目标。",
+        "targets.scope": "适用单位",
+        "targets.value": "目标值",
+        "targets.value_edit": "目标值（比率填百分数，如 95）",
+        "targets.milestone_help": "季度节点（可不填）：到该季度末应达到的值；比率填百分数。",
+        "targets.scope_help": "留空表示整个组织；也可为某个单位单独设目标。",
+        "targets.tab_view": "当前目标",
+        "targets.edit_help": "每个指标一行；“适用单位”留空表示整个组织。比率类指标（如入会率）填百分数，"
+        "95 表示 95%；金额填元；人数、次数填整数。可在表格末尾添加新行，"
+        "选中行后可删除。保存后将替换{year}年的全部目标。",
+        "targets.saving": "正在保存…",
+        "targets.rejected": "未保存：发现 {n} 处问题，数据库未做任何修改。",
+        "targets.upload": "上传年度目标表",
+        "targets.upload_help": "上传按“年度目标”模板填写的表格：表中出现的指标（及单位）会被更新，"
+        "其余目标保持不变。",
+        "targets.rows": "读入 {n} 项目标，年度：{years}",
+        "targets.download": "下载年度目标模板",
+        "targets.unit_measure": "计量",
+        "targets.discard": "放弃修改",
+    },
+    "en": {
+        "upload.intro": "Upload the sheets the units send. Each file is checked and shown first; nothing is "
+        "written until you confirm. Files with errors are not loaded, and a batch is loaded "
+        "all together or not at all.",
+        "upload.overrides": "Set the report type or period by hand (optional)",
+        "upload.overrides_help": "Only needed when detection is wrong; applies to every file of this upload.",
+        "upload.auto": "Detect",
+        "upload.override_year": "Year",
+        "upload.override_quarter": "Quarter",
+        "upload.sheet_kind": "Detected as a “{kind}” sheet",
+        "upload.sheet_unrecognised": "Sheet “{sheet}” was not recognised as a data sheet",
+        "upload.header_rows": "Header",
+        "upload.header_rows_value": "row {rows}",
+        "upload.data_rows": "Data rows",
+        "upload.units": "Units",
+        "upload.units_value": "{matched} known · {new} new",
+        "upload.period_note": "Period taken from: {note}",
+        "upload.period_from_dates": "Period taken from each row's date",
+        "upload.new_units": "Units that will be created ({n})",
+        "upload.role": "Role",
+        "upload.role_unit": "Reporting unit",
+        "upload.role_parent": "Parent union",
+        "upload.totals": "Totals read (check them against the sheet's total row)",
+        "upload.total": "Total",
+        "upload.scale": "Conversion",
+        "upload.column_letter": "Column",
+        "upload.unused": "not used",
+        "upload.preview_rows": "Preview of the rows read (first {n} of {total})",
+        "upload.skipped": "Rows skipped ({n})",
+        "upload.reason": "Reason",
+        "upload.header": "Header",
+        "upload.loaded_before": "This exact file was loaded before, at {time} "
+        "(load {load_id}, file “{name}”). Loading it again overwrites the same data; "
+        "nothing is counted twice.",
+        "upload.no_data_sheet": "No data sheet was recognised in this file; it cannot be loaded.",
+        "upload.files_summary": "{files} files: {ok} can be loaded, {bad} have errors.",
+        "upload.confirm_disabled": "Fix the errors above (correct the sheet and upload it again), or cancel.",
+        "upload.importing": "Loading…",
+        "upload.import_done": "Loaded",
+        "upload.import_failed": "Not loaded; the database was not changed",
+        "upload.done_file": "{file}: {rows} rows, {units} units, {periods}{new}",
+        "upload.done_new_units": "; {n} new units: {names}",
+        "upload.done_title": "Loaded {files} files, {rows} rows. Every page now shows the new data.",
+        "upload.view_overview": "Go to the overview",
+        "upload.cancelled": "Upload cancelled; the database was not changed.",
+        "upload.templates_help": "Sheets filled in from a template are always recognised; its guide sheet "
+        "explains every column.",
+        "upload.template_button": "{kind} template",
+        "upload.history_empty": "Nothing loaded yet.",
+        "upload.col_load_id": "Load",
+        "upload.col_units": "Units",
+        "upload.col_warnings": "Warnings",
+        "upload.busy": "The database is busy: {message}",
+        "upload.internal_error": "The program failed while reading this file ({error}); "
+        "it was not checked and cannot be loaded. Please send the file to the administrator.",
+        "targets.year": "Target year",
+        "targets.current": "Targets for {year} ({n})",
+        "targets.none": "No annual targets set for {year} yet.",
+        "targets.scope": "Applies to",
+        "targets.value": "Target",
+        "targets.value_edit": "Target (rates as percent, e.g. 95)",
+        "targets.milestone_help": "Quarterly milestone (optional): the value due by the quarter's end; "
+        "rates as percent.",
+        "targets.scope_help": "Blank for the whole organisation, or pick a unit to give it its own target.",
+        "targets.tab_view": "Current targets",
+        "targets.edit_help": "One indicator per row; leave “Applies to” blank for the whole organisation. "
+        "Rates (e.g. membership rate) are entered as percent: 95 means 95%; money in CNY; "
+        "counts as whole numbers. Saving replaces all targets of {year}.",
+        "targets.saving": "Saving…",
+        "targets.rejected": "Not saved: {n} problems found; the database was not changed.",
+        "targets.upload": "Upload a targets sheet",
+        "targets.upload_help": "A sheet filled in from the targets template: "
+        "the indicators (and units) in it are updated, other targets stay as they are.",
+        "targets.rows": "{n} targets read, year: {years}",
+        "targets.download": "Download the targets template",
+        "targets.unit_measure": "Unit",
+        "targets.discard": "Discard changes",
+    },
+}
+
+
+def text(key: str, lang: str, **kwargs: object) -> str:
+    """A UI string: from etl/i18n.py when it has the key, else from STRINGS (falling back to Chinese)."""
+    if has_key(key):
+        return t(key, lang, **kwargs)
+    table = STRINGS["en" if lang == "en" else "zh"]
+    s = table.get(key, STRINGS["zh"][key])
+    return s.format(**kwargs) if kwargs else s
+
+
+def md_escape(value: object) -> str:
+    """User text placed inside markdown shows literally: no emphasis, links, HTML, maths or directives."""
+    return str(value).translate(_MD_SPECIAL)
+
+
+# ---------------------------------------------------------------- inspection
+
+
+def inspect_safely(content: bytes, file_name: str, hints: Hints, lang: str) -> FileReport:
+    """etl.pipeline.inspect_bytes; a bug while reading becomes the file's error instead of a crashed page."""
+    try:
+        return inspect_bytes(content, file_name, hints)
+    except Exception as exc:
+        logger.exception("inspecting %r failed", file_name)
+        report = FileReport(file_name, hashlib.sha256(content).hexdigest())
+        report.problems.append(
+            Problem("error", text("upload.internal_error", lang, error=type(exc).__name__), file=file_name)
+        )
+        return report
+
+
+def hints_key(sha256: str, hints: Hints) -> str:
+    """The key a FileReport is cached under: the same bytes with the same hints parse the same."""
+    return f"{sha256}|{hints.kind or ''}|{hints.year or ''}|{hints.quarter or ''}"
+
+
+# ---------------------------------------------------------------- periods and names
+
+
+def period_text(periods: Iterable[tuple[int, int]], lang: str) -> str:
+    """[(2025, 2), (2025, 3)] -> '2025年第二季度、2025年第三季度'; quarter 0 means the whole year."""
+    labels = [fmt.period_label(y, q or None, lang) for y, q in sorted(set(periods))]
+    return ("、" if lang != "en" else ", ").join(labels) or fmt.DASH
+
+
+def sheet_periods(sheet: ParsedSheet) -> list[tuple[int, int]]:
+    """The periods a sheet covers; a targets sheet covers whole years (quarter 0)."""
+    if sheet.kind == "targets":
+        years = pd.to_numeric(sheet.frame.get("year", pd.Series(dtype=float)), errors="coerce").dropna()
+        return [(int(y), 0) for y in sorted(set(years))]
+    return sheet.periods
+
+
+def log_period_text(periods: object, lang: str) -> str:
+    """The load log's '2025Q3,2025Q4' or '2025' -> '2025年第三季度、2025年第四季度'."""
+    if not isinstance(periods, str) or not periods.strip():
+        return fmt.DASH
+    parsed = []
+    for part in periods.split(","):
+        match = re.fullmatch(r"\s*(\d{4})(?:Q([1-4]))?\s*", part)
+        if not match:
+            return periods
+        parsed.append((int(match[1]), int(match[2] or 0)))
+    return period_text(parsed, lang)
+
+
+def kinds_text(kinds: object, lang: str) -> str:
+    """'membership,dues' -> '会员发展、会费收缴'."""
+    if not isinstance(kinds, str) or not kinds:
+        return fmt.DASH
+    labels = [kind_label(k, lang) if k in KINDS else k for k in kinds.split(",")]
+    return ("、" if lang != "en" else ", ").join(labels)
+
+
+def header_rows_text(sheet: ParsedSheet, lang: str) -> str:
+    rows = (
+        "、".join(str(r) for r in sheet.header_rows)
+        if lang != "en"
+        else ", ".join(str(r) for r in sheet.header_rows)
+    )
+    return text("upload.header_rows_value", lang, rows=rows) if rows else fmt.DASH
+
+
+# ---------------------------------------------------------------- per-sheet tables
+
+
+def mapping_frame(sheet: ParsedSheet, lang: str) -> pd.DataFrame:
+    """列 / 原表头 / 对应字段 / 换算: one row per non-empty header cell; unmapped ones are 未使用."""
+    rows = []
+    for col in sheet.columns:
+        if col.field and sheet.kind:
+            target = field_label(sheet.kind, col.field, lang)
+        else:
+            target = text("upload.unused", lang)
+        rows.append(
+            {
+                text("upload.column_letter", lang): column_letter(col.index),
+                text("upload.source_column", lang): col.header,
+                text("upload.target_field", lang): target,
+                text("upload.scale", lang): col.note,
+            }
+        )
+    columns = [
+        text(k, lang)
+        for k in ("upload.column_letter", "upload.source_column", "upload.target_field", "upload.scale")
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _names(series: pd.Series) -> list[str]:
+    seen: dict[str, str] = {}
+    for value in series.dropna():
+        if isinstance(value, str) and value.strip():
+            seen.setdefault(name_key(value), value)
+    return list(seen.values())
+
+
+def unit_match(sheet: ParsedSheet, known_keys: set[str]) -> tuple[list[str], list[str], list[str]]:
+    """(matched unit names, new unit names, new parent names) by name key, as the loader will resolve them."""
+    frame = sheet.frame
+    units = _names(frame["unit"]) if "unit" in frame else []
+    matched = [u for u in units if name_key(u) in known_keys]
+    new = [u for u in units if name_key(u) not in known_keys]
+    parents = _names(frame["parent"]) if "parent" in frame else []
+    unit_keys = {name_key(u) for u in units}
+    new_parents = [p for p in parents if name_key(p) not in known_keys and name_key(p) not in unit_keys]
+    return matched, new, new_parents
+
+
+def new_units_frame(new: list[str], new_parents: list[str], lang: str) -> pd.DataFrame:
+    role = text("upload.role", lang)
+    name = t("col.unit", lang)
+    rows = [{name: u, role: text("upload.role_unit", lang)} for u in new]
+    rows += [{name: p, role: text("upload.role_parent", lang)} for p in new_parents]
+    return pd.DataFrame(rows, columns=[name, role])
+
+
+def _as_float(value: object) -> float | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, Decimal | int | float):
+        return float(value)
+    return fmt.to_number(value)
+
+
+def sheet_totals(sheet: ParsedSheet) -> dict[str, float]:
+    """field id -> sum over the sheet's rows, for every mapped numeric field (not for targets)."""
+    if not sheet.kind or sheet.kind == "targets" or sheet.frame.empty:
+        return {}
+    kind = KINDS[sheet.kind]
+    mapped = {c.field for c in sheet.columns if c.field}
+    totals = {}
+    for f in kind.fields:
+        if f.id in mapped and f.type in ("int", "money", "number") and f.id not in ("year",):
+            values = [v for v in (_as_float(x) for x in sheet.frame[f.id]) if v is not None]
+            totals[f.id] = float(sum(values))
+    return totals
+
+
+def totals_frame(sheet: ParsedSheet, lang: str) -> pd.DataFrame:
+    """字段 / 合计, formatted: counts as integers, money in yuan with fen."""
+    kind = KINDS[sheet.kind] if sheet.kind else None
+    rows = []
+    for field_id, total in sheet_totals(sheet).items():
+        assert kind is not None
+        if kind.field(field_id).type == "money":
+            value = f"{fmt.fmt_number(total, 2)} 元" if lang != "en" else f"CNY {fmt.fmt_number(total, 2)}"
+        elif kind.field(field_id).type == "int":
+            value = fmt.fmt_count(total)
+        else:
+            value = fmt.fmt_number(total, 2)
+        rows.append(
+            {t("col.field", lang): field_label(kind.id, field_id, lang), text("upload.total", lang): value}
+        )
+    return pd.DataFrame(rows, columns=[t("col.field", lang), text("upload.total", lang)])
+
+
+def _target_text(indicator: object, value: object, lang: str) -> str:
+    ind = INDICATOR_BY_ID.get(str(indicator))
+    if ind is None:
+        return fmt.fmt_number(value, 2)
+    return fmt.fmt_value(ind, value, lang)
+
+
+def preview_frame(sheet: ParsedSheet, lang: str, limit: int = PREVIEW_ROWS) -> pd.DataFrame:
+    """The canonical rows as read (first `limit`), with the spreadsheet row number and Chinese headers."""
+    frame = sheet.frame.head(limit).copy()
+    if not sheet.kind or frame.empty:
+        return pd.DataFrame()
+    kind = KINDS[sheet.kind]
+    mapped = {c.field for c in sheet.columns if c.field}
+    out = pd.DataFrame({t("col.row", lang): frame["_row"].astype("Int64")})
+    for f in kind.fields:
+        if f.id not in frame:
+            continue
+        if f.id not in mapped and f.id not in ("year", "quarter", "indicator", "target", "unit"):
+            continue
+        column = frame[f.id]
+        if sheet.kind == "targets" and f.id == "indicator":
+            column = column.map(lambda i: indicator_label(i, lang) if i in INDICATOR_BY_ID else i)
+        elif sheet.kind == "targets" and f.id in ("target", "q1", "q2", "q3", "q4"):
+            column = pd.Series(
+                [
+                    _target_text(i, v, lang) if _as_float(v) is not None else ""
+                    for i, v in zip(frame["indicator"], column, strict=True)
+                ],
+                index=frame.index,
+            )
+        elif sheet.kind == "targets" and f.id == "unit":
+            column = column.map(lambda u: u if isinstance(u, str) and u else t("targets.org_wide", lang))
+        elif f.type == "money":
+            column = column.map(_as_float).astype("Float64")
+        elif f.type in ("int", "number") or f.id in ("year", "quarter"):
+            column = pd.to_numeric(column, errors="coerce")
+            if f.type == "int" or f.id in ("year", "quarter"):
+                column = column.astype("Int64")
+        elif f.type == "date":
+            column = pd.to_datetime(column, errors="coerce").dt.date
+        else:
+            column = column.map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v))
+        out[field_label(kind.id, f.id, lang)] = column.to_numpy()
+    return out.reset_index(drop=True)
+
+
+def skipped_frame(sheet: ParsedSheet, lang: str) -> pd.DataFrame:
+    columns = [t("col.row", lang), text("upload.reason", lang)]
+    return pd.DataFrame([dict(zip(columns, item, strict=True)) for item in sheet.skipped], columns=columns)
+
+
+def problems_frame(problems: list[Problem], lang: str) -> pd.DataFrame:
+    """工作表 / 行 / 列 / 表头 / 值 / 说明, one row per problem, in the order found."""
+    columns = [
+        t("col.sheet", lang),
+        t("col.row", lang),
+        text("upload.column_letter", lang),
+        text("upload.header", lang),
+        t("col.value", lang),
+        t("col.message", lang),
+    ]
+    rows = []
+    for p in problems:
+        value = "" if p.value is None else str(p.value)
+        rows.append(
+            dict(
+                zip(
+                    columns,
+                    [
+                        p.sheet,
+                        p.row,
+                        column_letter(p.column) if p.column is not None else "",
+                        p.header,
+                        value,
+                        p.message,
+                    ],
+                    strict=True,
+                )
+            )
+        )
+    frame = pd.DataFrame(rows, columns=columns)
+    frame[t("col.row", lang)] = frame[t("col.row", lang)].astype("Int64")
+    return frame
+
+
+# ---------------------------------------------------------------- files and batches
+
+
+def sheet_kind_text(sheet: ParsedSheet, lang: str) -> str:
+    if sheet.kind:
+        return text("upload.sheet_kind", lang, kind=kind_label(sheet.kind, lang))
+    return text("upload.sheet_unrecognised", lang, sheet=sheet.sheet)
+
+
+def report_ok(report: FileReport) -> bool:
+    """A file can be loaded: no errors and at least one recognised data sheet."""
+    return not report.errors and bool(report.data_sheets)
+
+
+def can_confirm(reports: list[FileReport]) -> bool:
+    return bool(reports) and all(report_ok(r) for r in reports)
+
+
+def loaded_before_text(earlier: pd.DataFrame, lang: str) -> str | None:
+    """The info line for a file whose exact bytes were loaded before (queries.sha_loaded), else None."""
+    if earlier is None or earlier.empty:
+        return None
+    last = earlier.iloc[-1]
+    when = last["loaded_at"]
+    when_text = when.strftime("%Y-%m-%d %H:%M") if isinstance(when, dt.datetime | pd.Timestamp) else str(when)
+    return text(
+        "upload.loaded_before", lang, time=when_text, load_id=int(last["load_id"]), name=last["file_name"]
+    )
+
+
+def summary_lines(summaries: list[LoadSummary], lang: str) -> list[str]:
+    """One line per loaded file: rows, units, periods and the units created (plain text, not markdown)."""
+    lines = []
+    for s in summaries:
+        new = ""
+        if s.new_units:
+            sep = "、" if lang != "en" else ", "
+            new = text("upload.done_new_units", lang, n=len(s.new_units), names=sep.join(s.new_units))
+        lines.append(
+            text(
+                "upload.done_file",
+                lang,
+                file=s.file_name,
+                rows=s.rows,
+                units=s.units,
+                periods=period_text(s.periods, lang),
+                new=new,
+            )
+        )
+    return lines
+
+
+def history_frame(log: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """queries.load_log -> the 导入记录 table with readable headers, kinds and periods."""
+    out = pd.DataFrame(
+        {
+            text("upload.col_load_id", lang): log["load_id"].astype("Int64"),
+            t("col.loaded_at", lang): pd.to_datetime(log["loaded_at"]).dt.strftime("%Y-%m-%d %H:%M"),
+            t("col.user", lang): log["user_name"],
+            t("col.file", lang): log["file_name"],
+            t("col.kind", lang): log["kind"].map(lambda k: kinds_text(k, lang)),
+            t("col.period", lang): log["periods"].map(lambda p: log_period_text(p, lang)),
+            t("col.rows", lang): log["rows_loaded"].astype("Int64"),
+            text("upload.col_units", lang): log["units"].astype("Int64"),
+            text("upload.col_warnings", lang): log["warnings"].astype("Int64"),
+        }
+    )
+    return out.reset_index(drop=True)

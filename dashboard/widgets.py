@@ -1,0 +1,67 @@
+"""Small Streamlit pieces: KPI cards, charts with export config, tables with downloads."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard.state import lang, tr
+from etl import fmt
+from etl.dictionary import INDICATOR_BY_ID
+from etl.figures import chart_config
+from etl.i18n import indicator_label, status_label
+from etl.kpis import Kpi
+from etl.templates import csv_bytes
+
+# colour AND text AND a symbol, so status survives greyscale printing
+STATUS_BADGE = {"ahead": ("green", "▲"), "on_track": ("blue", "●"), "behind": ("orange", "▼"),
+                "no_target": ("gray", "○"), "no_data": ("gray", "—")}
+_MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_{}[]()#+-.!|<>~$:"})
+
+
+def md_escape(text: object) -> str:
+    """User text inside markdown shows literally (no links, emphasis or HTML)."""
+    return str(text).translate(_MD_SPECIAL)
+
+
+def status_badge(status: str) -> None:
+    colour, symbol = STATUS_BADGE.get(status, ("gray", "?"))
+    st.badge(f"{symbol} {status_label(status, lang())}", color=colour)  # type: ignore[arg-type]
+
+
+def kpi_card(kpi: Kpi) -> None:
+    ind = INDICATOR_BY_ID[kpi.id]
+    code = lang()
+    with st.container(border=True):
+        yoy = fmt.fmt_yoy(ind, kpi.actual, kpi.previous, code, compact=True)
+        st.metric(indicator_label(ind, code), fmt.fmt_value(ind, kpi.actual, code),
+                  delta=f"{tr('card.yoy')} {yoy}" if yoy else None,
+                  delta_color="normal" if ind.higher_is_better else "inverse",
+                  help=f"{tr('card.formula')}：{ind.formula_zh}" if code == "zh" else ind.en)
+        status_badge(kpi.status)
+        if kpi.target is not None:
+            st.caption(f"{tr('card.target')} {fmt.fmt_value(ind, kpi.target, code)} · "
+                       f"{tr('card.achievement')} {fmt.fmt_rate(kpi.achievement)} · "
+                       f"{tr('card.expected')} {fmt.fmt_value(ind, kpi.expected, code)}")
+        else:
+            st.caption(tr("card.no_target"))
+
+
+def kpi_cards(results: dict[str, Kpi], ids: list[str], per_row: int = 4) -> None:
+    for start in range(0, len(ids), per_row):
+        columns = st.columns(per_row)
+        for column, kpi_id in zip(columns, ids[start:start + per_row], strict=False):
+            with column:
+                kpi_card(results[kpi_id])
+
+
+def chart(fig: go.Figure, filename: str, key: str) -> None:
+    st.plotly_chart(fig, config=chart_config(filename), key=key, width="stretch")
+
+
+def table(frame: pd.DataFrame, filename: str, key: str, column_config: dict | None = None) -> None:
+    """The table behind a chart, with a CSV (UTF-8 BOM, formula-safe) download."""
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config)
+    st.download_button(tr("table.download_csv"), csv_bytes(frame), file_name=f"{filename}.csv",
+                       mime="text/csv", key=f"dl-{key}")

@@ -1,0 +1,134 @@
+"""Command line: python -m etl load|inspect|kpis|demo|templates ..."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from etl import kpis, store
+from etl.dictionary import DATA_KINDS, KINDS
+from etl.normalise import Hints
+from etl.pipeline import inspect_path, load_reports
+from etl.problems import LoadRejected
+from etl.store import DatabaseBusy
+
+EXIT_REJECTED = 2
+EXIT_USAGE = 64
+
+
+def _db_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", help="DuckDB 数据库文件（默认取环境变量 UNION_KPI_DB，否则 data/union_kpi.duckdb）")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m etl", description="工会年度指标看板：数据导入与指标计算")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, text in (("load", "导入表格（全部成功才写入）"), ("inspect", "只检查表格，不写入")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("paths", nargs="+", type=Path)
+        p.add_argument("--kind", choices=[*DATA_KINDS, "targets"], help="表格类型（默认自动识别）")
+        p.add_argument("--year", type=int, help="年度（默认从表格识别）")
+        p.add_argument("--quarter", type=int, choices=[1, 2, 3, 4], help="季度（默认从表格识别）")
+        p.add_argument("--user", help="记录在导入日志中的用户名")
+        _db_arg(p)
+    p = sub.add_parser("kpis", help="输出指标 JSON")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--quarter", type=int, required=True, choices=[1, 2, 3, 4])
+    p.add_argument("--unit", help="单位名称（默认整个组织）")
+    _db_arg(p)
+    p = sub.add_parser("demo", help="生成演示数据库")
+    _db_arg(p)
+    p.add_argument("--files", type=Path, help="同时把演示表格写到此目录")
+    sub.add_parser("docs", help="输出由指标字典生成的说明（README 中的表格）")
+    p = sub.add_parser("templates", help="把各类表格模板写到目录")
+    p.add_argument("out", type=Path)
+    return parser
+
+
+def _print_report(report, out=sys.stderr) -> None:
+    for sheet in report.data_sheets:
+        kind = KINDS[sheet.kind].zh
+        periods = "、".join(f"{y}年第{q}季度" for y, q in sheet.periods) or "—"
+        print(f"  工作表「{sheet.sheet}」：{kind}，{periods}，{len(sheet.frame)} 行", file=out)
+    for problem in report.warnings:
+        print(f"  警告：{problem.text()}", file=out)
+
+
+def _load(args: argparse.Namespace, write: bool) -> int:
+    missing = [str(p) for p in args.paths if not p.is_file()]
+    if missing:
+        print(f"找不到文件：{'、'.join(missing)}", file=sys.stderr)
+        return EXIT_USAGE
+    reports = [inspect_path(p, Hints(args.kind, args.year, args.quarter)) for p in args.paths]
+    for report in reports:
+        print(f"{report.file_name}：", file=sys.stderr)
+        _print_report(report)
+    if not write:
+        errors = [p for r in reports for p in r.errors]
+        for problem in errors:
+            print(f"错误：{problem.text()}", file=sys.stderr)
+        return EXIT_REJECTED if errors else 0
+    try:
+        summaries = load_reports(reports, db=args.db, user=args.user)
+    except LoadRejected as rejected:
+        print(str(rejected), file=sys.stderr)
+        return EXIT_REJECTED
+    for s in summaries:
+        new = f"，新增单位 {len(s.new_units)} 个" if s.new_units else ""
+        print(f"已导入「{s.file_name}」：{'、'.join(KINDS[k].zh for k in s.kinds)}，{s.rows} 行，"
+              f"{s.units} 个单位{new}（导入编号 {s.load_id}）")
+    return 0
+
+
+def _kpis(args: argparse.Namespace) -> int:
+    with store.connect(args.db, read_only=True) as con:
+        try:
+            unit_id = kpis.find_unit(con, args.unit) if args.unit else None
+        except kpis.UnknownUnit as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_REJECTED
+        result = kpis.compute(con, args.year, args.quarter, unit_id)
+    print(json.dumps({k: v.contract() for k, v in result.items()}, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from etl.demo import build_demo, write_demo_files
+
+    if args.files:
+        write_demo_files(args.files)
+    path = build_demo(db=Path(args.db) if args.db else None)
+    print(f"演示数据库已生成：{path}")
+    return 0
+
+
+def _templates(args: argparse.Namespace) -> int:
+    from etl.templates import TEMPLATE_FILE_NAMES, template_bytes
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    for kind_id, name in TEMPLATE_FILE_NAMES.items():
+        (args.out / name).write_bytes(template_bytes(kind_id))
+        print(args.out / name)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command in ("load", "inspect"):
+            return _load(args, write=args.command == "load")
+        if args.command == "kpis":
+            return _kpis(args)
+        if args.command == "demo":
+            return _demo(args)
+        if args.command == "docs":
+            from etl.docs import generated_block
+
+            print(generated_block())
+            return 0
+        return _templates(args)
+    except DatabaseBusy as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_REJECTED

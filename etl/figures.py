@@ -1,0 +1,755 @@
+"""Plotly figures that look finished when pasted into a Word report.
+
+Every figure has: a title saying what, where and when; axis titles with units; the
+annual target / expected progress drawn and labelled; a source line at the bottom left;
+a CJK font stack; a white background; status shown by colour AND text AND pattern or
+marker shape (so it survives greyscale printing). No streamlit import here.
+
+Text that comes from the data (unit names, scope name, categories, source line) is
+HTML-escaped before it reaches plotly, which would otherwise interpret tags in it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import logging
+import math
+import os
+import re
+import shutil
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from etl import fmt
+from etl.dictionary import INDICATOR_BY_ID, KINDS, Indicator
+from etl.i18n import category_label, indicator_label, quarter_name, status_label, t, theme_label
+
+FONT_FAMILY = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+
+SIZE_SLIDE = (1280, 720)
+SIZE_A4 = (1000, 620)
+
+STATUS_COLORS = {
+    "ahead": "#2E7D32",      # green
+    "on_track": "#1F5FAD",   # blue
+    "behind": "#D9480F",     # orange-red
+    "no_target": "#8C8C8C",
+    "no_data": "#BDBDBD",
+}
+# Bar fill patterns (overlaid on the colour) and marker shapes per status: greyscale-safe.
+STATUS_PATTERNS = {"ahead": "/", "on_track": "", "behind": "x", "no_target": ".", "no_data": ""}
+STATUS_SYMBOLS = {"ahead": "triangle-up", "on_track": "circle", "behind": "triangle-down",
+                  "no_target": "square", "no_data": "circle-open"}
+STATUS_ORDER = ("behind", "on_track", "ahead", "no_target", "no_data")
+
+NEUTRAL = "#1F5FAD"
+PREVIOUS = "#9E9E9E"
+TARGET_LINE = "#333333"
+EXPECTED_LINE = "#6A3D9A"
+TEXT = "#222222"
+MUTED = "#666666"
+GRID = "#E6E6E6"
+
+_TITLE_SIZE = 18
+_FONT_SIZE = 13
+_FOOT_SIZE = 11
+_FOOT_LINE = 16
+_AXIS_SPACE = 58          # px under the plot area for x tick labels + x axis title
+_MAX_LABEL_CHARS = 24     # unit names longer than this are shortened on the axis (full in hover)
+
+
+# ---------------------------------------------------------------- small helpers
+
+def escape(text: Any) -> str:
+    """Make data text display literally in plotly (no tags, no entities)."""
+    if text is None:
+        return ""
+    return html.escape(str(text), quote=False)
+
+
+def _num(x: Any) -> float | None:
+    return fmt.to_number(x)
+
+
+def _lang(lang: str) -> str:
+    return "en" if lang == "en" else "zh"
+
+
+def _text_width(text: str, size: float) -> float:
+    """Rough rendered width in px (CJK/full-width = 1 em, others ~0.6 em)."""
+    w = 0.0
+    for ch in re.sub(r"<[^>]*>", "", html.unescape(text)):
+        w += size if ord(ch) >= 0x2E80 else size * 0.6
+    return w
+
+
+def _shorten(name: str, limit: int = _MAX_LABEL_CHARS) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def _wrap(text: str, max_chars: int = 64) -> list[str]:
+    """Split a (source) line at ；/; boundaries so no line is much longer than max_chars."""
+    parts = re.split(r"(?<=[；;])\s*", text)
+    lines: list[str] = []
+    cur = ""
+    for part in parts:
+        if not part:
+            continue
+        if cur and len(cur) + len(part) > max_chars:
+            lines.append(cur)
+            cur = part
+        else:
+            cur += part
+    if cur:
+        lines.append(cur)
+    return lines or [""]
+
+
+def _scale_for(ind_measure: str, values: Sequence[float | None], lang: str,
+               unit: str) -> tuple[float, str]:
+    """(divisor, unit label) for an axis: rates in %, money in 元/万元/亿元, counts as is."""
+    if ind_measure == "rate":
+        return 0.01, "%"
+    if ind_measure == "money":
+        vals = [abs(v) for v in values if v is not None]
+        top = max(vals) if vals else 0.0
+        if _lang(lang) == "zh":
+            if top >= 1e8:
+                return 1e8, "亿元"
+            if top >= 1e5:
+                return 1e4, "万元"
+            return 1.0, "元"
+        if top >= 1e8:
+            return 1e6, "million CNY"
+        if top >= 1e5:
+            return 1e3, "thousand CNY"
+        return 1.0, "CNY"
+    return 1.0, unit
+
+
+def _scaled(v: float | None, divisor: float) -> float | None:
+    return None if v is None else v / divisor
+
+
+def _ind(ind: Indicator | str) -> Indicator:
+    return INDICATOR_BY_ID[ind] if isinstance(ind, str) else ind
+
+
+def _status(s: Any) -> str:
+    s = None if s is None or (isinstance(s, float) and math.isnan(s)) or s is pd.NA else str(s)
+    return s if s in STATUS_COLORS else "no_data"
+
+
+def _col(df: pd.DataFrame, name: str) -> list[float | None]:
+    if name not in df.columns:
+        return [None] * len(df)
+    return [_num(v) for v in df[name].tolist()]
+
+
+def _axis_unit_title(what: str, unit: str, lang: str) -> str:
+    return t("fig.axis_with_unit", lang, what=what, unit=unit) if unit else what
+
+
+def source_line(kind: str | Sequence[str], period: str, updated: str, lang: str = "zh") -> str:
+    """'数据来源：各单位报送的会员发展统计表；统计期：2025年1-3季度；数据更新：2025-11-20'.
+
+    kind is a spreadsheet kind id (or several); updated is a date string from the load log.
+    """
+    kinds = [kind] if isinstance(kind, str) else list(kind)
+    sep = "、" if _lang(lang) == "zh" else ", "
+    names = sep.join((KINDS[k].en if _lang(lang) == "en" else KINDS[k].zh) for k in kinds)
+    src = t("fig.source_reports", lang, kind=names)
+    return t("fig.source", lang, source=src, period=period, updated=updated or "—")
+
+
+def _base_layout(fig: go.Figure, *, title: str, subtitle: str | None, source: str,
+                 notes: Sequence[str], lang: str, height: int, margin_l: int, margin_r: int,
+                 show_legend: bool, axis_space: int = _AXIS_SPACE) -> go.Figure:
+    """Title, fonts, margins, white background, legend and the footer (notes + source)."""
+    foot_lines: list[str] = []
+    for note in notes:
+        foot_lines.extend(_wrap(escape(note)))
+    if source:
+        foot_lines.extend(_wrap(escape(source)))
+    foot_h = _FOOT_LINE * len(foot_lines) + 12
+    legend_h = 30 if show_legend else 0
+    top = 16 + 26 + (22 if subtitle else 0) + legend_h + 18
+    bottom = axis_space + foot_h
+    fig.update_layout(
+        title=dict(
+            text=title,
+            x=0.012, xanchor="left", xref="container",
+            y=1, yanchor="top", yref="container", pad=dict(t=16),
+            font=dict(size=_TITLE_SIZE, color=TEXT, family=FONT_FAMILY),
+            subtitle=dict(text=subtitle or "", font=dict(size=12, color=MUTED, family=FONT_FAMILY)),
+        ),
+        font=dict(family=FONT_FAMILY, size=_FONT_SIZE, color=TEXT),
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        height=height + top + bottom,
+        margin=dict(l=margin_l, r=margin_r, t=top, b=bottom, autoexpand=True),
+        showlegend=show_legend,
+        legend=dict(orientation="h", x=0, xanchor="left", y=1, yanchor="bottom", yref="paper",
+                    font=dict(size=12), bgcolor="rgba(255,255,255,0)", traceorder="normal",
+                    entrywidth=0, itemsizing="constant"),
+        hoverlabel=dict(font=dict(family=FONT_FAMILY, size=12)),
+        separators=".,",
+        bargap=0.3,
+    )
+    if foot_lines:
+        fig.add_annotation(
+            text="<br>".join(foot_lines), showarrow=False, align="left",
+            xref="paper", x=0, xanchor="left", xshift=-margin_l + 12,
+            yref="paper", y=0, yanchor="top", yshift=-axis_space,
+            font=dict(size=_FOOT_SIZE, color=MUTED, family=FONT_FAMILY),
+        )
+    fig.update_xaxes(showline=True, linecolor="#999999", gridcolor=GRID, zeroline=False,
+                     ticks="outside", tickcolor="#999999", automargin=True,
+                     title=dict(font=dict(size=13)))
+    fig.update_yaxes(showline=True, linecolor="#999999", gridcolor=GRID, zeroline=False,
+                     automargin=True, title=dict(font=dict(size=13)))
+    return fig
+
+
+def _label_margin(labels: Sequence[str], size: float = 12, minimum: int = 80) -> int:
+    widest = max((_text_width(s, size) for s in labels), default=0)
+    return int(max(minimum, widest + 30))
+
+
+# ---------------------------------------------------------------- trend
+
+def trend_figure(ind: Indicator | str, trend: pd.DataFrame, scope_name: str, year: int,
+                 lang: str = "zh", source: str = "") -> go.Figure:
+    """Quarterly progress of one indicator in `year`, with last year, expected progress and target.
+
+    trend: columns year, quarter, actual, target, expected (+ optional status), one row per
+    quarter; rows of year-1 are drawn as a light comparison line. Values are the
+    indicator's values at each quarter (cumulative for flows). For a flow, quarters
+    without a row get an expected value of target × Q / 4.
+    """
+    ind = _ind(ind)
+    lang = _lang(lang)
+    df = trend.copy()
+    df["year"] = pd.to_numeric(df["year"], errors="coerce")
+    df["quarter"] = pd.to_numeric(df["quarter"], errors="coerce")
+    cur = df[df["year"] == int(year)].sort_values("quarter")
+    prev = df[df["year"] == int(year) - 1].sort_values("quarter")
+
+    actual = _col(cur, "actual")
+    targets = [v for v in _col(cur, "target") if v is not None]
+    target = targets[-1] if targets else None
+    prev_actual = _col(prev, "actual")
+    q_cur = [int(q) for q in cur["quarter"]]
+
+    expected_by_q: dict[int, float] = {}
+    for q, e in zip(q_cur, _col(cur, "expected")):
+        if e is not None:
+            expected_by_q[q] = e
+    if ind.kind == "flow" and target is not None:
+        for q in range(1, 5):
+            expected_by_q.setdefault(q, target * q / 4)
+    show_expected = ind.measure != "rate" and bool(expected_by_q) and not (
+        target is not None and all(abs(v - target) < 1e-9 for v in expected_by_q.values()))
+
+    unit = fmt.unit_of(ind, lang)
+    every = actual + prev_actual + [target] + list(expected_by_q.values())
+    divisor, axis_unit = _scale_for(ind.measure, every, lang, unit)
+    cats = [quarter_name(q, lang, short=True) for q in range(1, 5)]
+    name = indicator_label(ind, lang)
+
+    fig = go.Figure()
+    # previous year, light and dotted
+    if len(prev) and any(v is not None for v in prev_actual):
+        fig.add_trace(go.Scatter(
+            x=[cats[int(q) - 1] for q in prev["quarter"]],
+            y=[_scaled(v, divisor) for v in prev_actual],
+            mode="lines+markers", name=t("fig.previous_year", lang, year=int(year) - 1),
+            line=dict(color=PREVIOUS, width=2, dash="dot"),
+            marker=dict(symbol="circle-open", size=8, color=PREVIOUS),
+            customdata=[fmt.fmt_value(ind, v, lang) for v in prev_actual],
+            hovertemplate="%{x}: %{customdata}<extra>%{fullData.name}</extra>",
+        ))
+
+    has_status = "status" in cur.columns
+    statuses = [_status(s) for s in cur["status"]] if has_status else [None] * len(cur)
+    status_of_q = dict(zip(q_cur, statuses))
+    value_of_q = dict(zip(q_cur, actual))
+    actual_name = t("fig.actual", lang, year=int(year))
+
+    def status_text(s: str | None) -> str:
+        if not s or s in ("no_target", "no_data"):
+            return ""
+        return f"<span style='color:{STATUS_COLORS[s]}'>{status_label(s, lang)}</span>"
+
+    # Values and status are written under each quarter on the axis, so they never collide
+    # with the bars, the expected line or the target line.
+    ticktext = []
+    for q in range(1, 5):
+        lines = [cats[q - 1]]
+        if ind.measure == "rate":
+            st = status_text(status_of_q.get(q))
+            if st:
+                lines.append(f"<span style='font-size:12px'>{st}</span>")
+        else:
+            if q in value_of_q:
+                v = value_of_q[q]
+                val = fmt.fmt_value(ind, v, lang) if v is not None else t("fig.no_data", lang)
+                st = status_text(status_of_q.get(q))
+                lines.append(f"<span style='font-size:12px'><b>{val}</b>{' · ' + st if st else ''}</span>")
+            elif show_expected:
+                lines.append(" ")
+            if show_expected and q in expected_by_q:
+                exp = t("fig.expected_value", lang, value=fmt.fmt_value(ind, expected_by_q[q], lang))
+                lines.append(f"<span style='font-size:11px;color:{EXPECTED_LINE}'>{exp}</span>")
+        ticktext.append("<br>".join(lines))
+    n_lines = max(t_.count("<br>") + 1 for t_ in ticktext)
+
+    hover = [fmt.fmt_value(ind, v, lang) + (f" · {status_label(s, lang)}" if s else "")
+             for v, s in zip(actual, statuses)]
+    if ind.measure == "rate":
+        fig.add_trace(go.Scatter(
+            x=[cats[q - 1] for q in q_cur], y=[_scaled(v, divisor) for v in actual],
+            mode="lines+markers+text", name=actual_name,
+            text=[fmt.fmt_value(ind, v, lang) if v is not None else "" for v in actual],
+            textposition="top center", textfont=dict(size=12, color=TEXT), cliponaxis=False,
+            line=dict(color=NEUTRAL, width=3),
+            marker=dict(size=11, color=[STATUS_COLORS[s] if s else NEUTRAL for s in statuses],
+                        symbol=[STATUS_SYMBOLS[s] if s else "circle" for s in statuses],
+                        line=dict(color="white", width=1)),
+            customdata=hover, hovertemplate="%{x}: %{customdata}<extra></extra>",
+        ))
+    else:
+        groups: dict[str | None, list[int]] = {}
+        for i, s in enumerate(statuses):
+            groups.setdefault(s, []).append(i)
+        for s, idx in sorted(groups.items(), key=lambda kv: STATUS_ORDER.index(kv[0]) if kv[0] else 0):
+            color = STATUS_COLORS[s] if s else NEUTRAL
+            fig.add_trace(go.Bar(
+                x=[cats[q_cur[i] - 1] for i in idx], y=[_scaled(actual[i], divisor) for i in idx],
+                name=actual_name + (f" · {status_label(s, lang)}" if s else ""),
+                marker=dict(color=color, line=dict(color=color, width=1),
+                            pattern=dict(shape=STATUS_PATTERNS[s] if s else "", fillmode="overlay",
+                                         fgcolor="white", size=8, solidity=0.25)),
+                width=0.55, customdata=[hover[i] for i in idx],
+                hovertemplate="%{x}: %{customdata}<extra></extra>",
+            ))
+
+    if show_expected:
+        qs = sorted(expected_by_q)
+        ev = [expected_by_q[q] for q in qs]
+        fig.add_trace(go.Scatter(
+            x=[cats[q - 1] for q in qs], y=[_scaled(v, divisor) for v in ev],
+            mode="lines+markers", name=t("fig.expected", lang),
+            line=dict(color=EXPECTED_LINE, width=2, dash="dash"),
+            marker=dict(symbol="diamond", size=9, color=EXPECTED_LINE),
+            customdata=[fmt.fmt_value(ind, v, lang) for v in ev],
+            hovertemplate="%{x}: %{customdata}<extra>%{fullData.name}</extra>",
+        ))
+
+    # y range: from 0 for amounts, a readable window for rates (not past 100% without need)
+    vals = [v for v in (_scaled(x, divisor) for x in every) if v is not None]
+    if ind.measure == "rate":
+        vmin, vmax = min(vals, default=0), max(vals, default=100)
+        lo = max(0.0, math.floor((vmin - 6) / 5) * 5)
+        hi = vmax + 4 if vmax > 97 else min(100.0, vmax + 5)
+        yrange = [lo, hi]
+    else:
+        hi = max(vals, default=1) or 1
+        yrange = [0, hi * 1.08]
+
+    if target is not None:
+        ty = target / divisor
+        label = t("fig.target_value", lang, value=fmt.fmt_value(ind, target, lang))
+        fig.add_shape(type="line", xref="paper", x0=0, x1=1, yref="y", y0=ty, y1=ty,
+                      line=dict(color=TARGET_LINE, width=2, dash="longdash"),
+                      name=label, showlegend=True)
+        fig.add_annotation(text=t("fig.target", lang) + "<br>" + fmt.fmt_value(ind, target, lang),
+                           xref="paper", x=1, xanchor="left", xshift=6, yref="y", y=ty,
+                           yanchor="middle", showarrow=False, align="left",
+                           font=dict(size=12, color=TARGET_LINE))
+
+    last_with_data = [q for q, v in zip(q_cur, actual) if v is not None]
+    sub = t("fig.subtitle_cumulative" if fmt.is_cumulative(ind) else "fig.subtitle_snapshot", lang)
+    if last_with_data:
+        sub = t("fig.as_of", lang, period=fmt.period_label(year, max(last_with_data), lang)) + \
+            ("；" if lang == "zh" else "; ") + sub
+    title = t("fig.title_trend", lang, scope=escape(scope_name), year=int(year), what=name)
+    axis_space = 36 + 17 * n_lines
+    _base_layout(fig, title=title, subtitle=sub, source=source, notes=(), lang=lang, height=340,
+                 margin_l=80, margin_r=120, show_legend=True, axis_space=axis_space)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=cats, range=[-0.5, 3.5],
+                     tickmode="array", tickvals=cats, ticktext=ticktext,
+                     title=dict(text=t("fig.axis_quarter", lang)), showgrid=False)
+    fig.update_yaxes(range=yrange, title=dict(text=_axis_unit_title(name, axis_unit, lang)),
+                     tickformat=",~f")
+    fig.update_layout(barmode="overlay")
+    return fig
+
+
+# ---------------------------------------------------------------- bullet (theme overview)
+
+def bullet_figure(rows: pd.DataFrame, scope_name: str, year: int, quarter: int,
+                  lang: str = "zh", source: str = "", theme: str | None = None) -> go.Figure:
+    """完成率 of the indicators of one theme: a bar per indicator, expected-progress marker, 100% line.
+
+    rows: indicator_id, actual, target, expected, achievement, status (one row per indicator).
+    Indicators without a target are omitted (and named in a footnote).
+    """
+    lang = _lang(lang)
+    ids = [str(i) for i in rows["indicator_id"]]
+    inds = [INDICATOR_BY_ID[i] for i in ids]
+    theme = theme or (inds[0].theme if inds else "organisation")
+    actual, target = _col(rows, "actual"), _col(rows, "target")
+    expected, achievement = _col(rows, "expected"), _col(rows, "achievement")
+    statuses = [_status(s) for s in rows["status"]] if "status" in rows.columns else ["no_data"] * len(rows)
+
+    kept, omitted = [], []
+    for i, ind in enumerate(inds):
+        if target[i] is None or target[i] == 0:
+            omitted.append(indicator_label(ind, lang))
+        else:
+            kept.append(i)
+
+    labels = []
+    for i in kept:
+        ind = inds[i]
+        detail = t("fig.actual_of_target", lang, actual=fmt.fmt_value(ind, actual[i], lang),
+                   target=fmt.fmt_value(ind, target[i], lang))
+        labels.append(f"{indicator_label(ind, lang)}<br><span style='font-size:11px;color:{MUTED}'>"
+                      f"{detail}</span>")
+
+    ach_pct = {i: (achievement[i] if achievement[i] is not None else
+                   (actual[i] / target[i] if actual[i] is not None else None)) for i in kept}
+    ach_pct = {i: (None if v is None else v * 100) for i, v in ach_pct.items()}
+    top = max([100.0] + [v for v in ach_pct.values() if v is not None])
+    xmax = top * 1.12
+
+    fig = go.Figure()
+    # light track from 0 to 100%
+    fig.add_trace(go.Bar(y=labels, x=[100] * len(kept), orientation="h", width=0.62,
+                         marker=dict(color="#EFEFEF"), showlegend=False, hoverinfo="skip"))
+    present = [s for s in STATUS_ORDER if any(statuses[i] == s for i in kept)]
+    for s in present:
+        idx = [i for i in kept if statuses[i] == s]
+        texts = []
+        for i in idx:
+            a = ach_pct[i]
+            texts.append(f"{fmt.fmt_number(a, 1)}% · {status_label(s, lang)}" if a is not None
+                         else t("fig.no_data", lang))
+        color = STATUS_COLORS[s]
+        fig.add_trace(go.Bar(
+            y=[labels[kept.index(i)] for i in idx], x=[ach_pct[i] or 0 for i in idx], orientation="h",
+            width=0.34, name=status_label(s, lang), text=texts, textposition="outside",
+            cliponaxis=False, textfont=dict(size=12, color=TEXT),
+            marker=dict(color=color, line=dict(color=color, width=1),
+                        pattern=dict(shape=STATUS_PATTERNS[s], fillmode="overlay", fgcolor="white",
+                                     size=7, solidity=0.3)),
+            customdata=texts, hovertemplate="%{customdata}<extra></extra>",
+        ))
+    exp_x, exp_y, exp_t = [], [], []
+    for i in kept:
+        if expected[i] is not None:
+            exp_x.append(expected[i] / target[i] * 100)
+            exp_y.append(labels[kept.index(i)])
+            exp_t.append(fmt.fmt_value(inds[i], expected[i], lang))
+    if exp_x:
+        fig.add_trace(go.Scatter(
+            x=exp_x, y=exp_y, mode="markers", name=t("fig.expected", lang),
+            marker=dict(symbol="line-ns", size=26, line=dict(width=3, color=TEXT), color=TEXT),
+            customdata=exp_t, hovertemplate=t("fig.expected", lang) + " %{customdata}<extra></extra>",
+        ))
+    fig.add_shape(type="line", xref="x", x0=100, x1=100, yref="paper", y0=0, y1=1,
+                  line=dict(color=TARGET_LINE, width=1.5, dash="dash"))
+    fig.add_annotation(text=t("fig.full_target", lang), xref="x", x=100, yref="paper", y=0,
+                       yanchor="bottom", xanchor="left", xshift=4, showarrow=False,
+                       font=dict(size=11, color=TARGET_LINE))
+
+    notes = [t("fig.omitted_no_target", lang, names="、".join(omitted) if lang == "zh" else ", ".join(omitted))] \
+        if omitted else []
+    period = fmt.period_label(year, quarter, lang)
+    title = t("fig.title_theme", lang, scope=escape(scope_name), period=t("fig.as_of", lang, period=period),
+              theme=theme_label(theme, lang))
+    margin_l = _label_margin([indicator_label(inds[i], lang) for i in kept] +
+                             [re.sub(r"<[^>]*>", "", lab.split("<br>")[1]) for lab in labels], 12)
+    _base_layout(fig, title=title, subtitle=None, source=source, notes=notes, lang=lang,
+                 height=max(160, 62 * len(kept)), margin_l=margin_l, margin_r=110,
+                 show_legend=True)
+    fig.update_layout(barmode="overlay")
+    fig.update_xaxes(range=[0, xmax], ticksuffix="%", title=dict(text=t("fig.axis_achievement", lang)))
+    fig.update_yaxes(type="category", autorange="reversed", showgrid=False, ticks="",
+                     categoryorder="array", categoryarray=labels)
+    return fig
+
+
+# ---------------------------------------------------------------- ranking
+
+def ranking_figure(ind: Indicator | str, ranking: pd.DataFrame, scope_name: str, year: int,
+                   quarter: int, lang: str = "zh", source: str = "", sort: str | None = "asc") -> go.Figure:
+    """One indicator across units: a horizontal bar per unit, target line, value · status text.
+
+    ranking: unit, actual, target, expected, achievement, status (one row per unit).
+    sort (read top to bottom): "asc" lowest first, "desc" highest first, None as given.
+    Units with no value are listed last with "无数据". Height grows ~24 px per unit.
+    """
+    ind = _ind(ind)
+    lang = _lang(lang)
+    units = ["" if u is None else str(u) for u in ranking["unit"]]
+    actual = _col(ranking, "actual")
+    target = _col(ranking, "target")
+    expected = _col(ranking, "expected")
+    statuses = [_status(s) for s in ranking["status"]] if "status" in ranking.columns else \
+        ["no_target"] * len(ranking)
+    for i, v in enumerate(actual):
+        if v is None:
+            statuses[i] = "no_data"
+
+    order = list(range(len(units)))
+    with_val = [i for i in order if actual[i] is not None]
+    without = [i for i in order if actual[i] is None]
+    if sort == "asc":
+        with_val.sort(key=lambda i: (actual[i], units[i]))
+    elif sort == "desc":
+        with_val.sort(key=lambda i: (-actual[i], units[i]))
+    order = with_val + without
+
+    unit_label = fmt.unit_of(ind, lang)
+    divisor, axis_unit = _scale_for(ind.measure, actual + target, lang, unit_label)
+
+    # display labels: escaped, shortened, unique
+    shown: list[str] = []
+    seen: set[str] = set()
+    for i in order:
+        lab = escape(_shorten(units[i]))
+        base, k = lab, 2
+        while lab in seen:
+            lab = f"{base} ({k})"
+            k += 1
+        seen.add(lab)
+        shown.append(lab)
+    label_of = dict(zip(order, shown))
+
+    fig = go.Figure()
+    for s in STATUS_ORDER:
+        idx = [i for i in order if statuses[i] == s]
+        if not idx:
+            continue
+        texts = []
+        for i in idx:
+            if actual[i] is None:
+                texts.append(t("fig.no_data", lang))
+            elif s == "no_target":
+                texts.append(fmt.fmt_value(ind, actual[i], lang))
+            else:
+                texts.append(f"{fmt.fmt_value(ind, actual[i], lang)} · {status_label(s, lang)}")
+        hover = [f"{escape(units[i])}<br>{texts[n]}" for n, i in enumerate(idx)]
+        color = STATUS_COLORS[s]
+        fig.add_trace(go.Bar(
+            y=[label_of[i] for i in idx], x=[(_scaled(actual[i], divisor) or 0) for i in idx],
+            orientation="h", name=status_label(s, lang), text=texts, textposition="outside",
+            cliponaxis=False, textfont=dict(size=11, color=TEXT),
+            marker=dict(color=color, line=dict(color=color, width=1),
+                        pattern=dict(shape=STATUS_PATTERNS[s], fillmode="overlay", fgcolor="white",
+                                     size=6, solidity=0.3)),
+            customdata=hover, hovertemplate="%{customdata}<extra></extra>",
+        ))
+
+    tvals = {round(v, 9) for v in target if v is not None}
+    if len(tvals) == 1:
+        tv = next(iter(tvals))
+        label = t("fig.target_value", lang, value=fmt.fmt_value(ind, tv, lang))
+        fig.add_shape(type="line", yref="paper", y0=0, y1=1, xref="x", x0=tv / divisor, x1=tv / divisor,
+                      line=dict(color=TARGET_LINE, width=2, dash="longdash"), name=label, showlegend=True)
+        fig.add_annotation(text=label, xref="x", x=tv / divisor, yref="paper", y=1, yanchor="bottom",
+                           xanchor="center", showarrow=False, font=dict(size=12, color=TARGET_LINE),
+                           bgcolor="rgba(255,255,255,0.9)")
+    elif len(tvals) > 1:
+        idx = [i for i in order if target[i] is not None]
+        fig.add_trace(go.Scatter(
+            x=[target[i] / divisor for i in idx], y=[label_of[i] for i in idx], mode="markers",
+            name=t("fig.target_marker", lang),
+            marker=dict(symbol="line-ns", size=18, line=dict(width=3, color=TARGET_LINE)),
+            customdata=[fmt.fmt_value(ind, target[i], lang) for i in idx],
+            hovertemplate=t("fig.target", lang) + " %{customdata}<extra></extra>",
+        ))
+    if ind.measure != "rate":
+        idx = [i for i in order if expected[i] is not None and (target[i] is None or
+                                                                 abs(expected[i] - target[i]) > 1e-9)]
+        if idx:
+            fig.add_trace(go.Scatter(
+                x=[expected[i] / divisor for i in idx], y=[label_of[i] for i in idx], mode="markers",
+                name=t("fig.expected_marker", lang),
+                marker=dict(symbol="line-ns", size=18, line=dict(width=2, color=EXPECTED_LINE)),
+                customdata=[fmt.fmt_value(ind, expected[i], lang) for i in idx],
+                hovertemplate=t("fig.expected", lang) + " %{customdata}<extra></extra>",
+            ))
+
+    name = indicator_label(ind, lang)
+    vals = [v / divisor for v in actual + target + expected if v is not None]
+    top = max(vals, default=1) or 1
+    xr = [0, max(top, 100.0 if ind.measure == "rate" else 0) * 1.04]
+    period = fmt.indicator_period_label(ind, year, quarter, lang)
+    title = t("fig.title_ranking", lang, scope=escape(scope_name), period=period, what=name)
+    sub = t("fig.subtitle_ranking_desc" if sort == "desc" else "fig.subtitle_ranking_asc", lang) \
+        if sort in ("asc", "desc") else None
+    n = max(1, len(order))
+    margin_l = _label_margin(shown, 12)
+    _base_layout(fig, title=title, subtitle=sub, source=source, notes=(), lang=lang,
+                 height=max(140, 24 * n + 20), margin_l=margin_l, margin_r=140,
+                 show_legend=True)
+    fig.update_layout(barmode="overlay", bargap=0.25)
+    fig.update_xaxes(range=xr, title=dict(text=_axis_unit_title(name, axis_unit, lang)), tickformat=",~f",
+                     side="bottom")
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=shown, autorange="reversed",
+                     showgrid=False, ticks="", tickfont=dict(size=12))
+    return fig
+
+
+# ---------------------------------------------------------------- breakdown
+
+_MONEY_UNITS = {"元", "CNY", "yuan", "¥"}
+
+
+def breakdown_figure(frame: pd.DataFrame, value_col: str, label_col: str, title_what: str,
+                     scope_name: str, year: int, quarter: int, lang: str = "zh", source: str = "",
+                     unit_label: str = "", value_label: str | None = None) -> go.Figure:
+    """A total split by category (e.g. welfare amount by category): bars sorted desc, value · share.
+
+    frame: one row per category with label_col and value_col. unit_label '元' (or 'CNY')
+    makes it money (axis in 元/万元, text '57.60 万元'); anything else is a count unit ('次', '人次').
+    Categories of the dictionary are translated for English.
+    """
+    lang = _lang(lang)
+    labels = ["" if v is None else str(v) for v in frame[label_col]]
+    values = _col(frame, value_col)
+    pairs = sorted(((lab, v or 0.0) for lab, v in zip(labels, values)), key=lambda p: -p[1])
+    total = sum(v for _, v in pairs)
+    money = unit_label in _MONEY_UNITS
+    divisor, axis_unit = _scale_for("money" if money else "count", [v for _, v in pairs], lang, unit_label)
+
+    def fv(v: float) -> str:
+        return fmt.fmt_money(v, lang) if money else fmt.fmt_count(v, unit_label)
+
+    shown = [escape(_shorten(category_label(lab, lang))) for lab, _ in pairs]
+    texts = [f"{fv(v)} · {fmt.fmt_rate(v / total) if total else fmt.DASH}" for _, v in pairs]
+    fig = go.Figure(go.Bar(
+        y=shown, x=[v / divisor for _, v in pairs], orientation="h", text=texts, textposition="outside",
+        cliponaxis=False, textfont=dict(size=12, color=TEXT), marker=dict(color=NEUTRAL),
+        width=0.6, showlegend=False, customdata=texts, hovertemplate="%{y}: %{customdata}<extra></extra>",
+    ))
+    period = fmt.period_label(year, quarter, lang, cumulative=True)
+    title = t("fig.title_breakdown", lang, scope=escape(scope_name), period=period, what=escape(title_what))
+    sub = t("fig.subtitle_breakdown", lang, total=fv(total))
+    top = max((v / divisor for _, v in pairs), default=1) or 1
+    _base_layout(fig, title=title, subtitle=sub, source=source, notes=(), lang=lang,
+                 height=max(160, 40 * len(pairs) + 20), margin_l=_label_margin(shown, 12),
+                 margin_r=150, show_legend=False)
+    fig.update_xaxes(range=[0, top * 1.04], tickformat=",~f",
+                     title=dict(text=_axis_unit_title(escape(value_label or title_what), axis_unit, lang)))
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=shown, autorange="reversed",
+                     showgrid=False, ticks="")
+    return fig
+
+
+# ---------------------------------------------------------------- export
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\s]+')
+
+
+def chart_filename(year: int, quarter: int | None, ind_label: str, what: str) -> str:
+    """'2025年Q3_入会率_各单位排名' — safe on Windows, macOS and Linux (no extension)."""
+    period = f"{int(year)}年" + (f"Q{int(quarter)}" if quarter else "")
+    parts = [period] + [_UNSAFE.sub("_", str(p)).strip("._") for p in (ind_label, what) if p]
+    return "_".join(p for p in parts if p)[:120]
+
+
+def chart_config(filename: str) -> dict:
+    """Config for st.plotly_chart(fig, config=...): PNG download at 2x with a meaningful file name."""
+    return {"displaylogo": False,
+            "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2}}
+
+
+_BROWSER_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome",
+                       "/usr/bin/google-chrome-stable")
+
+
+def browser_path() -> str | None:
+    """The Chromium used for PNG export: $BROWSER_PATH, else the system Chromium. Never downloads."""
+    env = os.environ.get("BROWSER_PATH")
+    if env and Path(env).is_file():
+        return env
+    for cand in _BROWSER_CANDIDATES:
+        if Path(cand).is_file():
+            return cand
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+class _DropChromiumPipeNoise(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:  # harmless message at browser shutdown
+        return not str(record.msg).startswith("JSONError decoding message")
+
+
+_warm = False
+_quieted = False
+
+
+def _quiet_pipe_log() -> None:
+    """Drop choreographer's harmless 'JSONError decoding message' traceback at browser shutdown.
+
+    Only after kaleido is imported: the logger must be created by logistro, not by us.
+    """
+    global _quieted
+    name = "choreographer.channels.pipe"
+    if not _quieted and name in logging.Logger.manager.loggerDict:
+        logging.getLogger(name).addFilter(_DropChromiumPipeNoise())
+        _quieted = True
+
+
+def _kaleido_opts() -> dict:
+    path = browser_path()
+    if not path:
+        raise RuntimeError("PNG export needs Chromium: install the 'chromium' package or set BROWSER_PATH.")
+    return {"path": path, "mathjax": False}
+
+
+@contextlib.contextmanager
+def warm_browser() -> Iterator[None]:
+    """Keep one Chromium open for a batch of export_png calls (each cold call starts one, ~2-4 s)."""
+    import kaleido
+
+    global _warm
+    _quiet_pipe_log()
+    kaleido.start_sync_server(silence_warnings=True, **_kaleido_opts())
+    _warm = True
+    try:
+        yield
+    finally:
+        _warm = False
+        kaleido.stop_sync_server(silence_warnings=True)
+
+
+def export_png(fig: go.Figure, width: int | None = None, height: int | None = None,
+               scale: float = 2) -> bytes:
+    """PNG bytes of fig rendered by kaleido with the system Chromium.
+
+    width defaults to SIZE_A4[0]; height to the figure's own height (ranking figures grow
+    with the number of units) or SIZE_A4[1]. Raises RuntimeError without a browser.
+    """
+    import kaleido
+
+    _quiet_pipe_log()
+    w = int(width or fig.layout.width or SIZE_A4[0])
+    h = int(height or fig.layout.height or SIZE_A4[1])
+    opts = {"format": "png", "width": w, "height": h, "scale": scale}
+    fig_dict = fig.to_dict() if isinstance(fig, go.Figure) else fig
+    if _warm:
+        return kaleido.calc_fig_sync(fig_dict, opts=opts)
+    return kaleido.calc_fig_sync(fig_dict, opts=opts, kopts=_kaleido_opts())

@@ -1,0 +1,467 @@
+"""UI strings, Chinese first.
+
+    t("page.overview")                 -> "总览"
+    t("page.overview", "en")           -> "Overview"
+    t("upload.imported", rows=12, kind="会员发展")
+
+A key missing in English falls back to Chinese; a key missing in both raises KeyError,
+so a typo fails the tests instead of showing a blank label. Labels of indicators,
+statuses, themes, kinds and fields come from etl.dictionary, never from here.
+"""
+
+from __future__ import annotations
+
+from etl.dictionary import (
+    INDICATOR_BY_ID,
+    KINDS,
+    STATUS_EN,
+    STATUS_ZH,
+    THEMES,
+    Indicator,
+)
+
+LANGS = ("zh", "en")
+LANG_NAMES = {"zh": "中文", "en": "English"}
+
+ZH: dict[str, str] = {
+    # app
+    "app.title": "工会年度工作指标看板",
+    "app.caption": "各单位报送数据汇总 · 年度目标完成情况",
+    # pages (sidebar navigation and page headers)
+    "page.overview": "总览",
+    "page.organisation": "组织建设与会员",
+    "page.contracts": "集体合同",
+    "page.dues": "会费收缴",
+    "page.welfare": "帮扶慰问",
+    "page.activities": "活动开展",
+    "page.reporting": "数据报送",
+    "page.upload": "数据上传",
+    "page.targets": "年度目标",
+    "page.units": "单位管理",
+    "page.help": "使用说明",
+    # sidebar
+    "sidebar.year": "年度",
+    "sidebar.quarter": "季度",
+    "sidebar.scope": "范围",
+    "sidebar.scope_all": "全部单位（整个组织）",
+    "sidebar.unit": "单位",
+    "sidebar.language": "语言",
+    "sidebar.filters": "筛选条件",
+    "sidebar.data_updated": "数据更新：{date}",
+    "sidebar.no_data_loaded": "尚未导入数据，请先到“数据上传”页面导入报表。",
+    # quarters
+    "quarter.1": "第一季度",
+    "quarter.2": "第二季度",
+    "quarter.3": "第三季度",
+    "quarter.4": "第四季度",
+    "quarter.short.1": "一季度",
+    "quarter.short.2": "二季度",
+    "quarter.short.3": "三季度",
+    "quarter.short.4": "四季度",
+    "year.label": "{year}年",
+    # indicator cards
+    "card.actual": "实际",
+    "card.target": "目标",
+    "card.achievement": "完成率",
+    "card.expected": "进度预期",
+    "card.yoy": "同比",
+    "card.status": "状态",
+    "card.previous_year": "上年同期",
+    "card.cumulative": "累计",
+    "card.as_of": "截至{period}",
+    "card.no_target": "未设年度目标",
+    "card.no_data": "暂无数据",
+    "card.formula": "计算口径",
+    "card.of_target": "完成年度目标的{rate}",
+    "card.yoy_sentence": "比上年同期{change}",
+    # table column headers
+    "col.unit": "单位",
+    "col.parent": "上级工会",
+    "col.indicator": "指标",
+    "col.theme": "类别",
+    "col.actual": "实际值",
+    "col.target": "年度目标",
+    "col.expected": "进度预期",
+    "col.achievement": "完成率",
+    "col.status": "状态",
+    "col.yoy": "同比",
+    "col.previous": "上年同期",
+    "col.rank": "排名",
+    "col.period": "统计期",
+    "col.year": "年度",
+    "col.quarter": "季度",
+    "col.reported": "报送情况",
+    "col.last_report": "最近报送",
+    "col.category": "类别",
+    "col.amount": "金额（元）",
+    "col.count": "次数",
+    "col.share": "占比",
+    "col.beneficiaries": "受益人次",
+    "col.participants": "参与人数",
+    "col.date": "日期",
+    "col.title": "活动名称",
+    "col.kind": "报表类型",
+    "col.file": "文件",
+    "col.sheet": "工作表",
+    "col.rows": "行数",
+    "col.loaded_at": "导入时间",
+    "col.user": "操作人",
+    "col.row": "行号",
+    "col.field": "字段",
+    "col.column": "原表头",
+    "col.value": "值",
+    "col.message": "说明",
+    "col.formula": "计算口径",
+    "col.unit_measure": "计量单位",
+    "col.milestones": "季度节点",
+    "col.note": "备注",
+    # reporting
+    "report.reported": "已报送",
+    "report.not_reported": "未报送",
+    "report.summary": "已报送 {reported}/{known} 个单位，报送率 {rate}",
+    "report.missing_units": "未报送单位",
+    "report.all_reported": "所有单位均已报送。",
+    # upload flow
+    "upload.choose_file": "选择文件",
+    "upload.help": "支持 Excel（.xlsx/.xls）和 CSV 文件，表头可为中文；一次可上传多个文件。",
+    "upload.detected": "识别结果",
+    "upload.detected_kind": "识别为“{kind}”表（工作表：{sheet}）",
+    "upload.kind": "报表类型",
+    "upload.period": "统计期",
+    "upload.mapping": "列映射",
+    "upload.source_column": "原表头",
+    "upload.target_field": "对应字段",
+    "upload.ignore_column": "（忽略此列）",
+    "upload.missing_required": "缺少必填列：{fields}",
+    "upload.preview": "预览",
+    "upload.errors": "错误",
+    "upload.warnings": "警告",
+    "upload.no_errors": "未发现错误。",
+    "upload.has_errors": "发现 {n} 处错误，请修改表格后重新上传。",
+    "upload.has_warnings": "有 {n} 条警告，可确认后继续导入。",
+    "upload.confirm": "确认导入",
+    "upload.cancel": "取消",
+    "upload.imported": "已导入 {rows} 行（{kind}）。",
+    "upload.replaced": "已替换 {units} 个单位在 {period} 的原有数据。",
+    "upload.download_template": "下载空白模板",
+    "upload.history": "导入记录",
+    # targets
+    "targets.edit": "编辑年度目标",
+    "targets.save": "保存",
+    "targets.org_wide": "（整个组织）",
+    "targets.saved": "已保存 {n} 项目标。",
+    # units
+    "units.rename": "重命名",
+    "units.merge": "合并单位",
+    "units.merge_into": "合并到",
+    "units.aliases": "其他写法",
+    # figures
+    "fig.source": "数据来源：{source}；统计期：{period}；数据更新：{updated}",
+    "fig.source_reports": "各单位报送的{kind}统计表",
+    "fig.title_trend": "{scope} {year}年 {what}分季度进展",
+    "fig.title_theme": "{scope} {period} {theme}指标完成情况",
+    "fig.title_ranking": "{scope} {period} {what}各单位情况",
+    "fig.title_breakdown": "{scope} {period} {what}",
+    "fig.subtitle_cumulative": "各季度为年初至该季度末累计值",
+    "fig.subtitle_snapshot": "各季度为季度末数值",
+    "fig.subtitle_ranking_asc": "按数值由低到高排列",
+    "fig.subtitle_ranking_desc": "按数值由高到低排列",
+    "fig.subtitle_breakdown": "合计 {total}",
+    "fig.as_of": "截至{period}",
+    "fig.axis_quarter": "季度",
+    "fig.axis_unit": "单位",
+    "fig.axis_achievement": "完成率（%，实际 / 年度目标）",
+    "fig.axis_with_unit": "{what}（{unit}）",
+    "fig.actual": "{year}年实际",
+    "fig.previous_year": "{year}年（上年）",
+    "fig.target": "年度目标",
+    "fig.target_value": "年度目标 {value}",
+    "fig.expected": "进度预期",
+    "fig.expected_value": "进度预期 {value}",
+    "fig.full_target": "目标 100%",
+    "fig.target_marker": "单位目标",
+    "fig.expected_marker": "进度预期（各单位）",
+    "fig.achievement": "完成率",
+    "fig.value": "数值",
+    "fig.share": "占比",
+    "fig.omitted_no_target": "未设目标、未列入本图：{names}",
+    "fig.no_data": "暂无数据",
+    "fig.actual_of_target": "实际 {actual} / 目标 {target}",
+    "fig.legend_status": "状态",
+    # misc
+    "misc.source": "数据来源",
+    "misc.data_updated": "数据更新",
+    "misc.download_png": "下载图片（PNG）",
+    "misc.download_csv": "下载表格（CSV）",
+    "misc.download_xlsx": "下载表格（Excel）",
+    "misc.no_data": "暂无数据",
+    "misc.total": "合计",
+    "misc.all": "全部",
+    "misc.other": "其他",
+    "misc.yes": "是",
+    "misc.no": "否",
+    "misc.show_table": "查看明细",
+    "misc.sort": "排序",
+    "misc.sort_asc": "由低到高",
+    "misc.sort_desc": "由高到低",
+    "misc.loading": "正在加载…",
+    "misc.error": "出错了：{message}",
+}
+
+EN: dict[str, str] = {
+    "app.title": "Union annual KPI dashboard",
+    "app.caption": "Unit reports combined · progress against the annual plan",
+    "page.overview": "Overview",
+    "page.organisation": "Organisation & membership",
+    "page.contracts": "Collective contracts",
+    "page.dues": "Dues collection",
+    "page.welfare": "Welfare support",
+    "page.activities": "Activities",
+    "page.reporting": "Reporting",
+    "page.upload": "Upload data",
+    "page.targets": "Annual targets",
+    "page.units": "Units",
+    "page.help": "Help",
+    "sidebar.year": "Year",
+    "sidebar.quarter": "Quarter",
+    "sidebar.scope": "Scope",
+    "sidebar.scope_all": "All units (whole organisation)",
+    "sidebar.unit": "Unit",
+    "sidebar.language": "Language",
+    "sidebar.filters": "Filters",
+    "sidebar.data_updated": "Data updated: {date}",
+    "sidebar.no_data_loaded": "No data yet: import the reports on the “Upload data” page first.",
+    "quarter.1": "Q1",
+    "quarter.2": "Q2",
+    "quarter.3": "Q3",
+    "quarter.4": "Q4",
+    "quarter.short.1": "Q1",
+    "quarter.short.2": "Q2",
+    "quarter.short.3": "Q3",
+    "quarter.short.4": "Q4",
+    "year.label": "{year}",
+    "card.actual": "Actual",
+    "card.target": "Target",
+    "card.achievement": "Achievement",
+    "card.expected": "Expected by now",
+    "card.yoy": "Year on year",
+    "card.status": "Status",
+    "card.previous_year": "Same quarter last year",
+    "card.cumulative": "Year to date",
+    "card.as_of": "As of {period}",
+    "card.no_target": "No annual target",
+    "card.no_data": "No data",
+    "card.formula": "Formula",
+    "card.of_target": "{rate} of the annual target",
+    "card.yoy_sentence": "{change} on the same quarter last year",
+    "col.unit": "Unit",
+    "col.parent": "Parent union",
+    "col.indicator": "Indicator",
+    "col.theme": "Theme",
+    "col.actual": "Actual",
+    "col.target": "Annual target",
+    "col.expected": "Expected by now",
+    "col.achievement": "Achievement",
+    "col.status": "Status",
+    "col.yoy": "Year on year",
+    "col.previous": "Last year",
+    "col.rank": "Rank",
+    "col.period": "Period",
+    "col.year": "Year",
+    "col.quarter": "Quarter",
+    "col.reported": "Reported",
+    "col.last_report": "Last report",
+    "col.category": "Category",
+    "col.amount": "Amount (CNY)",
+    "col.count": "Count",
+    "col.share": "Share",
+    "col.beneficiaries": "Beneficiaries",
+    "col.participants": "Participants",
+    "col.date": "Date",
+    "col.title": "Title",
+    "col.kind": "Report type",
+    "col.file": "File",
+    "col.sheet": "Sheet",
+    "col.rows": "Rows",
+    "col.loaded_at": "Loaded at",
+    "col.user": "User",
+    "col.row": "Row",
+    "col.field": "Field",
+    "col.column": "Original header",
+    "col.value": "Value",
+    "col.message": "Message",
+    "col.formula": "Formula",
+    "col.unit_measure": "Unit of measure",
+    "col.milestones": "Quarterly milestones",
+    "col.note": "Note",
+    "report.reported": "Reported",
+    "report.not_reported": "Not reported",
+    "report.summary": "{reported} of {known} units reported; reporting rate {rate}",
+    "report.missing_units": "Units that have not reported",
+    "report.all_reported": "All units have reported.",
+    "upload.choose_file": "Choose files",
+    "upload.help": "Excel (.xlsx/.xls) or CSV; Chinese headers are fine; several files at once.",
+    "upload.detected": "Detected",
+    "upload.detected_kind": "Detected as a “{kind}” sheet (sheet: {sheet})",
+    "upload.kind": "Report type",
+    "upload.period": "Period",
+    "upload.mapping": "Column mapping",
+    "upload.source_column": "Original header",
+    "upload.target_field": "Field",
+    "upload.ignore_column": "(ignore this column)",
+    "upload.missing_required": "Missing required columns: {fields}",
+    "upload.preview": "Preview",
+    "upload.errors": "Errors",
+    "upload.warnings": "Warnings",
+    "upload.no_errors": "No errors found.",
+    "upload.has_errors": "{n} errors found: fix the sheet and upload it again.",
+    "upload.has_warnings": "{n} warnings: you can review them and import anyway.",
+    "upload.confirm": "Import",
+    "upload.cancel": "Cancel",
+    "upload.imported": "Imported {rows} rows ({kind}).",
+    "upload.replaced": "Replaced the earlier data of {units} units for {period}.",
+    "upload.download_template": "Download a blank template",
+    "upload.history": "Load history",
+    "targets.edit": "Edit annual targets",
+    "targets.save": "Save",
+    "targets.org_wide": "(whole organisation)",
+    "targets.saved": "Saved {n} targets.",
+    "units.rename": "Rename",
+    "units.merge": "Merge units",
+    "units.merge_into": "Merge into",
+    "units.aliases": "Other spellings",
+    "fig.source": "Source: {source}; period: {period}; data updated: {updated}",
+    "fig.source_reports": "{kind} sheets reported by the units",
+    "fig.title_trend": "{scope} · {what} by quarter, {year}",
+    "fig.title_theme": "{scope} · {theme}: progress against targets, {period}",
+    "fig.title_ranking": "{scope} · {what} by unit, {period}",
+    "fig.title_breakdown": "{scope} · {what}, {period}",
+    "fig.subtitle_cumulative": "Each quarter shows the year-to-date total at quarter end",
+    "fig.subtitle_snapshot": "Each quarter shows the value at quarter end",
+    "fig.subtitle_ranking_asc": "Sorted from lowest to highest",
+    "fig.subtitle_ranking_desc": "Sorted from highest to lowest",
+    "fig.subtitle_breakdown": "Total {total}",
+    "fig.as_of": "as of {period}",
+    "fig.axis_quarter": "Quarter",
+    "fig.axis_unit": "Unit",
+    "fig.axis_achievement": "Achievement (%, actual / annual target)",
+    "fig.axis_with_unit": "{what} ({unit})",
+    "fig.actual": "{year} actual",
+    "fig.previous_year": "{year} (last year)",
+    "fig.target": "Annual target",
+    "fig.target_value": "Annual target {value}",
+    "fig.expected": "Expected by now",
+    "fig.expected_value": "Expected {value}",
+    "fig.full_target": "Target 100%",
+    "fig.target_marker": "Unit target",
+    "fig.expected_marker": "Expected (per unit)",
+    "fig.achievement": "Achievement",
+    "fig.value": "Value",
+    "fig.share": "Share",
+    "fig.omitted_no_target": "Not shown (no target): {names}",
+    "fig.no_data": "No data",
+    "fig.actual_of_target": "actual {actual} / target {target}",
+    "fig.legend_status": "Status",
+    "misc.source": "Source",
+    "misc.data_updated": "Data updated",
+    "misc.download_png": "Download image (PNG)",
+    "misc.download_csv": "Download table (CSV)",
+    "misc.download_xlsx": "Download table (Excel)",
+    "misc.no_data": "No data",
+    "misc.total": "Total",
+    "misc.all": "All",
+    "misc.other": "Other",
+    "misc.yes": "Yes",
+    "misc.no": "No",
+    "misc.show_table": "Show details",
+    "misc.sort": "Sort",
+    "misc.sort_asc": "Lowest first",
+    "misc.sort_desc": "Highest first",
+    "misc.loading": "Loading…",
+    "misc.error": "Something went wrong: {message}",
+}
+
+STRINGS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
+
+# The canonical categories of etl.dictionary, in English (the data keeps the Chinese value).
+CATEGORY_EN: dict[str, str] = {
+    "困难职工帮扶": "Hardship support",
+    "送温暖": "Winter warmth visits",
+    "金秋助学": "Autumn education grants",
+    "医疗互助": "Medical mutual aid",
+    "节日慰问": "Festival gifts",
+    "生日慰问": "Birthday gifts",
+    "住院探望": "Hospital visits",
+    "文体活动": "Culture & sports",
+    "教育培训": "Education & training",
+    "技能竞赛": "Skills contests",
+    "女职工活动": "Women workers' events",
+    "志愿公益": "Volunteering",
+    "其他": "Other",
+}
+
+# Page id -> theme id, for pages that show one theme.
+PAGE_THEME = {"organisation": "organisation", "contracts": "contracts", "dues": "dues",
+              "welfare": "welfare", "activities": "activities"}
+
+
+def _lang(lang: str | None) -> str:
+    return lang if lang in STRINGS else "zh"
+
+
+def t(key: str, lang: str = "zh", **kwargs: object) -> str:
+    """The UI string for key in lang, formatted with kwargs (str.format)."""
+    table = STRINGS[_lang(lang)]
+    if key in table:
+        s = table[key]
+    elif key in ZH:
+        s = ZH[key]
+    else:
+        raise KeyError(f"unknown UI string key: {key!r}")
+    return s.format(**kwargs) if kwargs else s
+
+
+def has_key(key: str) -> bool:
+    return key in ZH
+
+
+def indicator_label(ind: Indicator | str, lang: str = "zh") -> str:
+    """Indicator object or id -> '入会率' / 'Membership rate'."""
+    if isinstance(ind, str):
+        ind = INDICATOR_BY_ID[ind]
+    return ind.en if _lang(lang) == "en" else ind.zh
+
+
+def status_label(status: str | None, lang: str = "zh") -> str:
+    """'behind' -> '滞后' / 'Behind'; None -> '无数据'."""
+    status = status or "no_data"
+    return (STATUS_EN if _lang(lang) == "en" else STATUS_ZH)[status]
+
+
+def theme_label(theme: str, lang: str = "zh") -> str:
+    for th in THEMES:
+        if th.id == theme:
+            return th.en if _lang(lang) == "en" else th.zh
+    raise KeyError(f"unknown theme: {theme!r}")
+
+
+def kind_label(kind: str, lang: str = "zh") -> str:
+    """'membership' -> '会员发展' / 'Membership'."""
+    k = KINDS[kind]
+    return k.en if _lang(lang) == "en" else k.zh
+
+
+def field_label(kind: str, field_id: str, lang: str = "zh") -> str:
+    f = KINDS[kind].field(field_id)
+    return f.en if _lang(lang) == "en" else f.zh
+
+
+def category_label(category: str, lang: str = "zh") -> str:
+    """A welfare/activity category as stored (Chinese) -> the label in lang; unknown ones unchanged."""
+    if _lang(lang) == "en":
+        return CATEGORY_EN.get(category, category)
+    return category
+
+
+def quarter_name(quarter: int, lang: str = "zh", short: bool = False) -> str:
+    return t(f"quarter.short.{int(quarter)}" if short else f"quarter.{int(quarter)}", lang)

@@ -1,0 +1,53 @@
+"""Settings read from the environment. Every setting is documented in README.md
+(a test checks that), so a union office can configure the product without code."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# name -> (default, one-line description used by the docs test)
+SETTINGS: dict[str, tuple[str, str]] = {
+    "UNION_KPI_DB": (str(PROJECT_ROOT / "data" / "union_kpi.duckdb"), "DuckDB database file"),
+    "UNION_KPI_ALIASES": (str(PROJECT_ROOT / "data" / "aliases.csv"),
+                          "extra header aliases (CSV: kind,field,alias)"),
+    "UNION_KPI_FLOW_TOLERANCE": ("0.10", "flow/stock on track within this share of the expected value"),
+    "UNION_KPI_RATE_AHEAD": ("0.05", "rate is ahead from this many points (fraction) above target"),
+    "UNION_KPI_USER": ("", "name recorded in the load log (defaults to the OS user)"),
+}
+
+
+def get(name: str) -> str:
+    default, _ = SETTINGS[name]
+    return os.environ.get(name) or default
+
+
+def db_path() -> Path:
+    return Path(get("UNION_KPI_DB"))
+
+
+def aliases_path() -> Path:
+    return Path(get("UNION_KPI_ALIASES"))
+
+
+def current_user() -> str:
+    explicit = get("UNION_KPI_USER")
+    if explicit:
+        return explicit
+    try:
+        return os.getlogin()
+    except OSError:
+        return os.environ.get("USER", "unknown")
+
+
+@dataclass(frozen=True)
+class StatusRules:
+    flow_tolerance: float = 0.10
+    rate_ahead: float = 0.05
+
+    @classmethod
+    def from_env(cls) -> "StatusRules":
+        return cls(float(get("UNION_KPI_FLOW_TOLERANCE")), float(get("UNION_KPI_RATE_AHEAD")))

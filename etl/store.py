@@ -1,0 +1,131 @@
+"""The DuckDB file: schema (raw facts per kind, units, load log) and connections.
+
+Schema changes happen only here, at start-up. Readers and the writer open short-lived
+connections, so the dashboard and the command line can take turns on the same file.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from etl import settings
+from etl.dictionary import KINDS, Kind
+
+SQL_TYPES = {"text": "VARCHAR", "int": "BIGINT", "money": "DECIMAL(18,2)", "date": "DATE",
+              "number": "DOUBLE", "rate": "DOUBLE"}
+# Period columns are stored explicitly; they are never taken from these fields directly.
+_PERIOD_FIELDS = {"year", "quarter", "unit", "parent"}
+
+
+def _fact_columns(kind: Kind) -> list[tuple[str, str]]:
+    return [(f.id, SQL_TYPES[f.type]) for f in kind.fields if f.id not in _PERIOD_FIELDS]
+
+
+def fact_columns(kind_id: str) -> list[str]:
+    """Measure columns stored for a data kind, in dictionary order."""
+    return [name for name, _ in _fact_columns(KINDS[kind_id])]
+
+
+def _ddl() -> list[str]:
+    statements = [
+        "CREATE SEQUENCE IF NOT EXISTS unit_ids START 1",
+        "CREATE SEQUENCE IF NOT EXISTS load_ids START 1",
+        "CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR)",
+        """CREATE TABLE IF NOT EXISTS units (
+            unit_id INTEGER PRIMARY KEY,
+            name VARCHAR NOT NULL,
+            name_key VARCHAR NOT NULL UNIQUE,
+            parent_id INTEGER,
+            reports BOOLEAN NOT NULL DEFAULT TRUE,
+            created_at TIMESTAMP DEFAULT current_timestamp)""",
+        "CREATE TABLE IF NOT EXISTS unit_aliases (alias_key VARCHAR PRIMARY KEY, unit_id INTEGER NOT NULL)",
+        """CREATE TABLE IF NOT EXISTS loads (
+            load_id INTEGER PRIMARY KEY,
+            file_name VARCHAR, sha256 VARCHAR, kind VARCHAR, periods VARCHAR,
+            rows_loaded INTEGER, units INTEGER, warnings INTEGER,
+            loaded_at TIMESTAMP, user_name VARCHAR)""",
+        # which unit-quarters each kind has received: drives replacement and 数据报送
+        """CREATE TABLE IF NOT EXISTS coverage (
+            kind VARCHAR, year INTEGER, quarter INTEGER, unit_id INTEGER, load_id INTEGER)""",
+    ]
+    for kind in KINDS.values():
+        if kind.id == "targets":
+            continue
+        cols = ", ".join(f"{name} {sql}" for name, sql in _fact_columns(kind))
+        statements.append(
+            f"CREATE TABLE IF NOT EXISTS {kind.table} (year INTEGER NOT NULL, quarter INTEGER NOT NULL, "
+            f"unit_id INTEGER NOT NULL, {cols}, load_id INTEGER)")
+    statements.append(
+        """CREATE TABLE IF NOT EXISTS targets (
+            year INTEGER NOT NULL, indicator VARCHAR NOT NULL, unit_id INTEGER,
+            target DOUBLE NOT NULL, q1 DOUBLE, q2 DOUBLE, q3 DOUBLE, q4 DOUBLE, load_id INTEGER)""")
+    return statements
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for statement in _ddl():
+        con.execute(statement)
+
+
+def _open(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
+    # Another process may hold the write lock for the length of a load: wait, then say so.
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise DatabaseBusy(path) from exc
+            time.sleep(0.2)
+
+
+class DatabaseBusy(RuntimeError):
+    def __init__(self, path: Path):
+        super().__init__(f"数据库文件「{path}」正被另一个程序写入，请稍后再试"
+                         f"（例如等待正在进行的导入完成）。")
+
+
+@contextmanager
+def connect(path: Path | str | None = None, *, read_only: bool = False,
+            timeout: float = 30.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the database file, with the schema in place.
+
+    A read-only connection to a file that does not exist yet is not possible in DuckDB,
+    so a missing file is created (empty schema) first.
+    """
+    db = Path(path) if path is not None else settings.db_path()
+    if db.suffix == "" and str(db) != ":memory:":
+        db = db.with_suffix(".duckdb")
+    if str(db) != ":memory:":
+        db.parent.mkdir(parents=True, exist_ok=True)
+    if read_only and not db.exists():
+        with connect(db) as con:
+            pass
+    con = _open(db, read_only, timeout)
+    try:
+        if not read_only:
+            ensure_schema(con)
+        yield con
+    finally:
+        con.close()
+
+
+def get_setting(con: duckdb.DuckDBPyConnection, key: str, default: str = "") -> str:
+    row = con.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchall()
+    return row[0][0] if row else default
+
+
+def set_setting(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, value])
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> int:
+    """Changes whenever a load or an edit is committed; used as a cache key by the UI."""
+    rows = con.execute("SELECT coalesce(max(load_id), 0) FROM loads").fetchall()
+    edits = get_setting(con, "edit_counter", "0")
+    return int(rows[0][0]) * 100000 + int(edits)

@@ -1,0 +1,71 @@
+"""Checks across fields and rows of a parsed sheet: ranges, plausibility, duplicates."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from etl.dictionary import KINDS
+from etl.names import name_key
+from etl.normalise import ParsedSheet
+
+# (part, whole): part above whole is suspicious but possible (data entered late) -> warning
+_NOT_ABOVE = {
+    "membership": [("members", "employees"), ("members_female", "employees_female"),
+                   ("members_migrant", "employees_migrant"), ("employees_female", "employees"),
+                   ("orgs_unionized", "orgs_total"), ("contracts_signed", "orgs_unionized"),
+                   ("wage_agreements", "orgs_unionized"), ("female_contracts", "orgs_unionized")],
+    "activities": [("participants_female", "participants")],
+}
+
+
+def validate_sheet(sheet: ParsedSheet) -> None:
+    if sheet.kind is None or sheet.frame.empty:
+        return
+    kind = KINDS[sheet.kind]
+    frame = sheet.frame
+    where = {"file": sheet.file, "sheet": sheet.sheet}
+    for part, whole in _NOT_ABOVE.get(kind.id, []):
+        both = frame[[part, whole]].notna().all(axis=1)
+        bad = frame[both & (frame[part].astype("float64") > frame[whole].astype("float64"))]
+        for row in bad.itertuples(index=False):
+            data = row._asdict()
+            sheet.problems.warning(
+                f"{kind.field(part).zh}（{data[part]}）大于{kind.field(whole).zh}（{data[whole]}），请核实",
+                **where, row=data["_row"])
+    if kind.shape == "snapshot":
+        _duplicates(sheet, ["unit", "year", "quarter"], where)
+    if kind.id == "targets":
+        _duplicates(sheet, ["indicator", "unit", "year"], where)
+
+
+def _duplicates(sheet: ParsedSheet, keys: list[str], where: dict) -> None:
+    frame = sheet.frame
+    if not set(keys) <= set(frame.columns) or frame.empty:
+        return
+    keyed = frame.assign(_key=frame["unit"].map(lambda u: name_key(u) if isinstance(u, str) else ""))
+    cols = ["_key", *[k for k in keys if k != "unit"]]
+    dup = keyed[keyed.duplicated(cols, keep=False)]
+    for _, group in dup.groupby(cols, dropna=False):
+        rows = "、".join(str(r) for r in group["_row"])
+        first = group.iloc[0]
+        unit = first["unit"] or "整个组织"
+        sheet.problems.error(f"重复数据：「{unit}」在同一期间出现多次（第 {rows} 行）", **where)
+
+
+def cross_sheet_duplicates(sheets: list[ParsedSheet]) -> list[tuple[ParsedSheet, str]]:
+    """The same unit and quarter in two sheets of one upload for the same kind."""
+    seen: dict[tuple, str] = {}
+    clashes = []
+    for sheet in sheets:
+        if sheet.kind is None or KINDS[sheet.kind].shape != "snapshot" or sheet.frame.empty:
+            continue
+        for row in sheet.frame[["unit", "year", "quarter", "_row"]].itertuples(index=False):
+            if not isinstance(row.unit, str) or pd.isna(row.year) or pd.isna(row.quarter):
+                continue
+            key = (sheet.kind, name_key(row.unit), int(row.year), int(row.quarter))
+            here = f"{sheet.file}「{sheet.sheet}」第 {row._3} 行"
+            if key in seen and not seen[key].startswith(f"{sheet.file}「{sheet.sheet}」"):
+                clashes.append((sheet, f"重复数据：「{row.unit}」{int(row.year)}年第{int(row.quarter)}季度"
+                                       f"同时出现在 {seen[key]} 和 {here}"))
+            seen.setdefault(key, here)
+    return clashes

@@ -1,0 +1,20 @@
+"""会费收缴: cards, progress against plan, trend, unit ranking and the tables behind them."""
+
+import streamlit as st
+
+from dashboard import data
+from dashboard.state import lang, tr
+from dashboard.views import render_theme, require_filters
+from dashboard.widgets import table
+from etl import fmt
+
+render_theme("dues")
+f = require_filters()
+st.subheader(tr("theme.arrears"))
+dues = data.frame("dues_by_unit", f.year, f.quarter, f.unit_id)
+arrears = dues[dues["arrears"] > 0]
+if arrears.empty:
+    st.success(tr("theme.no_arrears"))
+else:
+    st.warning(tr("theme.arrears_summary", n=len(arrears), total=fmt.fmt_money(arrears["arrears"].sum(), lang())))
+table(dues, f"{f.year}Q{f.quarter}_会费收缴", key="dues")

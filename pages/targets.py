@@ -1,0 +1,231 @@
+"""年度目标: the annual targets of a year — view, edit in a table, or load a 年度目标 sheet."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import streamlit as st
+
+from dashboard import data
+from dashboard import targets_view as tv
+from dashboard import upload_view as view
+from dashboard.state import current_filters, lang, tr
+from etl import edits, settings
+from etl.normalise import Hints
+from etl.pipeline import FileReport, load_reports
+from etl.problems import LoadRejected
+from etl.store import DatabaseBusy
+from etl.templates import TEMPLATE_FILE_NAMES, template_bytes
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+NONCE, CACHE, MESSAGE = "targets.nonce", "targets.reports", "targets.message"
+EDITOR_NONCE = "targets.editor_nonce"
+
+code = lang()
+
+
+def _t(key: str, **kwargs: object) -> str:
+    return view.text(key, code, **kwargs)
+
+
+def _flash(kind: str, lines: list[str]) -> None:
+    """A message that survives the st.rerun() after a write."""
+    st.session_state[MESSAGE] = (kind, lines)
+
+
+def _show_flash() -> None:
+    kind, lines = st.session_state.pop(MESSAGE, (None, []))
+    if kind == "success":
+        st.success(view.md_escape(lines[0]), icon=":material/task_alt:")
+        for line in lines[1:]:
+            st.text(line)
+
+
+def _rejected(problems: list, title: str) -> None:
+    st.error(title, icon=":material/error:")
+    for problem in problems:
+        st.error(view.md_escape(problem.text()))
+
+
+# ---------------------------------------------------------------- year and current targets
+
+st.title(tr("page.targets"), anchor=False)
+_show_flash()
+
+filters = current_filters()
+data_years = [y for y, _ in data.get("periods")]  # type: ignore[union-attr]
+years = tv.year_options(data_years, data.get("target_years"), dt.date.today().year)  # type: ignore[arg-type]
+default = tv.default_year(years, filters.year if filters else None)
+if st.session_state.get("targets.year") not in years:
+    st.session_state["targets.year"] = default
+year_col, _ = st.columns([1, 3])
+year = year_col.selectbox(
+    _t("targets.year"), years, key="targets.year", format_func=lambda y: tr("year.label", year=y)
+)
+current = data.frame("targets", year)
+view_tab, edit_tab, upload_tab = st.tabs([_t("targets.tab_view"), tr("targets.edit"), _t("targets.upload")])
+
+with view_tab:
+    st.subheader(_t("targets.current", year=year, n=len(current)), anchor=False)
+    if current.empty:
+        st.info(_t("targets.none", year=year))
+    else:
+        st.dataframe(
+            tv.display_frame(current, code),
+            hide_index=True,
+            width="stretch",
+            height="content",
+            placeholder="",
+        )
+
+# ---------------------------------------------------------------- edit
+
+with edit_tab:
+    st.caption(_t("targets.edit_help", year=year))
+    units = data.frame("units")
+    unit_names = sorted(str(n) for n in units["name"].dropna().unique())
+    milestone_config = {
+        q: st.column_config.NumberColumn(
+            tr(f"quarter.short.{i}"),
+            help=_t("targets.milestone_help"),
+            min_value=0.0,
+            format="localized",
+            width=85,
+        )
+        for i, q in enumerate(tv.MILESTONES, start=1)
+    }
+    # a new key (after a save, a discard, or another year) starts the editor afresh from the database
+    editor_key = f"targets.editor.{year}.{data.version()}.{code}.{st.session_state.get(EDITOR_NONCE, 0)}"
+    edited = st.data_editor(
+        tv.editor_frame(current, code),
+        key=editor_key,
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+        height="content",
+        placeholder="",
+        column_config={
+            "indicator": st.column_config.SelectboxColumn(
+                tr("col.indicator"), options=tv.indicator_names(code), required=True, width=160
+            ),
+            "unit": st.column_config.SelectboxColumn(
+                _t("targets.scope"), options=unit_names, help=_t("targets.scope_help"), width=195
+            ),
+            "target": st.column_config.NumberColumn(
+                _t("targets.value_edit"), min_value=0.0, required=True, format="localized", width=245
+            ),
+            **milestone_config,
+        },
+    )
+    save_col, discard_col, _ = st.columns([1, 1, 4])
+    if discard_col.button(_t("targets.discard"), key="targets.discard", width="stretch"):
+        st.session_state[EDITOR_NONCE] = st.session_state.get(EDITOR_NONCE, 0) + 1
+        st.rerun()
+    if save_col.button(
+        tr("targets.save"), type="primary", icon=":material/save:", key="targets.save", width="stretch"
+    ):
+        try:
+            with st.spinner(_t("targets.saving")):
+                saved = edits.save_targets(
+                    data.db_path(), year, tv.rows_for_save(edited), settings.current_user()
+                )
+        except LoadRejected as rejected:
+            _rejected(rejected.problems, _t("targets.rejected", n=len(rejected.problems)))
+        except DatabaseBusy as busy:
+            st.error(view.md_escape(str(busy)))
+        else:
+            _flash("success", [tr("targets.saved", n=saved)])
+            st.rerun()
+
+# ---------------------------------------------------------------- upload a targets sheet
+
+
+def _reset_upload() -> None:
+    st.session_state[NONCE] = st.session_state.get(NONCE, 0) + 1
+    st.session_state.pop(CACHE, None)
+
+
+def _inspect(files: list) -> list[FileReport]:
+    hints = Hints(kind="targets")
+    cache: dict[str, FileReport] = st.session_state.setdefault(CACHE, {})
+    reports = []
+    for upload in files:
+        content = upload.getvalue()
+        key = view.hints_key(hashlib.sha256(content).hexdigest(), hints) + "|" + upload.name
+        if key not in cache:
+            cache[key] = view.inspect_safely(content, upload.name, hints, code)
+        reports.append(cache[key])
+    return reports
+
+
+def _show_report(report: FileReport) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{view.md_escape(report.file_name)}**")
+        for sheet in report.data_sheets:
+            years_read = view.period_text(view.sheet_periods(sheet), code)
+            st.caption(view.md_escape(_t("targets.rows", n=len(sheet.frame), years=years_read)))
+            st.dataframe(
+                view.preview_frame(sheet, code, limit=500), hide_index=True, width="stretch", placeholder=""
+            )
+        if report.errors:
+            st.error(tr("upload.has_errors", n=len(report.errors)), icon=":material/error:")
+            st.dataframe(view.problems_frame(report.errors, code), hide_index=True, width="stretch")
+        elif not report.data_sheets:
+            st.error(_t("upload.no_data_sheet"))
+        if report.warnings:
+            st.warning(tr("upload.has_warnings", n=len(report.warnings)), icon=":material/warning:")
+            st.dataframe(view.problems_frame(report.warnings, code), hide_index=True, width="stretch")
+
+
+def _upload_section() -> None:
+    st.caption(_t("targets.upload_help"))
+    st.download_button(
+        _t("targets.download"),
+        template_bytes("targets"),
+        file_name=TEMPLATE_FILE_NAMES["targets"],
+        mime=XLSX_MIME,
+        on_click="ignore",
+        icon=":material/download:",
+        key="targets.template",
+    )
+    files = st.file_uploader(
+        tr("upload.choose_file"),
+        type=["xlsx", "xls", "csv"],
+        accept_multiple_files=True,
+        key=f"targets.files.{st.session_state.get(NONCE, 0)}",
+    )
+    if not files:
+        return
+    reports = _inspect(list(files))
+    for report in reports:
+        _show_report(report)
+    allowed = view.can_confirm(reports)
+    confirm_col, cancel_col, _ = st.columns([1, 1, 4])
+    confirm = confirm_col.button(
+        tr("upload.confirm"), type="primary", disabled=not allowed, key="targets.confirm", width="stretch"
+    )
+    if cancel_col.button(tr("upload.cancel"), key="targets.cancel", width="stretch"):
+        _reset_upload()
+        st.rerun()
+    if not (confirm and allowed):
+        return
+    try:
+        summaries = load_reports(reports, db=data.db_path(), user=settings.current_user())
+    except LoadRejected as rejected:
+        _rejected(rejected.problems, _t("upload.import_failed"))
+    except DatabaseBusy as busy:
+        st.error(view.md_escape(str(busy)))
+    else:
+        total = sum(s.rows for s in summaries)
+        lines = [
+            _t("upload.done_title", files=len(summaries), rows=total),
+            *view.summary_lines(summaries, code),
+        ]
+        _flash("success", lines)
+        _reset_upload()
+        st.rerun()
+
+
+with upload_tab:
+    _upload_section()

@@ -1,0 +1,264 @@
+"""数据上传: check uploaded spreadsheets, show exactly what will be read, load them on confirmation.
+
+The work happens in etl.pipeline (inspect_bytes / load_reports); this page only shows the
+FileReports through dashboard.upload_view and keeps the upload's state in the session.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import streamlit as st
+
+from dashboard import data
+from dashboard import upload_view as view
+from dashboard.state import lang, tr
+from etl import settings
+from etl.dictionary import KINDS
+from etl.i18n import kind_label
+from etl.load import UnitResolver
+from etl.normalise import Hints, ParsedSheet
+from etl.pipeline import FileReport, load_reports
+from etl.problems import LoadRejected
+from etl.store import DatabaseBusy
+from etl.templates import TEMPLATE_FILE_NAMES, template_bytes
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+NONCE, CACHE, RESULT, CANCELLED = "upload.nonce", "upload.reports", "upload.result", "upload.cancelled"
+
+code = lang()
+
+
+def _t(key: str, **kwargs: object) -> str:
+    return view.text(key, code, **kwargs)
+
+
+@st.cache_data(show_spinner=False)
+def _template(kind_id: str) -> bytes:
+    return template_bytes(kind_id)
+
+
+def _known_unit_keys() -> set[str]:
+    # the loader's own resolver, so aliases count as known exactly as they will at load time
+    with data.connection() as con:
+        return set(UnitResolver(con).by_key)
+
+
+def _inspect(files: list, hints: Hints) -> list[FileReport]:
+    """Parse each upload once per (content, hints); reruns reuse the cached FileReport."""
+    cache: dict[str, FileReport] = st.session_state.setdefault(CACHE, {})
+    reports, keep = [], set()
+    for upload in files:
+        content = upload.getvalue()
+        key = view.hints_key(hashlib.sha256(content).hexdigest(), hints) + "|" + upload.name
+        if key not in cache:
+            cache[key] = view.inspect_safely(content, upload.name, hints, code)
+        reports.append(cache[key])
+        keep.add(key)
+    for key in set(cache) - keep:  # forget files that were removed from the uploader
+        del cache[key]
+    return reports
+
+
+def _reset_upload() -> None:
+    st.session_state[NONCE] = st.session_state.get(NONCE, 0) + 1
+    st.session_state.pop(CACHE, None)
+
+
+def _overrides() -> Hints:
+    with st.expander(_t("upload.overrides")):
+        st.caption(_t("upload.overrides_help"))
+        auto = _t("upload.auto")
+        left, middle, right = st.columns(3)
+        kind = left.selectbox(
+            tr("upload.kind"),
+            [None, *KINDS],
+            key="upload.hint_kind",
+            format_func=lambda k: auto if k is None else kind_label(k, code),
+        )
+        this_year = dt.date.today().year
+        year = middle.selectbox(
+            _t("upload.override_year"),
+            [None, *range(this_year + 1, this_year - 10, -1)],
+            key="upload.hint_year",
+            format_func=lambda y: auto if y is None else tr("year.label", year=y),
+        )
+        quarter = right.selectbox(
+            _t("upload.override_quarter"),
+            [None, 1, 2, 3, 4],
+            key="upload.hint_quarter",
+            format_func=lambda q: auto if q is None else tr(f"quarter.{q}"),
+        )
+    return Hints(kind, year, quarter)
+
+
+def _show_sheet(sheet: ParsedSheet, known: set[str]) -> None:
+    if not sheet.kind:
+        st.markdown(f"**{view.md_escape(view.sheet_kind_text(sheet, code))}**")
+        return
+    st.markdown(f"**{view.md_escape(sheet.sheet)}** · {view.md_escape(view.sheet_kind_text(sheet, code))}")
+    matched, new, new_parents = view.unit_match(sheet, known)
+    periods = view.sheet_periods(sheet)
+    facts = [
+        (tr("upload.period"), view.period_text(periods, code)),
+        (_t("upload.header_rows"), view.header_rows_text(sheet, code)),
+        (_t("upload.data_rows"), str(len(sheet.frame))),
+        (_t("upload.units"), _t("upload.units_value", matched=len(matched), new=len(new))),
+    ]
+    colon, gap = (": ", " · ") if code == "en" else ("：", "　")
+    st.markdown(gap.join(f"**{label}**{colon}{view.md_escape(value)}" for label, value in facts))
+    if sheet.period_note:
+        st.caption(view.md_escape(_t("upload.period_note", note=sheet.period_note)))
+    elif KINDS[sheet.kind].shape == "events":
+        st.caption(_t("upload.period_from_dates"))
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown(f"**{tr('upload.mapping')}**")
+        st.dataframe(view.mapping_frame(sheet, code), hide_index=True, width="stretch")
+    with right:
+        totals = view.totals_frame(sheet, code)
+        if not totals.empty:
+            st.markdown(f"**{_t('upload.totals')}**")
+            st.dataframe(totals, hide_index=True, width="stretch")
+    if new or new_parents:
+        with st.expander(_t("upload.new_units", n=len(new) + len(new_parents)), expanded=bool(new)):
+            st.dataframe(view.new_units_frame(new, new_parents, code), hide_index=True, width="stretch")
+    with st.expander(
+        _t("upload.preview_rows", n=min(view.PREVIEW_ROWS, len(sheet.frame)), total=len(sheet.frame))
+    ):
+        st.dataframe(view.preview_frame(sheet, code), hide_index=True, width="stretch")
+    if sheet.skipped:
+        with st.expander(_t("upload.skipped", n=len(sheet.skipped))):
+            st.dataframe(view.skipped_frame(sheet, code), hide_index=True, width="stretch")
+
+
+def _show_report(report: FileReport, known: set[str]) -> None:
+    with st.container(border=True):
+        st.subheader(view.md_escape(report.file_name), anchor=False)
+        earlier = view.loaded_before_text(data.frame("sha_loaded", report.sha256), code)
+        if earlier:
+            st.info(view.md_escape(earlier), icon=":material/history:")
+        for number, sheet in enumerate(report.sheets):
+            if number:
+                st.divider()
+            _show_sheet(sheet, known)
+        if not report.data_sheets and not report.errors:
+            st.error(_t("upload.no_data_sheet"))
+        if report.errors:
+            st.error(tr("upload.has_errors", n=len(report.errors)), icon=":material/error:")
+            st.dataframe(view.problems_frame(report.errors, code), hide_index=True, width="stretch")
+        elif report.data_sheets:
+            st.success(tr("upload.no_errors"), icon=":material/check_circle:")
+        if report.warnings:
+            st.warning(tr("upload.has_warnings", n=len(report.warnings)), icon=":material/warning:")
+            st.dataframe(view.problems_frame(report.warnings, code), hide_index=True, width="stretch")
+
+
+def _import(reports: list[FileReport]) -> None:
+    with st.status(_t("upload.importing"), expanded=True) as status:
+        try:
+            summaries = load_reports(reports, db=data.db_path(), user=settings.current_user())
+        except LoadRejected as rejected:
+            status.update(label=_t("upload.import_failed"), state="error")
+            for problem in rejected.problems:
+                st.error(view.md_escape(problem.text()))
+            return
+        except DatabaseBusy as busy:
+            status.update(label=_t("upload.import_failed"), state="error")
+            st.error(view.md_escape(_t("upload.busy", message=busy)))
+            return
+        status.update(label=_t("upload.import_done"), state="complete")
+    st.session_state[RESULT] = summaries
+    _reset_upload()
+    st.rerun()  # the sidebar's years and quarters and every cached read now see the new data
+
+
+def _show_result() -> None:
+    if st.session_state.get(CANCELLED):
+        st.info(_t("upload.cancelled"), icon=":material/undo:")
+    summaries = st.session_state.get(RESULT)
+    if not summaries:
+        return
+    st.success(
+        _t("upload.done_title", files=len(summaries), rows=sum(s.rows for s in summaries)),
+        icon=":material/task_alt:",
+    )
+    for line in view.summary_lines(summaries, code):
+        st.text(line)
+    st.page_link("pages/overview.py", label=_t("upload.view_overview"), icon=":material/dashboard:")
+
+
+def _check_and_confirm(files: list, hints: Hints) -> None:
+    with st.spinner(tr("misc.loading")):
+        reports = _inspect(files, hints)
+    known = _known_unit_keys()
+    st.subheader(tr("upload.detected"), anchor=False)
+    for report in reports:
+        _show_report(report, known)
+    ok = sum(view.report_ok(r) for r in reports)
+    st.caption(_t("upload.files_summary", files=len(reports), ok=ok, bad=len(reports) - ok))
+    allowed = view.can_confirm(reports)
+    if not allowed:
+        st.caption(_t("upload.confirm_disabled"))
+    confirm_col, cancel_col, _ = st.columns([1, 1, 4])
+    confirm = confirm_col.button(
+        tr("upload.confirm"),
+        type="primary",
+        disabled=not allowed,
+        icon=":material/database_upload:",
+        key="upload.confirm",
+        width="stretch",
+    )
+    cancel = cancel_col.button(tr("upload.cancel"), key="upload.cancel", width="stretch")
+    if cancel:
+        _reset_upload()
+        st.session_state[CANCELLED] = True
+        st.rerun()
+    if confirm and allowed:
+        _import(reports)
+
+
+st.title(tr("page.upload"), anchor=False)
+st.caption(_t("upload.intro"))
+outcome = st.container()
+
+hints = _overrides()
+files = st.file_uploader(
+    tr("upload.choose_file"),
+    type=["xlsx", "xls", "csv"],
+    accept_multiple_files=True,
+    help=tr("upload.help"),
+    key=f"upload.files.{st.session_state.get(NONCE, 0)}",
+)
+if files:
+    # a new batch: the previous outcome message is done
+    st.session_state.pop(RESULT, None)
+    st.session_state.pop(CANCELLED, None)
+    _check_and_confirm(list(files), hints)
+else:
+    with outcome:
+        _show_result()
+
+st.divider()
+st.subheader(tr("upload.download_template"), anchor=False)
+st.caption(_t("upload.templates_help"))
+buttons = st.columns(len(KINDS))
+for column, kind_id in zip(buttons, KINDS, strict=True):
+    column.download_button(
+        _t("upload.template_button", kind=kind_label(kind_id, code)),
+        _template(kind_id),
+        file_name=TEMPLATE_FILE_NAMES[kind_id],
+        mime=XLSX_MIME,
+        on_click="ignore",
+        icon=":material/download:",
+        key=f"upload.template.{kind_id}",
+        width="stretch",
+    )
+
+st.subheader(tr("upload.history"), anchor=False)
+log = data.frame("load_log")
+if log.empty:
+    st.caption(_t("upload.history_empty"))
+else:
+    st.dataframe(view.history_frame(log, code), hide_index=True, width="stretch")

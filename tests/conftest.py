@@ -1,0 +1,291 @@
+"""Shared fixtures.
+
+- ``tmp_db``            an empty database path, also set as UNION_KPI_DB
+- ``demo_db``           the demo database, built once per session (copy it before writing)
+- ``chromium_path``     the system Chromium; skips without it, fails if REQUIRE_BROWSER=1
+- ``streamlit_server``  app.py served on a free port over a copy of the demo database
+- ``browser_page``      a Playwright page in headless Chromium (1440x900, zh-CN)
+- ``wait_for_app``      waits until a Streamlit page has rendered and finished running
+
+Tests under tests/unit are marked ``unit``, under tests/functional ``functional``;
+tests using a browser or a server are marked ``browser`` too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+SERVER_START_TIMEOUT = 60.0
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+try:  # hypothesis: no per-example deadline in CI, where the machine is shared and slower
+    from hypothesis import settings as _hypothesis_settings
+
+    _hypothesis_settings.register_profile("ci", deadline=None, print_blob=True)
+    _hypothesis_settings.register_profile("dev", deadline=None)
+    _hypothesis_settings.load_profile(
+        os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+    )
+except ImportError:  # pragma: no cover - dev requirements not installed
+    pass
+
+
+def browser_required() -> bool:
+    return os.environ.get("REQUIRE_BROWSER", "") == "1"
+
+
+def skip_or_fail(reason: str) -> NoReturn:
+    """Skip the test, or fail it when REQUIRE_BROWSER=1 (as in CI)."""
+    if browser_required():
+        pytest.fail(f"{reason} (REQUIRE_BROWSER=1, so this is a failure, not a skip)", pytrace=False)
+    pytest.skip(reason)
+
+
+# --------------------------------------------------------------------------- markers
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    tests_dir = PROJECT_ROOT / "tests"
+    for item in items:
+        try:
+            parts = item.path.resolve().relative_to(tests_dir).parts
+        except ValueError:
+            parts = ()
+        if parts[:1] == ("unit",):
+            item.add_marker(pytest.mark.unit)
+        elif parts[:1] == ("functional",):
+            item.add_marker(pytest.mark.functional)
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & {"browser_page", "streamlit_server", "chromium_path"}:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    # keep each phase's report on the item, so fixtures can tell at teardown whether the test failed
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+def _failed(request: pytest.FixtureRequest) -> bool:
+    node = request.node
+    return any(getattr(getattr(node, f"rep_{when}", None), "failed", False) for when in ("setup", "call"))
+
+
+# --------------------------------------------------------------------------- databases
+
+
+@pytest.fixture
+def tmp_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A database path in tmp_path (the file does not exist yet), set as UNION_KPI_DB."""
+    path = tmp_path / "t.duckdb"
+    monkeypatch.setenv("UNION_KPI_DB", str(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo database, built once per session. Treat it as read-only: copy it
+    (``copy_db(demo_db, tmp_path)``) before changing anything."""
+    from etl.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    build_demo(db=path)
+    assert path.exists(), f"build_demo(db={path}) did not create the database"
+    return path
+
+
+def copy_db(src: Path, dest_dir: Path, name: str = "copy.duckdb") -> Path:
+    """Copy a DuckDB file (and its WAL, if one was left behind) into dest_dir."""
+    dest = dest_dir / name
+    shutil.copyfile(src, dest)
+    wal = src.with_name(src.name + ".wal")
+    if wal.exists():
+        shutil.copyfile(wal, dest.with_name(dest.name + ".wal"))
+    return dest
+
+
+@pytest.fixture
+def demo_db_copy(demo_db: Path, tmp_path: Path) -> Path:
+    """A private, writable copy of the demo database."""
+    return copy_db(demo_db, tmp_path, "demo-copy.duckdb")
+
+
+# --------------------------------------------------------------------------- browser
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Path of the system Chromium. Skips without it; fails instead when REQUIRE_BROWSER=1."""
+    if not (CHROMIUM.exists() and os.access(CHROMIUM, os.X_OK)):
+        skip_or_fail(f"{CHROMIUM} not found (apt-get install chromium fonts-noto-cjk)")
+    return str(CHROMIUM)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _health(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.read().decode("utf-8", "replace").strip()
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return None
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@pytest.fixture
+def streamlit_server(demo_db: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """Serve app.py over a private copy of the demo database; yields the base URL
+    (``http://127.0.0.1:<port>``). The server is stopped at teardown; its log is printed
+    if it failed to start or the test failed."""
+    app = PROJECT_ROOT / "app.py"
+    if not app.exists():
+        pytest.fail(f"{app} does not exist", pytrace=False)
+    db = copy_db(demo_db, tmp_path, "server.duckdb")
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log_path = tmp_path / "streamlit.log"
+    env = {
+        **os.environ,
+        "UNION_KPI_DB": str(db),
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        "STREAMLIT_SERVER_SHOW_EMAIL_PROMPT": "false",
+        "PYTHONUNBUFFERED": "1",
+    }
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(app),
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--server.headless", "true",
+    ]  # fmt: skip
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, killed as a whole at teardown
+        )
+
+    def log_text() -> str:
+        return ANSI_ESCAPE.sub("", log_path.read_text("utf-8", "replace"))
+
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(
+                    f"streamlit exited with code {proc.returncode} during start-up:\n{log_text()}",
+                    pytrace=False,
+                )
+            if _health(f"{base_url}/_stcore/health") == "ok":
+                break
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"streamlit did not answer {base_url}/_stcore/health within "
+                    f"{SERVER_START_TIMEOUT:.0f}s:\n{log_text()}",
+                    pytrace=False,
+                )
+            time.sleep(0.25)
+        yield base_url
+    finally:
+        _stop(proc)
+        if _failed(request):
+            sys.stderr.write(f"\n----- streamlit log ({log_path}) -----\n{log_text()}\n")
+
+
+@pytest.fixture
+def browser_page(chromium_path: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """A Playwright page (sync API) in headless system Chromium, 1440x900, locale zh-CN.
+    On failure a screenshot is saved to tmp_path/failure.png."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("playwright is not installed (make dev-venv)")
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        try:
+            yield page
+        finally:
+            if _failed(request):
+                with contextlib.suppress(Exception):
+                    shot = tmp_path / "failure.png"
+                    page.screenshot(path=str(shot), full_page=True)
+                    sys.stderr.write(f"\nscreenshot of the failing page: {shot}\n")
+            context.close()
+            browser.close()
+
+
+def _wait_for_app(page: Any, timeout_ms: int = 30_000) -> None:
+    """Wait until Streamlit has rendered the app and its first script run has finished.
+
+    The app root carries ``data-test-script-state``: "initial" before the first run, then
+    "running" / "rerunRequested" / "stopRequested" while it runs, and "notRunning" (or
+    "compilationError") once it is done."""
+    page.wait_for_selector('[data-testid="stApp"]', state="attached", timeout=timeout_ms)
+    page.wait_for_function(
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            const state = app && app.getAttribute('data-test-script-state');
+            return state === 'notRunning' || state === 'compilationError';
+        }""",
+        timeout=timeout_ms,
+    )
+
+
+@pytest.fixture
+def wait_for_app() -> Callable[..., None]:
+    """``wait_for_app(page, timeout_ms=30000)``: wait for a Streamlit page to finish its run."""
+    return _wait_for_app
