@@ -59,7 +59,7 @@ def _filters() -> Filters | None:
 
     def label(unit_id: int | None) -> str:
         if unit_id is None:
-            return f"{org}（{tr('sidebar.scope_all')}）"
+            return tr("sidebar.scope_org", org=org)
         parent = parents.get(unit_id)
         return f"{parent} / {names[unit_id]}" if isinstance(parent, str) else names[unit_id]
 

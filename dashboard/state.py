@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from etl.i18n import LANG_NAMES, LANGS, t
 
@@ -30,5 +31,19 @@ def language_switch() -> None:
                      format_func=lambda code: LANG_NAMES[code])
 
 
+def ensure_shell() -> None:
+    """Make sure the page runs inside app.py's navigation.
+
+    On the first request after a server start, Streamlit routes a deep link such as
+    /organisation through its legacy `pages/` folder discovery, which runs the page
+    without app.py (no sidebar filters). Both modes hash a page by its URL path, so
+    switching the legacy mode off and rerunning lands on the same page via app.py.
+    """
+    if PagesManager.uses_pages_directory:  # app.py's st.navigation sets it to False
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def current_filters() -> Filters | None:
+    ensure_shell()
     return st.session_state.get("filters")

@@ -159,4 +159,5 @@ def rows_for_save(edited: pd.DataFrame) -> pd.DataFrame:
             else:
                 row[field] = value
         rows.append(row)
-    return pd.DataFrame(rows, columns=list(EDITOR_COLUMNS))
+    frame = pd.DataFrame(rows, columns=list(EDITOR_COLUMNS), dtype=object)
+    return frame.where(frame.notna(), None)

@@ -88,19 +88,16 @@ def indicator_section(ids: list[str], f: Filters) -> None:
     ind = INDICATOR_BY_ID[chosen]
     label = indicator_label(ind, code)
     cumulative = fmt.is_cumulative(ind)
-    left, right = st.columns(2)
-    with left:
-        trend = data.frame("kpis.trend", f.year, f.unit_id)
-        trend = trend[trend["indicator"] == chosen]
-        fig = figures.trend_figure(ind, trend, f.scope_name, f.year, code,
-                                   source_for(ind.source, f, cumulative))
-        chart(fig, figures.chart_filename(f.year, None, label, "分季度进展"), key=f"trend-{chosen}")
-        with st.expander(tr("table.behind_chart")):
-            shown = trend[["year", "quarter", "actual", "target", "expected", "status"]].copy()
-            shown["status"] = shown["status"].map(lambda s: status_label(s, code))
-            table(_readable(shown, ind), f"{f.year}_{label}_trend", key=f"trend-tbl-{chosen}")
-    with right:
-        ranking_section(chosen, f)
+    # full width: a chart pasted into a report is read at page width, not half of it
+    trend = data.frame("kpis.trend", f.year, f.unit_id)
+    trend = trend[trend["indicator"] == chosen]
+    fig = figures.trend_figure(ind, trend, f.scope_name, f.year, code, source_for(ind.source, f, cumulative))
+    chart(fig, figures.chart_filename(f.year, None, label, "分季度进展"), key=f"trend-{chosen}")
+    with st.expander(tr("table.behind_chart")):
+        shown = trend[["year", "quarter", "actual", "target", "expected", "status"]].copy()
+        shown["status"] = shown["status"].map(lambda s: status_label(s, code))
+        table(_readable(shown, ind), f"{f.year}_{label}_trend", key=f"trend-tbl-{chosen}")
+    ranking_section(chosen, f)
 
 
 def ranking_section(chosen: str, f: Filters) -> None:

@@ -36,7 +36,8 @@ def kpi_card(kpi: Kpi) -> None:
     with st.container(border=True):
         yoy = fmt.fmt_yoy(ind, kpi.actual, kpi.previous, code, compact=True)
         st.metric(indicator_label(ind, code), fmt.fmt_value(ind, kpi.actual, code),
-                  delta=f"{tr('card.yoy')} {yoy}" if yoy else None,
+                  # the sign must lead the text: st.metric reads it to pick arrow and colour
+                  delta=f"{yoy}（{tr('card.yoy')}）" if yoy else None,
                   delta_color="normal" if ind.higher_is_better else "inverse",
                   help=f"{tr('card.formula')}：{ind.formula_zh}" if code == "zh" else ind.en)
         status_badge(kpi.status)
@@ -57,7 +58,8 @@ def kpi_cards(results: dict[str, Kpi], ids: list[str], per_row: int = 4) -> None
 
 
 def chart(fig: go.Figure, filename: str, key: str) -> None:
-    st.plotly_chart(fig, config=chart_config(filename), key=key, width="stretch")
+    # theme=None: the figure's own fonts and white background, as in the exported PNG
+    st.plotly_chart(fig, theme=None, config=chart_config(filename), key=key, width="stretch")
 
 
 def table(frame: pd.DataFrame, filename: str, key: str, column_config: dict | None = None) -> None:

@@ -1,4 +1,4 @@
-"""Command line: python -m etl load|inspect|kpis|demo|templates ..."""
+"""Command line: python -m etl load|inspect|kpis|report|demo|templates ..."""
 
 from __future__ import annotations
 
@@ -37,6 +37,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, required=True)
     p.add_argument("--quarter", type=int, required=True, choices=[1, 2, 3, 4])
     p.add_argument("--unit", help="单位名称（默认整个组织）")
+    _db_arg(p)
+    p = sub.add_parser("report", help="导出工作数据报告：Word、PowerPoint 和每张图表的 PNG/SVG")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--quarter", type=int, required=True, choices=[1, 2, 3, 4])
+    p.add_argument("--unit", help="单位名称（默认整个组织）")
+    p.add_argument("--out", type=Path, required=True, help="输出目录")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="报告语言（默认中文）")
+    p.add_argument("--pdf", action="store_true", help="同时导出每张图表的 PDF（矢量、嵌入字体）")
     _db_arg(p)
     p = sub.add_parser("demo", help="生成演示数据库")
     _db_arg(p)
@@ -123,6 +131,10 @@ def main(argv: list[str] | None = None) -> int:
             return _kpis(args)
         if args.command == "demo":
             return _demo(args)
+        if args.command == "report":
+            from etl.report import run_cli
+
+            return run_cli(args)
         if args.command == "docs":
             from etl.docs import generated_block
 

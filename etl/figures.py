@@ -38,11 +38,11 @@ STATUS_COLORS = {
     "ahead": "#2E7D32",      # green
     "on_track": "#1F5FAD",   # blue
     "behind": "#D9480F",     # orange-red
-    "no_target": "#8C8C8C",
+    "no_target": "#7A9CCF",   # light blue: a value without a target (no status to show)
     "no_data": "#BDBDBD",
 }
 # Bar fill patterns (overlaid on the colour) and marker shapes per status: greyscale-safe.
-STATUS_PATTERNS = {"ahead": "/", "on_track": "", "behind": "x", "no_target": ".", "no_data": ""}
+STATUS_PATTERNS = {"ahead": "/", "on_track": "", "behind": "x", "no_target": "", "no_data": ""}
 STATUS_SYMBOLS = {"ahead": "triangle-up", "on_track": "circle", "behind": "triangle-down",
                   "no_target": "square", "no_data": "circle-open"}
 STATUS_ORDER = ("behind", "on_track", "ahead", "no_target", "no_data")
@@ -83,7 +83,7 @@ def _lang(lang: str) -> str:
 def _text_width(text: str, size: float) -> float:
     """Rough rendered width in px (CJK/full-width = 1 em, others ~0.6 em)."""
     w = 0.0
-    for ch in re.sub(r"<[^>]*>", "", html.unescape(text)):
+    for ch in html.unescape(re.sub(r"<[^>]*>", "", text)):
         w += size if ord(ch) >= 0x2E80 else size * 0.6
     return w
 
@@ -92,22 +92,33 @@ def _shorten(name: str, limit: int = _MAX_LABEL_CHARS) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
-def _wrap(text: str, max_chars: int = 64) -> list[str]:
-    """Split a (source) line at ；/; boundaries so no line is much longer than max_chars."""
-    parts = re.split(r"(?<=[；;])\s*", text)
+def _wrap(text: str, max_px: float = 620, size: float = _FOOT_SIZE) -> list[str]:
+    """Split a (source) line after ；/; so that no line is much wider than max_px."""
+    parts = re.split(r"(?<=[；;])", text)
     lines: list[str] = []
     cur = ""
     for part in parts:
         if not part:
             continue
-        if cur and len(cur) + len(part) > max_chars:
-            lines.append(cur)
-            cur = part
+        if cur and _text_width(cur + part, size) > max_px:
+            lines.append(cur.rstrip())
+            cur = part.lstrip()
         else:
             cur += part
     if cur:
-        lines.append(cur)
+        lines.append(cur.rstrip())
     return lines or [""]
+
+
+def _fit_title(title: str, max_px: float = 760) -> str:
+    """Break a long title once, after the scope name, so it is not clipped in narrow layouts."""
+    if "<br>" in title or _text_width(title, _TITLE_SIZE) <= max_px:
+        return title
+    for sep in (" · ", " "):
+        if sep in title:
+            head, tail = title.split(sep, 1)
+            return f"{head}<br>{tail}"
+    return title
 
 
 def _scale_for(ind_measure: str, values: Sequence[float | None], lang: str,
@@ -169,7 +180,7 @@ def source_line(kind: str | Sequence[str], period: str, updated: str, lang: str 
 
 def _base_layout(fig: go.Figure, *, title: str, subtitle: str | None, source: str,
                  notes: Sequence[str], lang: str, height: int, margin_l: int, margin_r: int,
-                 show_legend: bool, axis_space: int = _AXIS_SPACE) -> go.Figure:
+                 show_legend: bool | None = None, axis_space: int = _AXIS_SPACE) -> go.Figure:
     """Title, fonts, margins, white background, legend and the footer (notes + source)."""
     foot_lines: list[str] = []
     for note in notes:
@@ -177,14 +188,21 @@ def _base_layout(fig: go.Figure, *, title: str, subtitle: str | None, source: st
     if source:
         foot_lines.extend(_wrap(escape(source)))
     foot_h = _FOOT_LINE * len(foot_lines) + 12
-    legend_h = 30 if show_legend else 0
-    top = 16 + 26 + (22 if subtitle else 0) + legend_h + 18
+    names = [tr.name for tr in fig.data if tr.showlegend is not False and tr.name]
+    names += [sh.name for sh in fig.layout.shapes if sh.showlegend and sh.name]
+    if show_legend is None:
+        show_legend = bool(names)
+    legend_h = 24 * _legend_rows(names) + 6 if show_legend else 0
+    title = _fit_title(title)
+    title_h = 26 * (title.count("<br>") + 1)
+    top = 16 + 12 * title.count("<br>") + title_h + (22 if subtitle else 0) + legend_h + 18
     bottom = axis_space + foot_h
     fig.update_layout(
+        template="plotly_white",
         title=dict(
             text=title,
             x=0.012, xanchor="left", xref="container",
-            y=1, yanchor="top", yref="container", pad=dict(t=16),
+            y=1, yanchor="top", yref="container", pad=dict(t=16 + 12 * title.count("<br>")),
             font=dict(size=_TITLE_SIZE, color=TEXT, family=FONT_FAMILY),
             subtitle=dict(text=subtitle or "", font=dict(size=12, color=MUTED, family=FONT_FAMILY)),
         ),
@@ -214,6 +232,19 @@ def _base_layout(fig: go.Figure, *, title: str, subtitle: str | None, source: st
     fig.update_yaxes(showline=True, linecolor="#999999", gridcolor=GRID, zeroline=False,
                      automargin=True, title=dict(font=dict(size=13)))
     return fig
+
+
+def _legend_rows(names: Sequence[str], avail: float = 420) -> int:
+    """Rows a horizontal legend needs when the plot area is narrow (half a page, ~420 px).
+
+    Plotly wraps a legend that does not fit into a grid whose columns are as wide as the
+    widest entry, so a long legend takes more rows than its total width suggests.
+    """
+    widths = [_text_width(n, 12) + 48 for n in names]
+    if not widths or sum(widths) <= avail:
+        return 1
+    cols = max(1, int(avail // max(widths)))
+    return math.ceil(len(widths) / cols)
 
 
 def _label_margin(labels: Sequence[str], size: float = 12, minimum: int = 80) -> int:
@@ -247,7 +278,7 @@ def trend_figure(ind: Indicator | str, trend: pd.DataFrame, scope_name: str, yea
     q_cur = [int(q) for q in cur["quarter"]]
 
     expected_by_q: dict[int, float] = {}
-    for q, e in zip(q_cur, _col(cur, "expected")):
+    for q, e in zip(q_cur, _col(cur, "expected"), strict=True):
         if e is not None:
             expected_by_q[q] = e
     if ind.kind == "flow" and target is not None:
@@ -277,8 +308,8 @@ def trend_figure(ind: Indicator | str, trend: pd.DataFrame, scope_name: str, yea
 
     has_status = "status" in cur.columns
     statuses = [_status(s) for s in cur["status"]] if has_status else [None] * len(cur)
-    status_of_q = dict(zip(q_cur, statuses))
-    value_of_q = dict(zip(q_cur, actual))
+    status_of_q = dict(zip(q_cur, statuses, strict=True))
+    value_of_q = dict(zip(q_cur, actual, strict=True))
     actual_name = t("fig.actual", lang, year=int(year))
 
     def status_text(s: str | None) -> str:
@@ -299,18 +330,20 @@ def trend_figure(ind: Indicator | str, trend: pd.DataFrame, scope_name: str, yea
             if q in value_of_q:
                 v = value_of_q[q]
                 val = fmt.fmt_value(ind, v, lang) if v is not None else t("fig.no_data", lang)
+                lines.append(f"<span style='font-size:12px'><b>{val}</b></span>")
                 st = status_text(status_of_q.get(q))
-                lines.append(f"<span style='font-size:12px'><b>{val}</b>{' · ' + st if st else ''}</span>")
-            elif show_expected:
-                lines.append(" ")
+                if st or has_status:
+                    lines.append(f"<span style='font-size:12px'>{st or ' '}</span>")
+            else:
+                lines.extend([" "] * (2 if has_status else 1))
             if show_expected and q in expected_by_q:
-                exp = t("fig.expected_value", lang, value=fmt.fmt_value(ind, expected_by_q[q], lang))
+                exp = t("fig.expected_short", lang, value=fmt.fmt_value(ind, expected_by_q[q], lang))
                 lines.append(f"<span style='font-size:11px;color:{EXPECTED_LINE}'>{exp}</span>")
         ticktext.append("<br>".join(lines))
     n_lines = max(t_.count("<br>") + 1 for t_ in ticktext)
 
     hover = [fmt.fmt_value(ind, v, lang) + (f" · {status_label(s, lang)}" if s else "")
-             for v, s in zip(actual, statuses)]
+             for v, s in zip(actual, statuses, strict=True)]
     if ind.measure == "rate":
         fig.add_trace(go.Scatter(
             x=[cats[q - 1] for q in q_cur], y=[_scaled(v, divisor) for v in actual],
@@ -332,12 +365,18 @@ def trend_figure(ind: Indicator | str, trend: pd.DataFrame, scope_name: str, yea
             fig.add_trace(go.Bar(
                 x=[cats[q_cur[i] - 1] for i in idx], y=[_scaled(actual[i], divisor) for i in idx],
                 name=actual_name + (f" · {status_label(s, lang)}" if s else ""),
+                showlegend=not has_status,
                 marker=dict(color=color, line=dict(color=color, width=1),
                             pattern=dict(shape=STATUS_PATTERNS[s] if s else "", fillmode="overlay",
                                          fgcolor="white", size=8, solidity=0.25)),
                 width=0.55, customdata=[hover[i] for i in idx],
                 hovertemplate="%{x}: %{customdata}<extra></extra>",
             ))
+
+        if has_status and groups:
+            # status is written under each bar; the legend only says what the bars are
+            fig.add_trace(go.Bar(x=[None], y=[None], name=actual_name, marker=dict(color=NEUTRAL),
+                                 showlegend=True, hoverinfo="skip"))
 
     if show_expected:
         qs = sorted(expected_by_q)
@@ -373,22 +412,43 @@ def trend_figure(ind: Indicator | str, trend: pd.DataFrame, scope_name: str, yea
                            yanchor="middle", showarrow=False, align="left",
                            font=dict(size=12, color=TARGET_LINE))
 
-    last_with_data = [q for q, v in zip(q_cur, actual) if v is not None]
+    last_with_data = [q for q, v in zip(q_cur, actual, strict=True) if v is not None]
     sub = t("fig.subtitle_cumulative" if fmt.is_cumulative(ind) else "fig.subtitle_snapshot", lang)
     if last_with_data:
-        sub = t("fig.as_of", lang, period=fmt.period_label(year, max(last_with_data), lang)) + \
-            ("；" if lang == "zh" else "; ") + sub
+        sub = t("fig.subtitle_as_of", lang, period=fmt.period_label(year, max(last_with_data), lang),
+                note=sub)
+    else:
+        sub = sub[:1].upper() + sub[1:]
     title = t("fig.title_trend", lang, scope=escape(scope_name), year=int(year), what=name)
     axis_space = 36 + 17 * n_lines
     _base_layout(fig, title=title, subtitle=sub, source=source, notes=(), lang=lang, height=340,
-                 margin_l=80, margin_r=120, show_legend=True, axis_space=axis_space)
+                 margin_l=80, margin_r=120, axis_space=axis_space)
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=cats, range=[-0.5, 3.5],
-                     tickmode="array", tickvals=cats, ticktext=ticktext,
+                     tickmode="array", tickvals=cats, ticktext=ticktext, tickangle=0,
                      title=dict(text=t("fig.axis_quarter", lang)), showgrid=False)
     fig.update_yaxes(range=yrange, title=dict(text=_axis_unit_title(name, axis_unit, lang)),
                      tickformat=",~f")
     fig.update_layout(barmode="overlay")
     return fig
+
+
+# ---------------------------------------------------------------- value column
+
+def _status_span(s: str, lang: str) -> str:
+    return f"<span style='color:{STATUS_COLORS[s]}'>{status_label(s, lang)}</span>"
+
+
+def _value_column(fig: go.Figure, texts: Sequence[str], size: int = 12) -> int:
+    """Write one text per category row in the right margin (row i = category i).
+
+    A column never collides with bars, target lines or markers. Returns the px width needed.
+    """
+    column = [dict(text=text, xref="paper", x=1, xanchor="left", xshift=10, yref="y", y=i,
+                   yanchor="middle", showarrow=False, align="left", font=dict(size=size, color=TEXT))
+              for i, text in enumerate(texts)]
+    # one assignment: add_annotation per row copies the whole list each time (quadratic)
+    fig.update_layout(annotations=list(fig.layout.annotations) + column)
+    return int(max((_text_width(x, size) for x in texts), default=0) + 30)
 
 
 # ---------------------------------------------------------------- bullet (theme overview)
@@ -397,8 +457,10 @@ def bullet_figure(rows: pd.DataFrame, scope_name: str, year: int, quarter: int,
                   lang: str = "zh", source: str = "", theme: str | None = None) -> go.Figure:
     """完成率 of the indicators of one theme: a bar per indicator, expected-progress marker, 100% line.
 
-    rows: indicator_id, actual, target, expected, achievement, status (one row per indicator).
-    Indicators without a target are omitted (and named in a footnote).
+    rows: indicator_id, actual, target, expected, achievement, status (one row per indicator,
+    drawn top to bottom in the given order). achievement is actual / annual target as a
+    fraction (computed here if missing). Indicators without a target are omitted and named in
+    a footnote.
     """
     lang = _lang(lang)
     ids = [str(i) for i in rows["indicator_id"]]
@@ -414,48 +476,62 @@ def bullet_figure(rows: pd.DataFrame, scope_name: str, year: int, quarter: int,
             omitted.append(indicator_label(ind, lang))
         else:
             kept.append(i)
+            if actual[i] is None and achievement[i] is None:
+                statuses[i] = "no_data"
 
-    labels = []
+    labels, details = [], []
     for i in kept:
         ind = inds[i]
         detail = t("fig.actual_of_target", lang, actual=fmt.fmt_value(ind, actual[i], lang),
                    target=fmt.fmt_value(ind, target[i], lang))
+        details.append(detail)
         labels.append(f"{indicator_label(ind, lang)}<br><span style='font-size:11px;color:{MUTED}'>"
                       f"{detail}</span>")
+    row_of = {i: n for n, i in enumerate(kept)}
 
-    ach_pct = {i: (achievement[i] if achievement[i] is not None else
-                   (actual[i] / target[i] if actual[i] is not None else None)) for i in kept}
-    ach_pct = {i: (None if v is None else v * 100) for i, v in ach_pct.items()}
-    top = max([100.0] + [v for v in ach_pct.values() if v is not None])
-    xmax = top * 1.12
+    ach: dict[int, float | None] = {}
+    for i in kept:
+        a = achievement[i]
+        if a is None and actual[i] is not None:
+            a = actual[i] / target[i]
+        ach[i] = None if a is None else a * 100
+    top = max([100.0] + [v for v in ach.values() if v is not None])
 
     fig = go.Figure()
     # light track from 0 to 100%
     fig.add_trace(go.Bar(y=labels, x=[100] * len(kept), orientation="h", width=0.62,
                          marker=dict(color="#EFEFEF"), showlegend=False, hoverinfo="skip"))
-    present = [s for s in STATUS_ORDER if any(statuses[i] == s for i in kept)]
-    for s in present:
+    texts = [""] * len(kept)
+    for s in STATUS_ORDER:
         idx = [i for i in kept if statuses[i] == s]
-        texts = []
+        if not idx:
+            continue
+        hover = []
         for i in idx:
-            a = ach_pct[i]
-            texts.append(f"{fmt.fmt_number(a, 1)}% · {status_label(s, lang)}" if a is not None
-                         else t("fig.no_data", lang))
+            a = ach[i]
+            if a is None:
+                texts[row_of[i]] = t("fig.no_data", lang)
+            elif s in ("no_target", "no_data"):
+                texts[row_of[i]] = f"{fmt.fmt_number(a, 1)}%"
+            else:
+                texts[row_of[i]] = f"<b>{fmt.fmt_number(a, 1)}%</b> · {_status_span(s, lang)}"
+            a_text = fmt.fmt_number(a, 1) + "%" if a is not None else fmt.DASH
+            hover.append(f"{indicator_label(inds[i], lang)}<br>{details[row_of[i]]}<br>"
+                         f"{t('fig.achievement', lang)} {a_text} · {status_label(s, lang)}")
         color = STATUS_COLORS[s]
         fig.add_trace(go.Bar(
-            y=[labels[kept.index(i)] for i in idx], x=[ach_pct[i] or 0 for i in idx], orientation="h",
-            width=0.34, name=status_label(s, lang), text=texts, textposition="outside",
-            cliponaxis=False, textfont=dict(size=12, color=TEXT),
+            y=[labels[row_of[i]] for i in idx], x=[ach[i] or 0 for i in idx], orientation="h",
+            width=0.34, name=status_label(s, lang), showlegend=False,
             marker=dict(color=color, line=dict(color=color, width=1),
                         pattern=dict(shape=STATUS_PATTERNS[s], fillmode="overlay", fgcolor="white",
                                      size=7, solidity=0.3)),
-            customdata=texts, hovertemplate="%{customdata}<extra></extra>",
+            customdata=hover, hovertemplate="%{customdata}<extra></extra>",
         ))
     exp_x, exp_y, exp_t = [], [], []
     for i in kept:
         if expected[i] is not None:
             exp_x.append(expected[i] / target[i] * 100)
-            exp_y.append(labels[kept.index(i)])
+            exp_y.append(labels[row_of[i]])
             exp_t.append(fmt.fmt_value(inds[i], expected[i], lang))
     if exp_x:
         fig.add_trace(go.Scatter(
@@ -465,24 +541,24 @@ def bullet_figure(rows: pd.DataFrame, scope_name: str, year: int, quarter: int,
         ))
     fig.add_shape(type="line", xref="x", x0=100, x1=100, yref="paper", y0=0, y1=1,
                   line=dict(color=TARGET_LINE, width=1.5, dash="dash"))
-    fig.add_annotation(text=t("fig.full_target", lang), xref="x", x=100, yref="paper", y=0,
-                       yanchor="bottom", xanchor="left", xshift=4, showarrow=False,
-                       font=dict(size=11, color=TARGET_LINE))
+    fig.add_annotation(text=t("fig.full_target", lang), xref="x", x=100, yref="y", y=-0.75,
+                       yanchor="middle", xanchor="center", showarrow=False,
+                       font=dict(size=11, color=TARGET_LINE), bgcolor="white")
+    margin_r = max(110, _value_column(fig, texts))
 
-    notes = [t("fig.omitted_no_target", lang, names="、".join(omitted) if lang == "zh" else ", ".join(omitted))] \
-        if omitted else []
+    sep = "、" if lang == "zh" else ", "
+    notes = [t("fig.omitted_no_target", lang, names=sep.join(omitted))] if omitted else []
     period = fmt.period_label(year, quarter, lang)
     title = t("fig.title_theme", lang, scope=escape(scope_name), period=t("fig.as_of", lang, period=period),
               theme=theme_label(theme, lang))
-    margin_l = _label_margin([indicator_label(inds[i], lang) for i in kept] +
-                             [re.sub(r"<[^>]*>", "", lab.split("<br>")[1]) for lab in labels], 12)
+    margin_l = _label_margin([indicator_label(inds[i], lang) for i in kept] + details, 12)
     _base_layout(fig, title=title, subtitle=None, source=source, notes=notes, lang=lang,
-                 height=max(160, 62 * len(kept)), margin_l=margin_l, margin_r=110,
-                 show_legend=True)
+                 height=max(160, 62 * len(kept) + 30), margin_l=margin_l, margin_r=margin_r)
     fig.update_layout(barmode="overlay")
-    fig.update_xaxes(range=[0, xmax], ticksuffix="%", title=dict(text=t("fig.axis_achievement", lang)))
-    fig.update_yaxes(type="category", autorange="reversed", showgrid=False, ticks="",
-                     categoryorder="array", categoryarray=labels)
+    fig.update_xaxes(range=[0, top * 1.04], ticksuffix="%", title=dict(text=t("fig.axis_achievement", lang)))
+    # one empty row above the first indicator carries the "目标 100%" label
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels,
+                     range=[len(kept) - 0.5, -1.2], showgrid=False, ticks="")
     return fig
 
 
@@ -490,15 +566,15 @@ def bullet_figure(rows: pd.DataFrame, scope_name: str, year: int, quarter: int,
 
 def ranking_figure(ind: Indicator | str, ranking: pd.DataFrame, scope_name: str, year: int,
                    quarter: int, lang: str = "zh", source: str = "", sort: str | None = "asc") -> go.Figure:
-    """One indicator across units: a horizontal bar per unit, target line, value · status text.
+    """One indicator across units: a horizontal bar per unit, target line, value · status column.
 
     ranking: unit, actual, target, expected, achievement, status (one row per unit).
     sort (read top to bottom): "asc" lowest first, "desc" highest first, None as given.
-    Units with no value are listed last with "无数据". Height grows ~24 px per unit.
+    Units with no value are listed last with "暂无数据". Height grows ~24 px per unit.
     """
     ind = _ind(ind)
     lang = _lang(lang)
-    units = ["" if u is None else str(u) for u in ranking["unit"]]
+    units = ["" if u is None or u is pd.NA else str(u) for u in ranking["unit"]]
     actual = _col(ranking, "actual")
     target = _col(ranking, "target")
     expected = _col(ranking, "expected")
@@ -508,9 +584,8 @@ def ranking_figure(ind: Indicator | str, ranking: pd.DataFrame, scope_name: str,
         if v is None:
             statuses[i] = "no_data"
 
-    order = list(range(len(units)))
-    with_val = [i for i in order if actual[i] is not None]
-    without = [i for i in order if actual[i] is None]
+    with_val = [i for i in range(len(units)) if actual[i] is not None]
+    without = [i for i in range(len(units)) if actual[i] is None]
     if sort == "asc":
         with_val.sort(key=lambda i: (actual[i], units[i]))
     elif sort == "desc":
@@ -531,27 +606,33 @@ def ranking_figure(ind: Indicator | str, ranking: pd.DataFrame, scope_name: str,
             k += 1
         seen.add(lab)
         shown.append(lab)
-    label_of = dict(zip(order, shown))
+    label_of = dict(zip(order, shown, strict=True))
+    row_of = {i: n for n, i in enumerate(order)}
 
     fig = go.Figure()
+    texts = [""] * len(order)
     for s in STATUS_ORDER:
         idx = [i for i in order if statuses[i] == s]
         if not idx:
             continue
-        texts = []
+        hover = []
         for i in idx:
             if actual[i] is None:
-                texts.append(t("fig.no_data", lang))
+                text = t("fig.no_data", lang)
             elif s == "no_target":
-                texts.append(fmt.fmt_value(ind, actual[i], lang))
+                text = fmt.fmt_value(ind, actual[i], lang)
             else:
-                texts.append(f"{fmt.fmt_value(ind, actual[i], lang)} · {status_label(s, lang)}")
-        hover = [f"{escape(units[i])}<br>{texts[n]}" for n, i in enumerate(idx)]
+                text = f"{fmt.fmt_value(ind, actual[i], lang)} · {_status_span(s, lang)}"
+            texts[row_of[i]] = text
+            extra = ""
+            if target[i] is not None:
+                extra = "<br>" + t("fig.target_value", lang, value=fmt.fmt_value(ind, target[i], lang))
+            hover.append(f"{escape(units[i])}<br>{fmt.fmt_value(ind, actual[i], lang)} · "
+                         f"{status_label(s, lang)}{extra}")
         color = STATUS_COLORS[s]
         fig.add_trace(go.Bar(
             y=[label_of[i] for i in idx], x=[(_scaled(actual[i], divisor) or 0) for i in idx],
-            orientation="h", name=status_label(s, lang), text=texts, textposition="outside",
-            cliponaxis=False, textfont=dict(size=11, color=TEXT),
+            orientation="h", name=status_label(s, lang), showlegend=False,
             marker=dict(color=color, line=dict(color=color, width=1),
                         pattern=dict(shape=STATUS_PATTERNS[s], fillmode="overlay", fgcolor="white",
                                      size=6, solidity=0.3)),
@@ -559,14 +640,16 @@ def ranking_figure(ind: Indicator | str, ranking: pd.DataFrame, scope_name: str,
         ))
 
     tvals = {round(v, 9) for v in target if v is not None}
+    label_row = False
     if len(tvals) == 1:
         tv = next(iter(tvals))
         label = t("fig.target_value", lang, value=fmt.fmt_value(ind, tv, lang))
         fig.add_shape(type="line", yref="paper", y0=0, y1=1, xref="x", x0=tv / divisor, x1=tv / divisor,
-                      line=dict(color=TARGET_LINE, width=2, dash="longdash"), name=label, showlegend=True)
-        fig.add_annotation(text=label, xref="x", x=tv / divisor, yref="paper", y=1, yanchor="bottom",
+                      line=dict(color=TARGET_LINE, width=2, dash="longdash"), name=label, showlegend=False)
+        fig.add_annotation(text=label, xref="x", x=tv / divisor, yref="y", y=-0.9, yanchor="middle",
                            xanchor="center", showarrow=False, font=dict(size=12, color=TARGET_LINE),
-                           bgcolor="rgba(255,255,255,0.9)")
+                           bgcolor="white")
+        label_row = True
     elif len(tvals) > 1:
         idx = [i for i in order if target[i] is not None]
         fig.add_trace(go.Scatter(
@@ -577,9 +660,16 @@ def ranking_figure(ind: Indicator | str, ranking: pd.DataFrame, scope_name: str,
             hovertemplate=t("fig.target", lang) + " %{customdata}<extra></extra>",
         ))
     if ind.measure != "rate":
-        idx = [i for i in order if expected[i] is not None and (target[i] is None or
-                                                                 abs(expected[i] - target[i]) > 1e-9)]
-        if idx:
+        idx = [i for i in order if expected[i] is not None and
+               (target[i] is None or abs(expected[i] - target[i]) > 1e-9)]
+        evals = {round(expected[i], 9) for i in idx}
+        if len(evals) == 1 and len(idx) == sum(1 for i in order if expected[i] is not None):
+            ev = next(iter(evals))
+            fig.add_shape(type="line", yref="paper", y0=0, y1=1, xref="x", x0=ev / divisor,
+                          x1=ev / divisor, line=dict(color=EXPECTED_LINE, width=2, dash="dot"),
+                          name=t("fig.expected_value", lang, value=fmt.fmt_value(ind, ev, lang)),
+                          showlegend=True)
+        elif idx:
             fig.add_trace(go.Scatter(
                 x=[expected[i] / divisor for i in idx], y=[label_of[i] for i in idx], mode="markers",
                 name=t("fig.expected_marker", lang),
@@ -587,31 +677,33 @@ def ranking_figure(ind: Indicator | str, ranking: pd.DataFrame, scope_name: str,
                 customdata=[fmt.fmt_value(ind, expected[i], lang) for i in idx],
                 hovertemplate=t("fig.expected", lang) + " %{customdata}<extra></extra>",
             ))
+    margin_r = max(90, _value_column(fig, texts, size=11))
 
     name = indicator_label(ind, lang)
     vals = [v / divisor for v in actual + target + expected if v is not None]
     top = max(vals, default=1) or 1
-    xr = [0, max(top, 100.0 if ind.measure == "rate" else 0) * 1.04]
+    xr = [0, max(top, 100.0 if ind.measure == "rate" else 0) * 1.02]
     period = fmt.indicator_period_label(ind, year, quarter, lang)
     title = t("fig.title_ranking", lang, scope=escape(scope_name), period=period, what=name)
     sub = t("fig.subtitle_ranking_desc" if sort == "desc" else "fig.subtitle_ranking_asc", lang) \
         if sort in ("asc", "desc") else None
     n = max(1, len(order))
-    margin_l = _label_margin(shown, 12)
     _base_layout(fig, title=title, subtitle=sub, source=source, notes=(), lang=lang,
-                 height=max(140, 24 * n + 20), margin_l=margin_l, margin_r=140,
-                 show_legend=True)
+                 height=24 * (n + (1 if label_row else 0)) + 16, margin_l=_label_margin(shown, 12),
+                 margin_r=margin_r)
     fig.update_layout(barmode="overlay", bargap=0.25)
-    fig.update_xaxes(range=xr, title=dict(text=_axis_unit_title(name, axis_unit, lang)), tickformat=",~f",
-                     side="bottom")
-    fig.update_yaxes(type="category", categoryorder="array", categoryarray=shown, autorange="reversed",
-                     showgrid=False, ticks="", tickfont=dict(size=12))
+    fig.update_xaxes(range=xr, title=dict(text=_axis_unit_title(name, axis_unit, lang)), tickformat=",~f")
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=shown,
+                     range=[n - 0.5, -1.5 if label_row else -0.5],
+                     showgrid=True, gridcolor="#F0F0F0", ticks="", tickfont=dict(size=12))
     return fig
 
 
 # ---------------------------------------------------------------- breakdown
 
 _MONEY_UNITS = {"元", "CNY", "yuan", "¥"}
+# count units of the dictionary, for English charts
+_UNIT_EN = {"人": "people", "人次": "people", "次": "events", "家": "unions", "个": "", "项": ""}
 
 
 def breakdown_figure(frame: pd.DataFrame, value_col: str, label_col: str, title_what: str,
@@ -626,9 +718,11 @@ def breakdown_figure(frame: pd.DataFrame, value_col: str, label_col: str, title_
     lang = _lang(lang)
     labels = ["" if v is None else str(v) for v in frame[label_col]]
     values = _col(frame, value_col)
-    pairs = sorted(((lab, v or 0.0) for lab, v in zip(labels, values)), key=lambda p: -p[1])
+    pairs = sorted(((lab, v or 0.0) for lab, v in zip(labels, values, strict=True)), key=lambda p: -p[1])
     total = sum(v for _, v in pairs)
     money = unit_label in _MONEY_UNITS
+    if lang == "en" and not money:
+        unit_label = _UNIT_EN.get(unit_label, unit_label)
     divisor, axis_unit = _scale_for("money" if money else "count", [v for _, v in pairs], lang, unit_label)
 
     def fv(v: float) -> str:
@@ -722,10 +816,17 @@ def _kaleido_opts() -> dict:
 
 @contextlib.contextmanager
 def warm_browser() -> Iterator[None]:
-    """Keep one Chromium open for a batch of export_png calls (each cold call starts one, ~2-4 s)."""
+    """Keep one Chromium open for a batch of export_png calls (a cold call starts one, ~2-4 s).
+
+    Re-entrant: a nested block reuses the browser of the outer one. Not for concurrent
+    threads: serialise exports (kaleido's sync server is a process-wide singleton).
+    """
     import kaleido
 
     global _warm
+    if _warm:
+        yield
+        return
     _quiet_pipe_log()
     kaleido.start_sync_server(silence_warnings=True, **_kaleido_opts())
     _warm = True

@@ -54,8 +54,10 @@ st.title(tr("page.targets"), anchor=False)
 _show_flash()
 
 filters = current_filters()
-data_years = [y for y, _ in data.get("periods")]  # type: ignore[union-attr]
-years = tv.year_options(data_years, data.get("target_years"), dt.date.today().year)  # type: ignore[arg-type]
+periods = data.get("periods")
+target_years = data.get("target_years")
+assert isinstance(periods, list) and isinstance(target_years, list)
+years = tv.year_options([y for y, _ in periods], target_years, dt.date.today().year)
 default = tv.default_year(years, filters.year if filters else None)
 if st.session_state.get("targets.year") not in years:
     st.session_state["targets.year"] = default
@@ -170,12 +172,16 @@ def _show_report(report: FileReport) -> None:
             )
         if report.errors:
             st.error(tr("upload.has_errors", n=len(report.errors)), icon=":material/error:")
-            st.dataframe(view.problems_frame(report.errors, code), hide_index=True, width="stretch")
+            st.dataframe(
+                view.problems_frame(report.errors, code), hide_index=True, width="stretch", placeholder=""
+            )
         elif not report.data_sheets:
             st.error(_t("upload.no_data_sheet"))
         if report.warnings:
             st.warning(tr("upload.has_warnings", n=len(report.warnings)), icon=":material/warning:")
-            st.dataframe(view.problems_frame(report.warnings, code), hide_index=True, width="stretch")
+            st.dataframe(
+                view.problems_frame(report.warnings, code), hide_index=True, width="stretch", placeholder=""
+            )
 
 
 def _upload_section() -> None:

@@ -115,19 +115,19 @@ def _show_sheet(sheet: ParsedSheet, known: set[str]) -> None:
     left, right = st.columns([3, 2])
     with left:
         st.markdown(f"**{tr('upload.mapping')}**")
-        st.dataframe(view.mapping_frame(sheet, code), hide_index=True, width="stretch")
+        st.dataframe(view.mapping_frame(sheet, code), hide_index=True, width="stretch", height="content")
     with right:
         totals = view.totals_frame(sheet, code)
         if not totals.empty:
             st.markdown(f"**{_t('upload.totals')}**")
-            st.dataframe(totals, hide_index=True, width="stretch")
+            st.dataframe(totals, hide_index=True, width="stretch", height="content")
     if new or new_parents:
         with st.expander(_t("upload.new_units", n=len(new) + len(new_parents)), expanded=bool(new)):
             st.dataframe(view.new_units_frame(new, new_parents, code), hide_index=True, width="stretch")
     with st.expander(
         _t("upload.preview_rows", n=min(view.PREVIEW_ROWS, len(sheet.frame)), total=len(sheet.frame))
     ):
-        st.dataframe(view.preview_frame(sheet, code), hide_index=True, width="stretch")
+        st.dataframe(view.preview_frame(sheet, code), hide_index=True, width="stretch", placeholder="")
     if sheet.skipped:
         with st.expander(_t("upload.skipped", n=len(sheet.skipped))):
             st.dataframe(view.skipped_frame(sheet, code), hide_index=True, width="stretch")
@@ -147,12 +147,16 @@ def _show_report(report: FileReport, known: set[str]) -> None:
             st.error(_t("upload.no_data_sheet"))
         if report.errors:
             st.error(tr("upload.has_errors", n=len(report.errors)), icon=":material/error:")
-            st.dataframe(view.problems_frame(report.errors, code), hide_index=True, width="stretch")
+            st.dataframe(
+                view.problems_frame(report.errors, code), hide_index=True, width="stretch", placeholder=""
+            )
         elif report.data_sheets:
             st.success(tr("upload.no_errors"), icon=":material/check_circle:")
         if report.warnings:
             st.warning(tr("upload.has_warnings", n=len(report.warnings)), icon=":material/warning:")
-            st.dataframe(view.problems_frame(report.warnings, code), hide_index=True, width="stretch")
+            st.dataframe(
+                view.problems_frame(report.warnings, code), hide_index=True, width="stretch", placeholder=""
+            )
 
 
 def _import(reports: list[FileReport]) -> None:

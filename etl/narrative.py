@@ -1,0 +1,452 @@
+"""Drafted sentences for the 工作总结, in the register of real union reports.
+
+    截至三季度，全年新发展会员700人，完成年度计划的77.8%，符合进度，同比增长12.5%
+    入会率97.5%，较上年同期提高0.6个百分点，超过95%的年度目标
+
+Pure functions of indicator results (etl.kpis.Kpi) and plain lists: no database, no I/O.
+Every number is written by etl.fmt (the figures of `python -m etl kpis`, formatted), with
+the space between number and unit dropped inside Chinese sentences ("700人", "157.17万元").
+A sentence is None when the indicator has no data; sentences adapt to the facts:
+达到/超过/低于 the target, 增长/下降/持平 year on year, 超前/符合/滞后 against the expected progress.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from etl import fmt
+from etl.dictionary import INDICATOR_BY_ID, STATUS_EN, STATUS_ZH, THEMES, Indicator, indicators_of_theme
+
+_EPS = 1e-9
+
+# How an amount is said in a sentence: "新发展会员700人", "收缴会费157.17万元".
+_PHRASE_ZH = {
+    "members": "会员总数{v}",
+    "new_members": "新发展会员{v}",
+    "new_unions": "新建工会组织{v}",
+    "dues_collected": "收缴会费{v}",
+    "welfare_spend": "发放帮扶慰问资金{v}",
+    "welfare_beneficiaries": "帮扶慰问职工{v}",
+    "activities_count": "开展各类活动{v}",
+    "activity_participants": "职工参与活动{v}",
+}
+_FLOW_STATUS_ZH = {"ahead": "进度超前", "on_track": "符合进度", "behind": "滞后于进度"}
+_FLOW_STATUS_EN = {"ahead": "ahead of schedule", "on_track": "on schedule", "behind": "behind schedule"}
+
+
+# ---------------------------------------------------------------- small helpers
+
+def _lang(lang: str) -> str:
+    return "en" if lang == "en" else "zh"
+
+
+def _ind(ind: Indicator | str) -> Indicator:
+    return INDICATOR_BY_ID[ind] if isinstance(ind, str) else ind
+
+
+def _get(kpi: Any, name: str) -> Any:
+    """Read a field of a Kpi, or of a dict with the same keys."""
+    if kpi is None:
+        return None
+    if isinstance(kpi, Mapping):
+        return kpi.get(name)
+    return getattr(kpi, name, None)
+
+
+def _num(kpi: Any, name: str) -> float | None:
+    return fmt.to_number(_get(kpi, name))
+
+
+def value_text(ind: Indicator | str, value: Any, lang: str = "zh") -> str:
+    """fmt.fmt_value as written inside a sentence: '700人', '97.5%', '157.17万元' (en keeps spaces)."""
+    ind = _ind(ind)
+    text = fmt.fmt_value(ind, value, lang)
+    return text if _lang(lang) == "en" else text.replace(" ", "")
+
+
+def target_text(ind: Indicator | str, target: Any, lang: str = "zh") -> str:
+    """A target as people say it: rates without a useless '.0' ('95%', '92.5%'), amounts as values."""
+    ind = _ind(ind)
+    if ind.measure == "rate":
+        text = fmt.fmt_rate(target)
+        return text[:-3] + "%" if text.endswith(".0%") else text
+    return value_text(ind, target, lang)
+
+
+def points_text(delta: Any, lang: str = "zh") -> str:
+    """A gap between two rates as a magnitude: 0.037 -> '3.7个百分点' / '3.7 pp'."""
+    text = fmt.fmt_rate(abs(fmt.to_number(delta) or 0.0)).removesuffix("%")
+    return f"{text}个百分点" if _lang(lang) == "zh" else f"{text} pp"
+
+
+def period_phrase(quarter: int, cumulative: bool, lang: str = "zh") -> str:
+    """'截至三季度' (year to date), '截至三季度末' (at quarter end), '一季度', '截至年末'."""
+    q = int(quarter)
+    if _lang(lang) == "en":
+        if q == 4:
+            return "For the full year" if cumulative else "At year end"
+        return f"In Q1" if q == 1 and cumulative else (f"As of Q{q}" if cumulative else f"At the end of Q{q}")
+    if q == 4:
+        return "截至年末"
+    short = fmt.quarter_label(q, "zh", short=True)
+    if q == 1 and cumulative:
+        return short
+    return f"截至{short}" + ("" if cumulative else "末")
+
+
+def _join_list(names: Sequence[str], limit: int = 5, lang: str = "zh") -> str:
+    names = [str(n) for n in names]
+    if _lang(lang) == "en":
+        shown = ", ".join(names[:limit])
+        return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+    shown = "、".join(names[:limit])
+    return shown + (f"等{len(names)}个" if len(names) > limit else "")
+
+
+def _yoy_clause(ind: Indicator, kpi: Any, lang: str) -> str | None:
+    """'同比增长12.5%' / '较上年同期提高0.6个百分点' / '与上年同期持平'; None without a comparison."""
+    actual, previous = _num(kpi, "actual"), _num(kpi, "previous")
+    change = fmt.yoy_change(ind, actual, previous)
+    if change is None:
+        return None
+    zh = _lang(lang) == "zh"
+    if ind.measure == "rate":
+        text = fmt.fmt_pp_change(change, lang)
+        if text in ("持平", "unchanged"):
+            return "与上年同期持平" if zh else "unchanged on last year"
+        return f"较上年同期{text}" if zh else f"{text} on last year"
+    text = fmt.fmt_growth(change, lang)
+    if text in ("持平", "unchanged"):
+        return "与上年同期持平" if zh else "unchanged on last year"
+    return f"同比{text}" if zh else f"{text} year on year"
+
+
+# ---------------------------------------------------------------- one indicator
+
+def _rate_target_clause(ind: Indicator, actual: float, target: float, lang: str) -> str:
+    """超过 / 达到 / 接近 / 低于 the target, judged on the figures as printed (96.3% vs 95%)."""
+    zh = _lang(lang) == "zh"
+    tt = target_text(ind, target, lang)
+    same = fmt.fmt_rate(actual) == fmt.fmt_rate(target)
+    if same or abs(actual - target) < _EPS:
+        if actual >= target - _EPS:
+            return f"达到{tt}的年度目标" if zh else f"meeting the annual target of {tt}"
+        return f"接近{tt}的年度目标" if zh else f"just short of the annual target of {tt}"
+    if actual > target:
+        return f"超过{tt}的年度目标" if zh else f"above the annual target of {tt}"
+    gap = points_text(target - actual, lang)
+    return f"低于{tt}的年度目标，差{gap}" if zh else f"below the annual target of {tt} by {gap}"
+
+
+def _amount_target_clauses(ind: Indicator, kpi: Any, quarter: int, lang: str) -> list[str]:
+    """完成年度计划的x%, then 进度超前 / 符合进度 / 滞后于进度 (or 达到 / 未达到 at year end)."""
+    zh = _lang(lang) == "zh"
+    target, achievement = _num(kpi, "target"), _num(kpi, "achievement")
+    expected, status = _num(kpi, "expected"), _get(kpi, "status")
+    if target is None or target == 0:
+        return []
+    actual = _num(kpi, "actual") or 0.0
+    if achievement is None:
+        achievement = actual / target
+    done = achievement >= 1 - _EPS
+    if ind.kind == "stock":
+        if done:
+            return [f"达到{target_text(ind, target, lang)}的年度目标" if zh
+                    else f"meeting the annual target of {target_text(ind, target, lang)}"]
+        return [f"为年度目标{target_text(ind, target, lang)}的{fmt.fmt_rate(achievement)}" if zh
+                else f"{fmt.fmt_rate(achievement)} of the annual target of {target_text(ind, target, lang)}"]
+    clauses = [f"完成年度计划的{fmt.fmt_rate(achievement)}" if zh
+               else f"{fmt.fmt_rate(achievement)} of the annual plan"]
+    if int(quarter) == 4:
+        if done:
+            over = achievement > 1 + 0.0005
+            clauses.append(("超额完成年度目标" if over else "完成年度目标") if zh
+                           else ("exceeding the annual target" if over else "meeting the annual target"))
+        else:
+            clauses.append("未达到年度目标" if zh else "short of the annual target")
+        return clauses
+    if done:
+        clauses.append("已提前完成全年目标" if zh else "the annual target is already met")
+        return clauses
+    if status in _FLOW_STATUS_ZH:
+        word = (_FLOW_STATUS_ZH if zh else _FLOW_STATUS_EN)[status]
+        if status != "on_track" and expected is not None:
+            exp = value_text(ind, expected, lang)
+            word += f"（进度预期{exp}）" if zh else f" (expected {exp} by now)"
+        clauses.append(word)
+    return clauses
+
+
+def indicator_sentence(ind: Indicator | str, kpi: Any, year: int, quarter: int, lang: str = "zh",
+                       with_period: bool = True) -> str | None:
+    """One clause chain for one indicator, without final punctuation; None when it has no data.
+
+    kpi: an etl.kpis.Kpi (or a dict with actual, target, expected, achievement, status,
+    previous). with_period=False leaves out the leading '截至三季度，' (theme_paragraph
+    writes it once for the whole paragraph).
+    """
+    ind = _ind(ind)
+    actual = _num(kpi, "actual")
+    if actual is None:
+        return None
+    zh = _lang(lang) == "zh"
+    cumulative = fmt.is_cumulative(ind)
+    value = value_text(ind, actual, lang)
+    q = int(quarter)
+
+    if ind.measure == "rate":
+        head = f"{ind.zh}{value}" if zh else f"{ind.en.lower()} {'was' if with_period else 'at'} {value}"
+    else:
+        phrase = _PHRASE_ZH.get(ind.id, "{label}{v}") if zh else "{label}: {v}"
+        head = phrase.format(label=ind.zh if zh else ind.en.lower(), v=value)
+        if zh and with_period and ind.kind == "flow" and q > 1:
+            head = "全年" + head
+
+    clauses = [head]
+    target = _num(kpi, "target")
+    if ind.measure == "rate":
+        yoy = _yoy_clause(ind, kpi, lang)
+        if yoy:
+            clauses.append(yoy)
+        if target is not None:
+            clauses.append(_rate_target_clause(ind, actual, target, lang))
+    else:
+        clauses.extend(_amount_target_clauses(ind, kpi, q, lang))
+        yoy = _yoy_clause(ind, kpi, lang)
+        if yoy:
+            clauses.append(yoy)
+
+    body = ("，" if zh else ", ").join(clauses)
+    if not with_period:
+        return body
+    if zh and ind.kind == "flow" and q == 4:
+        return body                      # "全年新发展会员892人，…" needs no other period
+    prefix = period_phrase(q, cumulative, lang)
+    return f"{prefix}，{body}" if zh else f"{prefix}, {body}"
+
+
+def _finish(text: str, lang: str) -> str:
+    if not text:
+        return text
+    if _lang(lang) == "zh":
+        return text if text.endswith("。") else text + "。"
+    text = text[0].upper() + text[1:]
+    return text if text.endswith(".") else text + "."
+
+
+def sentence(ind: Indicator | str, kpi: Any, year: int, quarter: int, lang: str = "zh") -> str | None:
+    """indicator_sentence with its period and final punctuation ('…，同比增长12.5%。')."""
+    text = indicator_sentence(ind, kpi, year, quarter, lang)
+    return None if text is None else _finish(text, lang)
+
+
+# ---------------------------------------------------------------- paragraphs
+
+def _theme_label(theme_id: str, lang: str) -> str:
+    for th in THEMES:
+        if th.id == theme_id:
+            return th.en if _lang(lang) == "en" else th.zh
+    raise KeyError(theme_id)
+
+
+def theme_paragraph(theme_id: str, results: Mapping[str, Any], year: int, quarter: int,
+                    lang: str = "zh") -> str:
+    """The paragraph of one theme: '截至三季度，新发展会员700人，…；入会率97.5%，…。'
+
+    Indicators without data are left out; a theme without any data gets one short sentence.
+    """
+    zh = _lang(lang) == "zh"
+    parts = [indicator_sentence(ind, results.get(ind.id), year, quarter, lang, with_period=False)
+             for ind in indicators_of_theme(theme_id)]
+    parts = [p for p in parts if p]
+    prefix = period_phrase(quarter, True, lang)
+    label = _theme_label(theme_id, lang)
+    if not parts:
+        return f"{prefix}，暂无{label}方面的数据。" if zh else f"{prefix}, there is no {label.lower()} data yet."
+    if zh:
+        return f"{prefix}，" + "；".join(parts) + "。"
+    return f"{prefix}, " + "; ".join(parts) + "."
+
+
+def status_counts(results: Mapping[str, Any]) -> dict[str, int]:
+    counts = dict.fromkeys(STATUS_ZH, 0)
+    for kpi in results.values():
+        status = _get(kpi, "status") or "no_data"
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def theme_status_sentence(theme_id: str, results: Mapping[str, Any], lang: str = "zh") -> str | None:
+    """What a theme's 完成情况 chart shows: '组织建设与会员8项指标中，进度超前1项、符合进度6项、滞后1项（农民工入会率）。'
+
+    None when no indicator of the theme can be judged against a target.
+    """
+    zh = _lang(lang) == "zh"
+    inds = indicators_of_theme(theme_id)
+    statuses = {ind.id: _get(results.get(ind.id), "status") for ind in inds}
+    counts = {s: sum(1 for v in statuses.values() if v == s) for s in ("ahead", "on_track", "behind")}
+    judged = sum(counts.values())
+    if not judged:
+        return None
+    behind = [ind.zh if zh else ind.en for ind in inds if statuses[ind.id] == "behind"]
+    label = _theme_label(theme_id, lang)
+    if zh:
+        text = (f"{label}{len(inds)}项指标中，进度超前{counts['ahead']}项、符合进度{counts['on_track']}项、"
+                f"滞后{counts['behind']}项")
+        if behind:
+            text += f"（{_join_list(behind, 8)}）"
+        if judged < len(inds):
+            text += f"；{len(inds) - judged}项未设目标或暂无数据"
+        return text + "。"
+    text = (f"{label}: of {len(inds)} indicators, {counts['ahead']} ahead, {counts['on_track']} on track, "
+            f"{counts['behind']} behind")
+    if behind:
+        text += f" ({_join_list(behind, 8, 'en')})"
+    if judged < len(inds):
+        text += f"; {len(inds) - judged} without a target or data"
+    return text + "."
+
+
+def summary_paragraph(results: Mapping[str, Any], year: int, quarter: int, scope_name: str = "",
+                      missing_units: Sequence[str] | int = (), arrears_units: Sequence[str] | int = (),
+                      arrears_total: Any = None, lang: str = "zh") -> str:
+    """总体情况: how many indicators are 超前 / 正常 / 滞后 (naming the 滞后 ones), then 未报送 and 欠缴.
+
+    missing_units: the units that have not sent the quarter's membership sheet (names or a count);
+    arrears_units: the units with dues in arrears (names or a count); arrears_total in 元.
+    """
+    zh = _lang(lang) == "zh"
+    counts = status_counts(results)
+    judged = counts["ahead"] + counts["on_track"] + counts["behind"]
+    behind = [INDICATOR_BY_ID[k].zh if zh else INDICATOR_BY_ID[k].en
+              for k, kpi in results.items() if _get(kpi, "status") == "behind" and k in INDICATOR_BY_ID]
+    period = fmt.period_label(year, quarter, lang)
+    n_missing = missing_units if isinstance(missing_units, int) else len(missing_units)
+    n_arrears = arrears_units if isinstance(arrears_units, int) else len(arrears_units)
+    total = fmt.to_number(arrears_total)
+    sentences: list[str] = []
+    if zh:
+        extra = []
+        if counts["no_target"]:
+            extra.append(f"{counts['no_target']}项未设年度目标")
+        if counts["no_data"]:
+            extra.append(f"{counts['no_data']}项暂无数据")
+        lead = f"截至{period}，{scope_name}{len(results)}项工作指标中，"
+        if judged:
+            if judged < len(results):
+                lead += f"{judged}项可对照年度目标考核："
+            lead += f"进度超前{counts['ahead']}项、符合进度{counts['on_track']}项、滞后{counts['behind']}项"
+            if behind:
+                lead += f"（{_join_list(behind, 8)}）"
+            if extra:
+                lead += "；另有" + "、".join(extra)
+        else:
+            lead += "、".join(extra)
+        sentences.append(lead + "。")
+        if n_missing:
+            names = "" if isinstance(missing_units, int) else f"（{_join_list(missing_units)}）"
+            sentences.append(f"本季度有{n_missing}个单位未报送会员发展统计表{names}，需督促补报。")
+        else:
+            sentences.append("本季度各单位均已报送会员发展统计表。")
+        if n_arrears:
+            names = "" if isinstance(arrears_units, int) else f"（{_join_list(arrears_units)}）"
+            money = f"，合计欠缴{value_text('dues_collected', total)}" if total else ""
+            sentences.append(f"会费收缴方面，有{n_arrears}个单位存在欠缴{names}{money}。")
+        else:
+            sentences.append("会费收缴方面，各单位均已足额缴纳，无欠缴单位。")
+        return "".join(sentences)
+
+    lead = f"As of {period}, of the {len(results)} indicators of {scope_name or 'the organisation'}, "
+    lead += f"{judged} can be judged against an annual target" if judged < len(results) else "all have a target"
+    if judged:
+        lead += (f": {counts['ahead']} {STATUS_EN['ahead'].lower()}, {counts['on_track']} "
+                 f"{STATUS_EN['on_track'].lower()}, {counts['behind']} {STATUS_EN['behind'].lower()}")
+        if behind:
+            lead += f" ({_join_list(behind, 8, 'en')})"
+    extra = []
+    if counts["no_target"]:
+        extra.append(f"{counts['no_target']} have no target")
+    if counts["no_data"]:
+        extra.append(f"{counts['no_data']} have no data")
+    if extra:
+        lead += "; " + " and ".join(extra)
+    sentences.append(lead + ".")
+    if n_missing:
+        names = "" if isinstance(missing_units, int) else f" ({_join_list(missing_units, lang='en')})"
+        sentences.append(f"{n_missing} units have not sent this quarter's membership sheet{names}.")
+    else:
+        sentences.append("Every unit has sent this quarter's membership sheet.")
+    if n_arrears:
+        names = "" if isinstance(arrears_units, int) else f" ({_join_list(arrears_units, lang='en')})"
+        money = f", {fmt.fmt_money(total, 'en')} in total" if total else ""
+        sentences.append(f"{n_arrears} units are in arrears with their dues{names}{money}.")
+    else:
+        sentences.append("No unit is in arrears with its dues.")
+    return " ".join(sentences)
+
+
+# ---------------------------------------------------------------- charts of units and categories
+
+def ranking_sentence(ind: Indicator | str, rows: Sequence[tuple[str, Any, str | None]],
+                     lang: str = "zh") -> str | None:
+    """What a ranking chart shows: highest and lowest unit, and the units 滞后.
+
+    rows: (unit name, actual, status) per unit. None when fewer than two units have data.
+    """
+    ind = _ind(ind)
+    zh = _lang(lang) == "zh"
+    valued = [(str(u), fmt.to_number(v), s) for u, v, s in rows if fmt.to_number(v) is not None]
+    if len(valued) < 2:
+        return None
+    ordered = sorted(valued, key=lambda r: (-(r[1] or 0.0), r[0]))
+    top, bottom = ordered[0], ordered[-1]
+    behind = [u for u, _, s in sorted(valued, key=lambda r: (r[1] or 0.0, r[0])) if s == "behind"]
+    no_data = len(rows) - len(valued)
+    name = ind.zh if zh else ind.en
+    if zh:
+        hi, lo = ("最高", "最低") if ind.measure == "rate" else ("最多", "最少")
+        text = (f"从各单位看，{name}{hi}的是{top[0]}（{value_text(ind, top[1])}），"
+                f"{lo}的是{bottom[0]}（{value_text(ind, bottom[1])}）")
+        if behind:
+            text += f"；{len(valued)}个单位中有{len(behind)}个进度滞后：{_join_list(behind)}"
+        else:
+            text += f"；{len(valued)}个单位均未出现滞后"
+        if no_data:
+            text += f"；另有{no_data}个单位暂无数据"
+        return text + "。"
+    text = (f"Across units, {name.lower()} ranges from {value_text(ind, bottom[1], 'en')} ({bottom[0]}) "
+            f"to {value_text(ind, top[1], 'en')} ({top[0]})")
+    if behind:
+        text += f"; {len(behind)} of {len(valued)} units are behind: {_join_list(behind, lang='en')}"
+    else:
+        text += f"; none of the {len(valued)} units is behind"
+    if no_data:
+        text += f"; {no_data} units have no data"
+    return text + "."
+
+
+def breakdown_sentence(what: str, rows: Sequence[tuple[str, Any]], unit_label: str = "",
+                       lang: str = "zh") -> str | None:
+    """What a breakdown chart shows: the total and the three largest categories with their share.
+
+    rows: (category, value); unit_label '元' makes the values money, else a count unit ('次', '人次').
+    """
+    zh = _lang(lang) == "zh"
+    pairs = sorted(((str(c), fmt.to_number(v) or 0.0) for c, v in rows), key=lambda p: -p[1])
+    total = sum(v for _, v in pairs)
+    if not pairs or total <= 0:
+        return None
+    money = unit_label in ("元", "CNY")
+
+    def fv(v: float) -> str:
+        text = fmt.fmt_money(v, lang) if money else fmt.fmt_count(v, unit_label)
+        return text.replace(" ", "") if zh else text
+
+    top = [p for p in pairs if p[1] > 0][:3]
+    if zh:
+        items = "、".join(f"{c}{fv(v)}（占{fmt.fmt_rate(v / total)}）" for c, v in top)
+        rank = "居前三位" if len(top) == 3 else "居前列"
+        return f"{what}合计{fv(total)}，其中{items}{rank}。"
+    items = ", ".join(f"{c} {fv(v)} ({fmt.fmt_rate(v / total)})" for c, v in top)
+    return f"{what}: {fv(total)} in total; largest: {items}."

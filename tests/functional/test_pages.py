@@ -1,0 +1,106 @@
+"""One AppTest per dashboard page, asserting the figures the page shows against kpis.compute
+on the same demo database (not against hard-coded numbers)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from etl import fmt, kpis, store
+from etl.dictionary import INDICATOR_BY_ID, indicators_of_theme
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture()
+def app(demo_db_copy: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("UNION_KPI_DB", str(demo_db_copy))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    at.switch_page(f"pages/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def latest(db: Path) -> dict[str, kpis.Kpi]:
+    with store.connect(db, read_only=True) as con:
+        return kpis.compute(con, 2025, 4)
+
+
+def metric_values(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_overview_shows_every_indicator_with_its_value(app: AppTest, demo_db_copy: Path) -> None:
+    open_page(app, "overview")
+    assert app.title[0].value == "总览"
+    shown = metric_values(app)
+    expected = latest(demo_db_copy)
+    for kpi_id, kpi in expected.items():
+        ind = INDICATOR_BY_ID[kpi_id]
+        assert shown[ind.zh] == fmt.fmt_value(ind, kpi.actual), ind.zh
+    statuses = {"超前", "正常", "滞后"}
+    assert statuses <= {m.label for m in app.metric}
+    assert sum(int(shown[s]) for s in statuses | {"无目标", "无数据"}) == 19
+
+
+@pytest.mark.parametrize("theme", ["organisation", "contracts", "dues", "welfare", "activities"])
+def test_theme_page_has_cards_charts_and_tables(app: AppTest, demo_db_copy: Path, theme: str) -> None:
+    open_page(app, theme)
+    expected = latest(demo_db_copy)
+    shown = metric_values(app)
+    for ind in indicators_of_theme(theme):
+        assert shown[ind.zh] == fmt.fmt_value(ind, expected[ind.id].actual)
+    charts = app.get("plotly_chart")
+    assert len(charts) >= 3  # bullet, trend, ranking (+ breakdowns)
+    for spec in (json.loads(c.proto.spec) for c in charts):
+        title = spec["layout"]["title"]["text"]
+        assert "滨江市总工会" in title and "2025年" in title, title
+        notes = " ".join(a.get("text", "") for a in spec["layout"].get("annotations", []))
+        assert "数据来源" in notes
+    assert len(app.dataframe) >= 3
+
+
+def test_dues_page_lists_units_in_arrears(app: AppTest) -> None:
+    open_page(app, "dues")
+    warnings = " ".join(w.value for w in app.warning)
+    assert "个单位存在欠缴" in warnings
+    units = set().union(*(set(df.value.iloc[:, 0]) for df in app.dataframe if "arrears" in df.value.columns))
+    assert "滨江恒达物流（集团）有限公司" in units
+
+
+def test_reporting_page_names_the_units_that_did_not_report(app: AppTest) -> None:
+    open_page(app, "reporting")
+    tables = [df.value for df in app.dataframe]
+    missing = next(t for t in tables if "最近报送" in t.columns)
+    assert set(missing["单位"]) == {"滨江市统计局", "江滨绿源食品有限公司"}
+    assert metric_values(app)["未报送单位"] == "2"
+
+
+def test_scope_filter_narrows_to_a_parent_union(app: AppTest, demo_db_copy: Path) -> None:
+    with store.connect(demo_db_copy, read_only=True) as con:
+        unit_id = kpis.find_unit(con, "滨江市教育工会")
+        expected = kpis.compute(con, 2025, 4, unit_id)["members"].actual
+    open_page(app, "overview")
+    app.session_state["scope"] = unit_id  # the sidebar widget's key
+    app.run()
+    assert metric_values(app)["会员人数"] == fmt.fmt_value(INDICATOR_BY_ID["members"], expected)
+    assert "滨江市教育工会" in app.caption[0].value
+
+
+def test_english_switch(app: AppTest) -> None:
+    open_page(app, "overview")
+    app.session_state["lang"] = "en"
+    app.run()
+    assert app.title[0].value == "Overview"
+    assert "Membership rate" in metric_values(app)
