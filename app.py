@@ -25,6 +25,8 @@ PAGES = {
         ("pages/reporting.py", "page.reporting", ":material/fact_check:", False),
         ("pages/upload.py", "page.upload", ":material/upload_file:", False),
         ("pages/targets.py", "page.targets", ":material/flag:", False),
+        ("pages/units.py", "page.units", ":material/account_tree:", False),
+        ("pages/report.py", "page.report", ":material/description:", False),
     ],
 }
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import runpy
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from etl.i18n import LANG_NAMES, LANGS, t
+
+
+APP_SCRIPT = Path(__file__).resolve().parent.parent / "app.py"
 
 
 def lang() -> str:
@@ -36,12 +41,14 @@ def ensure_shell() -> None:
 
     On the first request after a server start, Streamlit routes a deep link such as
     /organisation through its legacy `pages/` folder discovery, which runs the page
-    without app.py (no sidebar filters). Both modes hash a page by its URL path, so
-    switching the legacy mode off and rerunning lands on the same page via app.py.
+    without app.py (no sidebar filters); AppTest does so on every run. Both modes hash a
+    page by its URL path, so running app.py in place renders the same page through the
+    shell. In place rather than st.rerun(), so a button press of this run is not lost.
     """
     if PagesManager.uses_pages_directory:  # app.py's st.navigation sets it to False
         PagesManager.uses_pages_directory = False
-        st.rerun()
+        runpy.run_path(str(APP_SCRIPT), run_name="__main__")
+        st.stop()
 
 
 def current_filters() -> Filters | None:

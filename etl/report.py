@@ -87,10 +87,10 @@ _TXT = {
         "missing_lead": "截至{period}，{n}个单位未按时报送统计表（帮扶慰问、活动开展为事件记录，"
                         "单位当季无记录不视为未报送）：",
         "missing_none": "截至{period}，各单位均已报送会员发展和会费收缴统计表。",
-        "missing_cols": ("序号", "单位", "上级工会", "未报送报表", "最近一次报送会员发展表"),
+        "missing_cols": ("序号", "单位", "上级工会", "未报送报表", "最近报送期"),
         "never": "从未报送",
-        "arrears_lead": "截至{period}，{n}个单位存在会费欠缴，合计欠缴{total}，占应缴会费的{share}：",
-        "arrears_none": "截至{period}，各单位会费均已足额缴纳，无欠缴单位。",
+        "arrears_lead": "{period}，{n}个单位存在会费欠缴，合计欠缴{total}，占其应缴会费的{share}：",
+        "arrears_none": "{period}，各单位会费均已足额缴纳，无欠缴单位。",
         "arrears_cols": ("序号", "单位", "上级工会", "应缴会费", "实缴会费", "欠缴金额", "收缴率"),
         "total": "合计",
         "what_bullet": "完成情况", "what_trend": "分季度进展", "what_ranking": "各单位排名",
@@ -100,7 +100,7 @@ _TXT = {
         "status_symbol": {"ahead": "▲", "on_track": "●", "behind": "▼", "no_target": "○", "no_data": "—"},
     },
     "en": {
-        "title": "{scope}: {year} work data report",
+        "title": "{scope} {year} work data report",
         "period_line": "Period: {period} (stocks at the end of {at}) · data updated: {updated}",
         "suffix": {1: "Q1", 2: "Q1-Q2", 3: "Q1-Q3", 4: "full year"},
         "overview": "Overview",
@@ -116,10 +116,10 @@ _TXT = {
         "missing_lead": "As of {period}, {n} units have not sent their sheets (welfare and activities are "
                         "event lists: no row in a quarter is not a missing report):",
         "missing_none": "As of {period}, every unit has sent its membership and dues sheets.",
-        "missing_cols": ("No.", "Unit", "Parent union", "Missing sheets", "Last membership sheet"),
+        "missing_cols": ("No.", "Unit", "Parent union", "Missing sheets", "Last reported"),
         "never": "never",
-        "arrears_lead": "As of {period}, {n} units are in arrears, {total} in total ({share} of the dues due):",
-        "arrears_none": "As of {period}, no unit is in arrears with its dues.",
+        "arrears_lead": "{period}: {n} units are in arrears, {total} in total ({share} of their dues):",
+        "arrears_none": "{period}: no unit is in arrears with its dues.",
         "arrears_cols": ("No.", "Unit", "Parent union", "Due", "Paid", "Arrears", "Collection rate"),
         "total": "Total",
         "what_bullet": "progress", "what_trend": "by_quarter", "what_ranking": "by_unit",
@@ -612,9 +612,10 @@ _STATUS_FILL = {"ahead": "E2EFDA", "on_track": "DDEBF7", "behind": "FCE4D6"}
 
 
 def _table(doc: Any, header: Sequence[str], rows: Sequence[Sequence[str]], widths_cm: Sequence[float],
-           right: Sequence[int] = (), fills: dict[tuple[int, int], str] | None = None,
+           right: Sequence[int] = (), center: Sequence[int] = (),
+           fills: dict[tuple[int, int], str] | None = None,
            bold_last: bool = False) -> Any:
-    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -634,6 +635,7 @@ def _table(doc: Any, header: Sequence[str], rows: Sequence[Sequence[str]], width
         for c, value in enumerate(values):
             cell = table.cell(r, c)
             cell.width = Cm(widths_cm[c])
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             para = cell.paragraphs[0]
             para.style = doc.styles["Report Cell"]
             run = para.add_run(str(value))
@@ -644,6 +646,8 @@ def _table(doc: Any, header: Sequence[str], rows: Sequence[Sequence[str]], width
             else:
                 if c in right:
                     para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                elif c in center:
+                    para.alignment = WD_ALIGN_PARAGRAPH.CENTER
                 if bold_last and r == len(rows):
                     run.bold = True
                 if fills and (r - 1, c) in fills:
@@ -713,7 +717,7 @@ def build_docx(d: Draft) -> bytes:
     rows = indicator_rows(d.results, lang)
     fills = {(r, 5): _STATUS_FILL[d.results[ind.id].status]
              for r, ind in enumerate(INDICATORS) if d.results[ind.id].status in _STATUS_FILL}
-    _table(doc, words["cols"], rows, (4.4, 2.7, 2.5, 1.9, 2.6, 1.9), right=(1, 2, 3, 4), fills=fills)
+    _table(doc, words["cols"], rows, (4.1, 2.5, 2.5, 1.7, 3.1, 2.1), right=(1, 2, 3, 4), fills=fills)
     rules = settings.StatusRules.from_env()
     doc.add_paragraph(words["note"].format(ahead=fmt.fmt_number(rules.rate_ahead * 100, 0),
                                            tol=fmt.fmt_rate(rules.flow_tolerance, 0)), style="Report Note")
@@ -742,7 +746,7 @@ def build_docx(d: Draft) -> bytes:
                                                        n=len(d.missing)), style="Report Body")
         rows = [[str(i), r.unit, r.parent if isinstance(r.parent, str) else fmt.DASH, r.kinds,
                  _last_period(r.last_period, lang)] for i, r in enumerate(d.missing.itertuples(), start=1)]
-        _table(doc, words["missing_cols"], rows, (1.2, 5.0, 3.8, 3.0, 3.0))
+        _table(doc, words["missing_cols"], rows, (1.3, 4.8, 3.8, 2.6, 3.5), center=(0,))
 
     heading(n + 1, words["arrears"])
     if d.arrears.empty:
@@ -758,8 +762,8 @@ def build_docx(d: Draft) -> bytes:
                  fmt.fmt_rate(r.rate)] for i, r in enumerate(d.arrears.itertuples(), start=1)]
         rows.append(["", words["total"], "", fmt.fmt_money(due, lang), fmt.fmt_money(paid, lang),
                      fmt.fmt_money(owed, lang), fmt.fmt_rate(paid / due if due else None)])
-        _table(doc, words["arrears_cols"], rows, (1.1, 4.3, 3.0, 2.1, 2.1, 2.0, 1.4),
-               right=(3, 4, 5, 6), bold_last=True)
+        _table(doc, words["arrears_cols"], rows, (1.3, 3.6, 2.6, 2.3, 2.3, 2.3, 1.6),
+               right=(3, 4, 5, 6), center=(0,), bold_last=True)
 
     buf = io.BytesIO()
     doc.save(buf)

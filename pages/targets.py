@@ -20,13 +20,19 @@ from etl.templates import TEMPLATE_FILE_NAMES, template_bytes
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NONCE, CACHE, MESSAGE = "targets.nonce", "targets.reports", "targets.message"
-EDITOR_NONCE = "targets.editor_nonce"
+EDITOR_NONCE, REQUEST = "targets.editor_nonce", "targets.request"
 
 code = lang()
 
 
 def _t(key: str, **kwargs: object) -> str:
     return view.text(key, code, **kwargs)
+
+
+def _request(action: str) -> None:
+    # Buttons only record what was asked; the page acts on it below. A click thus survives a
+    # rerun that happens before the page body (dashboard.state's shell check on a deep link).
+    st.session_state[REQUEST] = action
 
 
 def _flash(kind: str, lines: list[str]) -> None:
@@ -48,12 +54,117 @@ def _rejected(problems: list, title: str) -> None:
         st.error(view.md_escape(problem.text()))
 
 
+# ---------------------------------------------------------------- upload a targets sheet
+
+
+def _reset_upload() -> None:
+    st.session_state[NONCE] = st.session_state.get(NONCE, 0) + 1
+    st.session_state.pop(CACHE, None)
+
+
+def _inspect(files: list) -> list[FileReport]:
+    hints = Hints(kind="targets")
+    cache: dict[str, FileReport] = st.session_state.setdefault(CACHE, {})
+    reports = []
+    for upload in files:
+        content = upload.getvalue()
+        key = view.hints_key(hashlib.sha256(content).hexdigest(), hints) + "|" + upload.name
+        if key not in cache:
+            cache[key] = view.inspect_safely(content, upload.name, hints, code)
+        reports.append(cache[key])
+    return reports
+
+
+def _show_report(report: FileReport) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{view.md_escape(report.file_name)}**")
+        for sheet in report.data_sheets:
+            years_read = view.period_text(view.sheet_periods(sheet), code)
+            st.caption(view.md_escape(_t("targets.rows", n=len(sheet.frame), years=years_read)))
+            st.dataframe(
+                view.preview_frame(sheet, code, limit=500), hide_index=True, width="stretch", placeholder=""
+            )
+        if report.errors:
+            st.error(tr("upload.has_errors", n=len(report.errors)), icon=":material/error:")
+            st.dataframe(
+                view.problems_frame(report.errors, code), hide_index=True, width="stretch", placeholder=""
+            )
+        elif not report.data_sheets:
+            st.error(_t("upload.no_data_sheet"))
+        if report.warnings:
+            st.warning(tr("upload.has_warnings", n=len(report.warnings)), icon=":material/warning:")
+            st.dataframe(
+                view.problems_frame(report.warnings, code), hide_index=True, width="stretch", placeholder=""
+            )
+
+
+def _upload_section(request: str | None) -> None:
+    st.caption(_t("targets.upload_help"))
+    st.download_button(
+        _t("targets.download"),
+        template_bytes("targets"),
+        file_name=TEMPLATE_FILE_NAMES["targets"],
+        mime=XLSX_MIME,
+        on_click="ignore",
+        icon=":material/download:",
+        key="targets.template",
+    )
+    files = st.file_uploader(
+        tr("upload.choose_file"),
+        type=["xlsx", "xls", "csv"],
+        accept_multiple_files=True,
+        key=f"targets.files.{st.session_state.get(NONCE, 0)}",
+    )
+    if not files:
+        return
+    reports = _inspect(list(files))
+    for report in reports:
+        _show_report(report)
+    allowed = view.can_confirm(reports)
+    confirm_col, cancel_col, _ = st.columns([1, 1, 4])
+    confirm_col.button(
+        tr("upload.confirm"),
+        type="primary",
+        disabled=not allowed,
+        key="targets.confirm",
+        width="stretch",
+        on_click=_request,
+        args=("confirm",),
+    )
+    cancel_col.button(
+        tr("upload.cancel"), key="targets.cancel", width="stretch", on_click=_request, args=("cancel",)
+    )
+    if not (request == "confirm" and allowed):
+        return
+    try:
+        summaries = load_reports(reports, db=data.db_path(), user=settings.current_user())
+    except LoadRejected as rejected:
+        _rejected(rejected.problems, _t("upload.import_failed"))
+    except DatabaseBusy as busy:
+        st.error(view.md_escape(str(busy)))
+    else:
+        total = sum(s.rows for s in summaries)
+        lines = [
+            _t("upload.done_title", files=len(summaries), rows=total),
+            *view.summary_lines(summaries, code),
+        ]
+        _flash("success", lines)
+        _reset_upload()
+        st.rerun()
+
+
 # ---------------------------------------------------------------- year and current targets
+
+filters = current_filters()  # first: it may rerun the page inside app.py's shell
+request = st.session_state.pop(REQUEST, None)
+if request == "discard":  # before the editor is drawn, so it starts afresh from the database
+    st.session_state[EDITOR_NONCE] = st.session_state.get(EDITOR_NONCE, 0) + 1
+elif request == "cancel":  # before the uploader is drawn, so it comes up empty
+    _reset_upload()
 
 st.title(tr("page.targets"), anchor=False)
 _show_flash()
 
-filters = current_filters()
 periods = data.get("periods")
 target_years = data.get("target_years")
 assert isinstance(periods, list) and isinstance(target_years, list)
@@ -121,12 +232,19 @@ with edit_tab:
         },
     )
     save_col, discard_col, _ = st.columns([1, 1, 4])
-    if discard_col.button(_t("targets.discard"), key="targets.discard", width="stretch"):
-        st.session_state[EDITOR_NONCE] = st.session_state.get(EDITOR_NONCE, 0) + 1
-        st.rerun()
-    if save_col.button(
-        tr("targets.save"), type="primary", icon=":material/save:", key="targets.save", width="stretch"
-    ):
+    discard_col.button(
+        _t("targets.discard"), key="targets.discard", width="stretch", on_click=_request, args=("discard",)
+    )
+    save_col.button(
+        tr("targets.save"),
+        type="primary",
+        icon=":material/save:",
+        key="targets.save",
+        width="stretch",
+        on_click=_request,
+        args=("save",),
+    )
+    if request == "save":
         try:
             with st.spinner(_t("targets.saving")):
                 saved = edits.save_targets(
@@ -140,98 +258,5 @@ with edit_tab:
             _flash("success", [tr("targets.saved", n=saved)])
             st.rerun()
 
-# ---------------------------------------------------------------- upload a targets sheet
-
-
-def _reset_upload() -> None:
-    st.session_state[NONCE] = st.session_state.get(NONCE, 0) + 1
-    st.session_state.pop(CACHE, None)
-
-
-def _inspect(files: list) -> list[FileReport]:
-    hints = Hints(kind="targets")
-    cache: dict[str, FileReport] = st.session_state.setdefault(CACHE, {})
-    reports = []
-    for upload in files:
-        content = upload.getvalue()
-        key = view.hints_key(hashlib.sha256(content).hexdigest(), hints) + "|" + upload.name
-        if key not in cache:
-            cache[key] = view.inspect_safely(content, upload.name, hints, code)
-        reports.append(cache[key])
-    return reports
-
-
-def _show_report(report: FileReport) -> None:
-    with st.container(border=True):
-        st.markdown(f"**{view.md_escape(report.file_name)}**")
-        for sheet in report.data_sheets:
-            years_read = view.period_text(view.sheet_periods(sheet), code)
-            st.caption(view.md_escape(_t("targets.rows", n=len(sheet.frame), years=years_read)))
-            st.dataframe(
-                view.preview_frame(sheet, code, limit=500), hide_index=True, width="stretch", placeholder=""
-            )
-        if report.errors:
-            st.error(tr("upload.has_errors", n=len(report.errors)), icon=":material/error:")
-            st.dataframe(
-                view.problems_frame(report.errors, code), hide_index=True, width="stretch", placeholder=""
-            )
-        elif not report.data_sheets:
-            st.error(_t("upload.no_data_sheet"))
-        if report.warnings:
-            st.warning(tr("upload.has_warnings", n=len(report.warnings)), icon=":material/warning:")
-            st.dataframe(
-                view.problems_frame(report.warnings, code), hide_index=True, width="stretch", placeholder=""
-            )
-
-
-def _upload_section() -> None:
-    st.caption(_t("targets.upload_help"))
-    st.download_button(
-        _t("targets.download"),
-        template_bytes("targets"),
-        file_name=TEMPLATE_FILE_NAMES["targets"],
-        mime=XLSX_MIME,
-        on_click="ignore",
-        icon=":material/download:",
-        key="targets.template",
-    )
-    files = st.file_uploader(
-        tr("upload.choose_file"),
-        type=["xlsx", "xls", "csv"],
-        accept_multiple_files=True,
-        key=f"targets.files.{st.session_state.get(NONCE, 0)}",
-    )
-    if not files:
-        return
-    reports = _inspect(list(files))
-    for report in reports:
-        _show_report(report)
-    allowed = view.can_confirm(reports)
-    confirm_col, cancel_col, _ = st.columns([1, 1, 4])
-    confirm = confirm_col.button(
-        tr("upload.confirm"), type="primary", disabled=not allowed, key="targets.confirm", width="stretch"
-    )
-    if cancel_col.button(tr("upload.cancel"), key="targets.cancel", width="stretch"):
-        _reset_upload()
-        st.rerun()
-    if not (confirm and allowed):
-        return
-    try:
-        summaries = load_reports(reports, db=data.db_path(), user=settings.current_user())
-    except LoadRejected as rejected:
-        _rejected(rejected.problems, _t("upload.import_failed"))
-    except DatabaseBusy as busy:
-        st.error(view.md_escape(str(busy)))
-    else:
-        total = sum(s.rows for s in summaries)
-        lines = [
-            _t("upload.done_title", files=len(summaries), rows=total),
-            *view.summary_lines(summaries, code),
-        ]
-        _flash("success", lines)
-        _reset_upload()
-        st.rerun()
-
-
 with upload_tab:
-    _upload_section()
+    _upload_section(request)

@@ -13,7 +13,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard import upload_view as view
-from dashboard.state import lang, tr
+from dashboard.state import current_filters, lang, tr
 from etl import settings
 from etl.dictionary import KINDS
 from etl.i18n import kind_label
@@ -26,6 +26,7 @@ from etl.templates import TEMPLATE_FILE_NAMES, template_bytes
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NONCE, CACHE, RESULT, CANCELLED = "upload.nonce", "upload.reports", "upload.result", "upload.cancelled"
+REQUEST = "upload.request"
 
 code = lang()
 
@@ -37,6 +38,12 @@ def _t(key: str, **kwargs: object) -> str:
 @st.cache_data(show_spinner=False)
 def _template(kind_id: str) -> bytes:
     return template_bytes(kind_id)
+
+
+def _request(action: str) -> None:
+    # Buttons only record what was asked; the page acts on it below. A click thus survives a
+    # rerun that happens before the page body (dashboard.state's shell check on a deep link).
+    st.session_state[REQUEST] = action
 
 
 def _known_unit_keys() -> set[str]:
@@ -193,7 +200,7 @@ def _show_result() -> None:
     st.page_link("pages/overview.py", label=_t("upload.view_overview"), icon=":material/dashboard:")
 
 
-def _check_and_confirm(files: list, hints: Hints) -> None:
+def _check_and_confirm(files: list, hints: Hints, request: str | None) -> None:
     with st.spinner(tr("misc.loading")):
         reports = _inspect(files, hints)
     known = _known_unit_keys()
@@ -206,22 +213,29 @@ def _check_and_confirm(files: list, hints: Hints) -> None:
     if not allowed:
         st.caption(_t("upload.confirm_disabled"))
     confirm_col, cancel_col, _ = st.columns([1, 1, 4])
-    confirm = confirm_col.button(
+    confirm_col.button(
         tr("upload.confirm"),
         type="primary",
         disabled=not allowed,
         icon=":material/database_upload:",
         key="upload.confirm",
         width="stretch",
+        on_click=_request,
+        args=("confirm",),
     )
-    cancel = cancel_col.button(tr("upload.cancel"), key="upload.cancel", width="stretch")
-    if cancel:
-        _reset_upload()
-        st.session_state[CANCELLED] = True
-        st.rerun()
-    if confirm and allowed:
+    cancel_col.button(
+        tr("upload.cancel"), key="upload.cancel", width="stretch", on_click=_request, args=("cancel",)
+    )
+    if request == "confirm" and allowed:
         _import(reports)
 
+
+current_filters()  # runs the page inside app.py's shell; the filters themselves are not needed here
+request = st.session_state.pop(REQUEST, None)
+if request == "cancel":  # before the uploader is drawn, so it comes up empty
+    _reset_upload()
+    st.session_state.pop(RESULT, None)
+    st.session_state[CANCELLED] = True
 
 st.title(tr("page.upload"), anchor=False)
 st.caption(_t("upload.intro"))
@@ -239,7 +253,7 @@ if files:
     # a new batch: the previous outcome message is done
     st.session_state.pop(RESULT, None)
     st.session_state.pop(CANCELLED, None)
-    _check_and_confirm(list(files), hints)
+    _check_and_confirm(list(files), hints, request)
 else:
     with outcome:
         _show_result()

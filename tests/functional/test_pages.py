@@ -104,3 +104,19 @@ def test_english_switch(app: AppTest) -> None:
     app.run()
     assert app.title[0].value == "Overview"
     assert "Membership rate" in metric_values(app)
+
+
+def test_units_page_lists_the_register_and_renames(app: AppTest, demo_db_copy: Path) -> None:
+    open_page(app, "units")
+    assert app.title[0].value == "单位管理"
+    register = app.dataframe[0].value
+    assert {"滨江市统计局", "滨江市第一人民医院（东院）", "滨江市第一人民医院（西院）"} <= set(register["单位"])
+    with store.connect(demo_db_copy, read_only=True) as con:
+        unit_id = kpis.find_unit(con, "滨江市统计局")
+    app.selectbox(key="unit-admin").set_value(unit_id).run()
+    app.text_input[0].set_value("滨江市统计局（本级）")
+    app.button[0].click().run()  # the rename form's submit button, in the same run as the input
+    assert not app.exception
+    with store.connect(demo_db_copy, read_only=True) as con:
+        assert kpis.find_unit(con, "滨江市统计局(本级)") == unit_id
+        assert kpis.find_unit(con, "滨江市统计局") == unit_id

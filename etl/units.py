@@ -1,0 +1,163 @@
+"""Unit register administration: rename, merge, re-parent, aliases.
+
+Every change runs in one transaction and keeps history attached: a renamed unit keeps
+its old spelling as an alias (so next quarter's file still matches), and a merged unit's
+facts, targets, children and aliases move to the unit it is merged into.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from etl import store
+from etl.dictionary import KINDS
+from etl.names import clean_name, name_key, to_simplified
+
+
+class UnitEditError(ValueError):
+    """A change that cannot be made; the message says why, in Chinese."""
+
+
+def _bump(con: duckdb.DuckDBPyConnection) -> None:
+    counter = int(store.get_setting(con, "edit_counter", "0")) + 1
+    store.set_setting(con, "edit_counter", str(counter))
+
+
+def _name(con: duckdb.DuckDBPyConnection, unit_id: int) -> str:
+    rows = con.execute("SELECT name FROM units WHERE unit_id = ?", [unit_id]).fetchall()
+    if not rows:
+        raise UnitEditError(f"单位编号 {unit_id} 不存在")
+    return rows[0][0]
+
+
+def _owner(con: duckdb.DuckDBPyConnection, key: str) -> int | None:
+    rows = con.execute("SELECT unit_id FROM units WHERE name_key = ? UNION "
+                       "SELECT unit_id FROM unit_aliases WHERE alias_key = ?", [key, key]).fetchall()
+    return int(rows[0][0]) if rows else None
+
+
+def _transaction(db: Path | str | None, work) -> object:
+    with store.connect(db) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            result = work(con)
+            _bump(con)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("CHECKPOINT")
+        return result
+
+
+def rename(db: Path | str | None, unit_id: int, new_name: str) -> None:
+    display = to_simplified(clean_name(new_name))
+    key = name_key(new_name)
+    if not key:
+        raise UnitEditError("新名称不能为空")
+
+    def work(con: duckdb.DuckDBPyConnection) -> None:
+        old_name = _name(con, unit_id)
+        owner = _owner(con, key)
+        if owner is not None and owner != unit_id:
+            raise UnitEditError(f"名称「{display}」已属于单位「{_name(con, owner)}」；如是同一单位，请使用“合并”")
+        old_key = name_key(old_name)
+        con.execute("DELETE FROM unit_aliases WHERE alias_key = ?", [key])
+        con.execute("UPDATE units SET name = ?, name_key = ? WHERE unit_id = ?", [display, key, unit_id])
+        if old_key != key:
+            con.execute("INSERT OR REPLACE INTO unit_aliases VALUES (?, ?)", [old_key, unit_id])
+
+    _transaction(db, work)
+
+
+def add_alias(db: Path | str | None, unit_id: int, alias: str) -> None:
+    key = name_key(alias)
+    if not key:
+        raise UnitEditError("写法不能为空")
+
+    def work(con: duckdb.DuckDBPyConnection) -> None:
+        _name(con, unit_id)
+        owner = _owner(con, key)
+        if owner is not None and owner != unit_id:
+            raise UnitEditError(f"写法「{alias}」已对应单位「{_name(con, owner)}」；如是同一单位，请使用“合并”")
+        if owner is None:
+            con.execute("INSERT INTO unit_aliases VALUES (?, ?)", [key, unit_id])
+
+    _transaction(db, work)
+
+
+def remove_alias(db: Path | str | None, alias: str) -> None:
+    _transaction(db, lambda con: con.execute("DELETE FROM unit_aliases WHERE alias_key = ?", [name_key(alias)]))
+
+
+def set_parent(db: Path | str | None, unit_id: int, parent_id: int | None) -> None:
+    def work(con: duckdb.DuckDBPyConnection) -> None:
+        _name(con, unit_id)
+        if parent_id is not None:
+            _name(con, parent_id)
+            below = con.execute(
+                """WITH RECURSIVE down(id, depth) AS (
+                       SELECT ?::INTEGER, 0
+                       UNION ALL
+                       SELECT u.unit_id, d.depth + 1 FROM units u JOIN down d ON u.parent_id = d.id
+                       WHERE d.depth < 50)
+                   SELECT count(*) FROM down WHERE id = ?""", [unit_id, parent_id]).fetchall()[0][0]
+            if below:
+                raise UnitEditError("不能把单位设为其自身或其下级单位的下级")
+        con.execute("UPDATE units SET parent_id = ? WHERE unit_id = ?", [parent_id, unit_id])
+
+    _transaction(db, work)
+
+
+def merge(db: Path | str | None, source_id: int, target_id: int) -> dict[str, int]:
+    """Move everything of `source` to `target`, then remove `source`.
+
+    Where both units hold a snapshot for the same quarter (a unit that reported twice
+    under two spellings), the target's rows are kept; the counts of dropped rows are returned.
+    """
+    if source_id == target_id:
+        raise UnitEditError("不能把单位合并到它自己")
+
+    def work(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+        source_name, _ = _name(con, source_id), _name(con, target_id)
+        dropped: dict[str, int] = {}
+        for kind in KINDS.values():
+            if kind.id == "targets":
+                continue
+            if kind.shape == "snapshot":
+                clash = f"""EXISTS (SELECT 1 FROM {kind.table} t WHERE t.unit_id = $target
+                                    AND t.year = s.year AND t.quarter = s.quarter)"""
+                dropped[kind.id] = con.execute(
+                    f"SELECT count(*) FROM {kind.table} s WHERE s.unit_id = $source AND {clash}",
+                    {"source": source_id, "target": target_id}).fetchall()[0][0]
+                con.execute(f"DELETE FROM {kind.table} s WHERE s.unit_id = $source AND {clash}",
+                            {"source": source_id, "target": target_id})
+            con.execute(f"UPDATE {kind.table} SET unit_id = ? WHERE unit_id = ?", [target_id, source_id])
+        con.execute("""DELETE FROM coverage s WHERE s.unit_id = $source AND EXISTS (
+                           SELECT 1 FROM coverage t WHERE t.unit_id = $target AND t.kind = s.kind
+                             AND t.year = s.year AND t.quarter = s.quarter)""",
+                    {"source": source_id, "target": target_id})
+        con.execute("UPDATE coverage SET unit_id = ? WHERE unit_id = ?", [target_id, source_id])
+        con.execute("""DELETE FROM targets s WHERE s.unit_id = $source AND EXISTS (
+                           SELECT 1 FROM targets t WHERE t.unit_id = $target AND t.year = s.year
+                             AND t.indicator = s.indicator)""", {"source": source_id, "target": target_id})
+        con.execute("UPDATE targets SET unit_id = ? WHERE unit_id = ?", [target_id, source_id])
+        con.execute("UPDATE units SET parent_id = ? WHERE parent_id = ?", [target_id, source_id])
+        con.execute("UPDATE unit_aliases SET unit_id = ? WHERE unit_id = ?", [target_id, source_id])
+        con.execute("UPDATE units SET reports = TRUE WHERE unit_id = ? AND "
+                    "(SELECT reports FROM units WHERE unit_id = ?)", [target_id, source_id])
+        con.execute("DELETE FROM units WHERE unit_id = ?", [source_id])
+        con.execute("INSERT OR REPLACE INTO unit_aliases VALUES (?, ?)", [name_key(source_name), target_id])
+        return dropped
+
+    result = _transaction(db, work)
+    assert isinstance(result, dict)
+    return result
+
+
+def aliases(con: duckdb.DuckDBPyConnection, unit_id: int) -> list[str]:
+    rows = con.execute("SELECT alias_key FROM unit_aliases WHERE unit_id = ? ORDER BY alias_key",
+                       [unit_id]).fetchall()
+    return [r[0] for r in rows]
