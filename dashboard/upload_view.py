@@ -17,9 +17,10 @@ from decimal import Decimal
 
 import pandas as pd
 
+from dashboard.markdown import md_escape  # noqa: F401  (used by the pages through this module)
 from etl import fmt
 from etl.dictionary import INDICATOR_BY_ID, KINDS
-from etl.i18n import field_label, has_key, indicator_label, kind_label, t
+from etl.i18n import field_label, indicator_label, kind_label, t
 from etl.load import LoadSummary
 from etl.names import name_key
 from etl.normalise import Hints, ParsedSheet
@@ -28,177 +29,9 @@ from etl.problems import Problem, column_letter
 
 PREVIEW_ROWS = 50
 logger = logging.getLogger(__name__)
-_MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_{}[]()#+-.!|<>~$:="})
-
-# Page strings that etl/i18n.py does not have (yet). A key present in etl/i18n.py wins.
-STRINGS: dict[str, dict[str, str]] = {
-    "zh": {
-        "upload.intro": "上传各单位报送的统计表。系统先逐表检查并展示识别结果，确认无误后再写入数据库；"
-        "有错误的文件不会导入，同一批文件要么全部导入，要么都不导入。",
-        "upload.overrides": "手动指定表格类型或统计期（可选）",
-        "upload.overrides_help": "只有自动识别不对时才需要指定；指定后对本次上传的所有文件生效。",
-        "upload.auto": "自动识别",
-        "upload.override_year": "年度",
-        "upload.override_quarter": "季度",
-        "upload.sheet_kind": "识别为“{kind}”表",
-        "upload.sheet_unrecognised": "工作表「{sheet}」未识别为数据表",
-        "upload.header_rows": "表头位置",
-        "upload.header_rows_value": "第 {rows} 行",
-        "upload.data_rows": "数据行数",
-        "upload.units": "单位",
-        "upload.units_value": "已有 {matched} 个 · 新增 {new} 个",
-        "upload.period_note": "统计期依据：{note}",
-        "upload.period_from_dates": "统计期依据：按每行日期归入季度",
-        "upload.new_units": "将新建的单位（{n} 个）",
-        "upload.role": "类型",
-        "upload.role_unit": "报送单位",
-        "upload.role_parent": "上级工会",
-        "upload.totals": "读入合计（请与原表合计行核对）",
-        "upload.total": "合计",
-        "upload.scale": "换算",
-        "upload.column_letter": "列",
-        "upload.unused": "未使用",
-        "upload.preview_rows": "预览读入的数据（前 {n} 行，共 {total} 行）",
-        "upload.skipped": "已跳过的行（{n} 行）",
-        "upload.reason": "原因",
-        "upload.header": "表头",
-        "upload.loaded_before": "此文件（内容完全相同）已于 {time} 导入过"
-        "（导入编号 {load_id}，文件名「{name}」）。再次导入会用相同数据覆盖，不会重复计算。",
-        "upload.no_data_sheet": "文件中没有可识别的数据表，不能导入。",
-        "upload.files_summary": "共 {files} 个文件：{ok} 个可以导入，{bad} 个有错误。",
-        "upload.confirm_disabled": "请先处理上面标出的错误（修改表格后重新上传），或点“取消”放弃本次上传。",
-        "upload.importing": "正在导入，请稍候…",
-        "upload.import_done": "导入完成",
-        "upload.import_failed": "导入失败，数据库未做任何修改",
-        "upload.done_file": "{file}：{rows} 行，{units} 个单位，{periods}{new}",
-        "upload.done_new_units": "；新建单位 {n} 个：{names}",
-        "upload.done_title": "已导入 {files} 个文件，共 {rows} 行。各页面已按新数据更新。",
-        "upload.view_overview": "查看总览",
-        "upload.cancelled": "已取消本次上传，数据库未做任何修改。",
-        "upload.templates_help": "按模板填写可保证自动识别；模板的“填写说明”工作表列出了每一列的含义。",
-        "upload.template_button": "{kind}模板",
-        "upload.history_empty": "尚无导入记录。",
-        "upload.col_load_id": "导入编号",
-        "upload.col_units": "单位数",
-        "upload.col_warnings": "警告数",
-        "upload.busy": "数据库正忙：{message}",
-        "upload.internal_error": "读取此文件时程序出错（{error}），文件未被检查，不能导入。"
-        "请把文件发给系统管理员。",
-        "targets.year": "目标年度",
-        "targets.current": "{year}年度目标（{n} 项）",
-        "targets.none": "{year}年尚未设置年度目标。",
-        "targets.scope": "适用单位",
-        "targets.value": "目标值",
-        "targets.value_edit": "目标值（比率填百分数，如 95）",
-        "targets.milestone_help": "季度节点（可不填）：到该季度末应达到的值；比率填百分数。",
-        "targets.scope_help": "留空表示整个组织；也可为某个单位单独设目标。",
-        "targets.tab_view": "当前目标",
-        "targets.edit_help": "每个指标一行；“适用单位”留空表示整个组织。比率类指标（如入会率）填百分数，"
-        "95 表示 95%；金额填元；人数、次数填整数。可在表格末尾添加新行，"
-        "选中行后可删除。保存后将替换{year}年的全部目标。",
-        "targets.saving": "正在保存…",
-        "targets.rejected": "未保存：发现 {n} 处问题，数据库未做任何修改。",
-        "targets.upload": "上传年度目标表",
-        "targets.upload_help": "上传按“年度目标”模板填写的表格：表中出现的指标（及单位）会被更新，"
-        "其余目标保持不变。",
-        "targets.rows": "读入 {n} 项目标，年度：{years}",
-        "targets.download": "下载年度目标模板",
-        "targets.unit_measure": "计量",
-        "targets.discard": "放弃修改",
-    },
-    "en": {
-        "upload.intro": "Upload the sheets the units send. Each file is checked and shown first; nothing is "
-        "written until you confirm. Files with errors are not loaded, and a batch is loaded "
-        "all together or not at all.",
-        "upload.overrides": "Set the report type or period by hand (optional)",
-        "upload.overrides_help": "Only needed when detection is wrong; applies to every file of this upload.",
-        "upload.auto": "Detect",
-        "upload.override_year": "Year",
-        "upload.override_quarter": "Quarter",
-        "upload.sheet_kind": "Detected as a “{kind}” sheet",
-        "upload.sheet_unrecognised": "Sheet “{sheet}” was not recognised as a data sheet",
-        "upload.header_rows": "Header",
-        "upload.header_rows_value": "row {rows}",
-        "upload.data_rows": "Data rows",
-        "upload.units": "Units",
-        "upload.units_value": "{matched} known · {new} new",
-        "upload.period_note": "Period taken from: {note}",
-        "upload.period_from_dates": "Period taken from each row's date",
-        "upload.new_units": "Units that will be created ({n})",
-        "upload.role": "Role",
-        "upload.role_unit": "Reporting unit",
-        "upload.role_parent": "Parent union",
-        "upload.totals": "Totals read (check them against the sheet's total row)",
-        "upload.total": "Total",
-        "upload.scale": "Conversion",
-        "upload.column_letter": "Column",
-        "upload.unused": "not used",
-        "upload.preview_rows": "Preview of the rows read (first {n} of {total})",
-        "upload.skipped": "Rows skipped ({n})",
-        "upload.reason": "Reason",
-        "upload.header": "Header",
-        "upload.loaded_before": "This exact file was loaded before, at {time} "
-        "(load {load_id}, file “{name}”). Loading it again overwrites the same data; "
-        "nothing is counted twice.",
-        "upload.no_data_sheet": "No data sheet was recognised in this file; it cannot be loaded.",
-        "upload.files_summary": "{files} files: {ok} can be loaded, {bad} have errors.",
-        "upload.confirm_disabled": "Fix the errors above (correct the sheet and upload it again), or cancel.",
-        "upload.importing": "Loading…",
-        "upload.import_done": "Loaded",
-        "upload.import_failed": "Not loaded; the database was not changed",
-        "upload.done_file": "{file}: {rows} rows, {units} units, {periods}{new}",
-        "upload.done_new_units": "; {n} new units: {names}",
-        "upload.done_title": "Loaded {files} files, {rows} rows. Every page now shows the new data.",
-        "upload.view_overview": "Go to the overview",
-        "upload.cancelled": "Upload cancelled; the database was not changed.",
-        "upload.templates_help": "Sheets filled in from a template are always recognised; its guide sheet "
-        "explains every column.",
-        "upload.template_button": "{kind} template",
-        "upload.history_empty": "Nothing loaded yet.",
-        "upload.col_load_id": "Load",
-        "upload.col_units": "Units",
-        "upload.col_warnings": "Warnings",
-        "upload.busy": "The database is busy: {message}",
-        "upload.internal_error": "The program failed while reading this file ({error}); "
-        "it was not checked and cannot be loaded. Please send the file to the administrator.",
-        "targets.year": "Target year",
-        "targets.current": "Targets for {year} ({n})",
-        "targets.none": "No annual targets set for {year} yet.",
-        "targets.scope": "Applies to",
-        "targets.value": "Target",
-        "targets.value_edit": "Target (rates as percent, e.g. 95)",
-        "targets.milestone_help": "Quarterly milestone (optional): the value due by the quarter's end; "
-        "rates as percent.",
-        "targets.scope_help": "Blank for the whole organisation, or pick a unit to give it its own target.",
-        "targets.tab_view": "Current targets",
-        "targets.edit_help": "One indicator per row; leave “Applies to” blank for the whole organisation. "
-        "Rates (e.g. membership rate) are entered as percent: 95 means 95%; money in CNY; "
-        "counts as whole numbers. Saving replaces all targets of {year}.",
-        "targets.saving": "Saving…",
-        "targets.rejected": "Not saved: {n} problems found; the database was not changed.",
-        "targets.upload": "Upload a targets sheet",
-        "targets.upload_help": "A sheet filled in from the targets template: "
-        "the indicators (and units) in it are updated, other targets stay as they are.",
-        "targets.rows": "{n} targets read, year: {years}",
-        "targets.download": "Download the targets template",
-        "targets.unit_measure": "Unit",
-        "targets.discard": "Discard changes",
-    },
-}
-
 
 def text(key: str, lang: str, **kwargs: object) -> str:
-    """A UI string: from etl/i18n.py when it has the key, else from STRINGS (falling back to Chinese)."""
-    if has_key(key):
-        return t(key, lang, **kwargs)
-    table = STRINGS["en" if lang == "en" else "zh"]
-    s = table.get(key, STRINGS["zh"][key])
-    return s.format(**kwargs) if kwargs else s
-
-
-def md_escape(value: object) -> str:
-    """User text placed inside markdown shows literally: no emphasis, links, HTML, maths or directives."""
-    return str(value).translate(_MD_SPECIAL)
+    return t(key, lang, **kwargs)
 
 
 # ---------------------------------------------------------------- inspection

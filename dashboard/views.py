@@ -7,7 +7,8 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.state import Filters, current_filters, lang, tr
-from dashboard.widgets import chart, kpi_cards, md_escape, table
+from dashboard.markdown import md_escape
+from dashboard.widgets import chart, kpi_cards, table
 from etl import figures, fmt
 from etl.dictionary import INDICATOR_BY_ID, KINDS, indicators_of_theme
 from etl.i18n import indicator_label, status_label, theme_label

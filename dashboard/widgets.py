@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from dashboard.markdown import md_escape  # noqa: F401  (re-exported for pages)
 from dashboard.state import lang, tr
 from etl import fmt
 from etl.dictionary import INDICATOR_BY_ID
@@ -17,14 +18,6 @@ from etl.templates import csv_bytes
 # colour AND text AND a symbol, so status survives greyscale printing
 STATUS_BADGE = {"ahead": ("green", "▲"), "on_track": ("blue", "●"), "behind": ("orange", "▼"),
                 "no_target": ("gray", "○"), "no_data": ("gray", "—")}
-_MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_{}[]()#+-.!|<>~$:"})
-
-
-def md_escape(text: object) -> str:
-    """User text inside markdown shows literally (no links, emphasis or HTML)."""
-    return str(text).translate(_MD_SPECIAL)
-
-
 def status_badge(status: str) -> None:
     colour, symbol = STATUS_BADGE.get(status, ("gray", "?"))
     st.badge(f"{symbol} {status_label(status, lang())}", color=colour)  # type: ignore[arg-type]

@@ -168,7 +168,7 @@ def save_targets(db: Path | str | None, year: int, rows: pd.DataFrame, user: str
     if problems:
         raise LoadRejected(problems)
     year = int(year)
-    with store.connect(db) as con:
+    with store.writer(db) as con:
         con.execute("BEGIN TRANSACTION")
         try:
             resolver = UnitResolver(con)
@@ -190,6 +190,7 @@ def save_targets(db: Path | str | None, year: int, rows: pd.DataFrame, user: str
                 resolver.resolve(str(r["unit"]), reports=False) if r["unit"] else None for r in records
             ]
             load_id = int(con.execute("SELECT nextval('load_ids')").fetchall()[0][0])
+            con.execute("INSERT INTO replaced_targets SELECT *, ? FROM targets WHERE year = ?", [load_id, year])
             con.execute("DELETE FROM targets WHERE year = ?", [year])
             if records:
                 con.executemany(

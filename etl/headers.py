@@ -5,35 +5,53 @@ from __future__ import annotations
 
 import csv
 import re
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
 from etl import settings
 from etl.dictionary import INDICATORS, KINDS, Indicator
 from etl.names import to_simplified
+from etl.values import fold
 
-# Units written into headers: 实缴会费（万元）, 金额(元), 人数（人）
-_UNIT_IN_HEADER = re.compile(r"[(（\[【]\s*(万元|千元|元|人|人次|家|个|户|次|%|％|单位[:：]?\s*\S*)\s*[)）\]】]")
-_NOISE = re.compile(r"[\s*＊:：_\-—/\\·.、]+")
-_SCALES = (("万元", 10_000), ("千元", 1_000))
+# Units written into headers: 实缴会费（万元）, 金额(元), 人数（人）, 经费/元, 金额（单位：元）
+_UNITS = r"(?:万元|千元|元|万|人次|人|家|个|户|次|项|场|%|单位[:：]?\s*[^)）\]】]*)"
+_UNIT_IN_HEADER = re.compile(r"[(\[【]\s*" + _UNITS + r"\s*[)\]】]|[/／]\s*" + _UNITS + r"\s*$")
+# 其中：女职工 — the sub-column of a breakdown is named by what follows 其中
+_BREAKDOWN = re.compile(r"^\s*(其中|内含|含)\s*[:：]?\s*(?=\S)")
+_NOISE = re.compile(r"[\s*:_\-—/\\·.、]+")
+_SCALES = ((re.compile(r"万元|[(\[【/]\s*万\s*[)\]】]?\s*$"), 10_000), (re.compile(r"千元"), 1_000))
+
+
+def _fold(text: object) -> str:
+    return to_simplified(fold(str(text)))
 
 
 def header_key(text: object) -> str:
-    folded = unicodedata.normalize("NFKC", str(text))
-    folded = to_simplified(folded)
-    folded = _UNIT_IN_HEADER.sub("", folded)
+    folded = _UNIT_IN_HEADER.sub("", _fold(text))
+    folded = _BREAKDOWN.sub("", folded)
     folded = folded.replace("(", "").replace(")", "")
     return _NOISE.sub("", folded).lower()
 
 
 def header_scale(text: object) -> int:
     """10,000 for a header in 万元, 1,000 for 千元, else 1."""
-    folded = to_simplified(unicodedata.normalize("NFKC", str(text)))
-    for word, scale in _SCALES:
-        if word in folded:
+    folded = _fold(text)
+    for pattern, scale in _SCALES:
+        if pattern.search(folded):
             return scale
     return 1
+
+
+def table_scale(text: object) -> int | None:
+    """The scale a line above the table sets for its money: 「金额单位：万元」 -> 10,000;
+    「单位：元」 -> 1; None when the text says nothing about money units."""
+    match = _TABLE_UNIT.search(_fold(text))
+    if not match:
+        return None
+    return {"万元": 10_000, "千元": 1_000}.get(match["unit"], 1)
+
+
+_TABLE_UNIT = re.compile(r"(?:金额|货币|计量)?单位\s*[:：]\s*(?:人民币)?\s*(?P<unit>万元|千元|元)")
 
 
 def _user_aliases(path: Path) -> list[tuple[str, str, str]]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
+from etl import faults
 from etl.dictionary import KINDS
 from etl.names import clean_name, name_key, to_simplified
 from etl.normalise import ParsedSheet
@@ -98,12 +99,17 @@ def _write_kind(con: duckdb.DuckDBPyConnection, kind_id: str, frame: pd.DataFram
     con.register("covered_periods", covered)
     try:
         for table in (kind.table, "coverage"):
-            extra = f"AND t.kind = '{kind_id}'" if table == "coverage" else ""
-            con.execute(f"""DELETE FROM {table} t USING covered_periods c
-                            WHERE t.unit_id = c.unit_id AND t.year = c.year AND t.quarter = c.quarter {extra}""")
+            match = f"""FROM {table} t JOIN covered_periods c
+                        ON t.unit_id = c.unit_id AND t.year = c.year AND t.quarter = c.quarter
+                        {f"AND t.kind = '{kind_id}'" if table == "coverage" else ""}"""
+            con.execute(f"INSERT INTO replaced_{table} SELECT t.*, {load_id} {match}")
+            faults.point("after_archive")
+            con.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT t.rowid {match})")
+        faults.point("after_delete")
         casts = ", ".join(f"CAST({m} AS {SQL_TYPES[kind.field(m).type]})" for m in measures)
         con.execute(f"INSERT INTO {kind.table} (year, quarter, unit_id, {', '.join(measures)}, load_id) "
                     f"SELECT year, quarter, unit_id, {casts}, {load_id} FROM incoming_rows")
+        faults.point("after_insert")
         con.execute(f"INSERT INTO coverage SELECT '{kind_id}', year, quarter, unit_id, {load_id} "
                     f"FROM covered_periods")
     finally:
@@ -121,9 +127,11 @@ def _write_targets(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, resolver
     con.register("incoming_targets", incoming)
     try:
         # one target per indicator, year and scope: a re-upload updates, it never duplicates
-        con.execute("""DELETE FROM targets t USING incoming_targets i
-                       WHERE t.year = i.year AND t.indicator = i.indicator
-                         AND t.unit_id IS NOT DISTINCT FROM i.unit_id""")
+        match = """FROM targets t JOIN incoming_targets i ON t.year = i.year AND t.indicator = i.indicator
+                   AND t.unit_id IS NOT DISTINCT FROM i.unit_id"""
+        con.execute(f"INSERT INTO replaced_targets SELECT t.*, {load_id} {match}")
+        con.execute(f"DELETE FROM targets WHERE rowid IN (SELECT t.rowid {match})")
+        faults.point("after_delete")
         con.execute(f"""INSERT INTO targets SELECT year, indicator, unit_id, target,
                             q1, q2, q3, q4, {load_id} FROM incoming_targets""")
     finally:
@@ -151,7 +159,8 @@ def write_sheets(con: duckdb.DuckDBPyConnection, sheets: list[ParsedSheet], *, f
         periods |= {(int(y), int(q)) for y, q in frame[["year", "quarter"]].drop_duplicates().itertuples(index=False)}
         _write_kind(con, kind_id, frame, load_id)
     period_text = ",".join(f"{y}Q{q}" if q else f"{y}" for y, q in sorted(periods))
-    con.execute("INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    con.execute("""INSERT INTO loads (load_id, file_name, sha256, kind, periods, rows_loaded, units, warnings,
+                                      loaded_at, user_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [load_id, file_name, sha256, ",".join(kinds), period_text, rows, len(units), warnings,
                  dt.datetime.now(), user])
     return LoadSummary(load_id, file_name, kinds, sorted(periods), rows, len(units), resolver.created)

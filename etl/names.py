@@ -25,7 +25,9 @@ def to_simplified(text: str) -> str:
 @lru_cache(maxsize=65536)
 def clean_name(raw: str) -> str:
     """The display form: NFKC-folded widths, Chinese brackets, single inner spaces removed."""
-    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    text = unicodedata.normalize("NFKC", str(raw))
+    # zero-width spaces and BOMs pasted from web pages or chat are invisible: drop them
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip()
     text = _SPACES.sub(" ", text)
     # Chinese names carry no meaningful spaces between CJK characters
     text = re.sub(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])", "", text)

@@ -86,7 +86,7 @@ def period_phrase(quarter: int, cumulative: bool, lang: str = "zh") -> str:
     if _lang(lang) == "en":
         if q == 4:
             return "For the full year" if cumulative else "At year end"
-        return f"In Q1" if q == 1 and cumulative else (f"As of Q{q}" if cumulative else f"At the end of Q{q}")
+        return "In Q1" if q == 1 and cumulative else (f"As of Q{q}" if cumulative else f"At the end of Q{q}")
     if q == 4:
         return "截至年末"
     short = fmt.quarter_label(q, "zh", short=True)
@@ -257,13 +257,15 @@ def theme_paragraph(theme_id: str, results: Mapping[str, Any], year: int, quarte
     Indicators without data are left out; a theme without any data gets one short sentence.
     """
     zh = _lang(lang) == "zh"
-    parts = [indicator_sentence(ind, results.get(ind.id), year, quarter, lang, with_period=False)
-             for ind in indicators_of_theme(theme_id)]
-    parts = [p for p in parts if p]
+    drafted = [indicator_sentence(ind, results.get(ind.id), year, quarter, lang, with_period=False)
+               for ind in indicators_of_theme(theme_id)]
+    parts = [p for p in drafted if p]
     prefix = period_phrase(quarter, True, lang)
     label = _theme_label(theme_id, lang)
     if not parts:
-        return f"{prefix}，暂无{label}方面的数据。" if zh else f"{prefix}, there is no {label.lower()} data yet."
+        if zh:
+            return f"{prefix}，暂无{label}方面的数据。"
+        return f"{prefix}, there is no {label.lower()} data yet."
     if zh:
         return f"{prefix}，" + "；".join(parts) + "。"
     return f"{prefix}, " + "; ".join(parts) + "."
@@ -278,7 +280,9 @@ def status_counts(results: Mapping[str, Any]) -> dict[str, int]:
 
 
 def theme_status_sentence(theme_id: str, results: Mapping[str, Any], lang: str = "zh") -> str | None:
-    """What a theme's 完成情况 chart shows: '组织建设与会员8项指标中，进度超前1项、符合进度6项、滞后1项（农民工入会率）。'
+    """What a theme's 完成情况 chart shows.
+
+    '组织建设与会员8项指标中，进度超前1项、符合进度6项、滞后1项（农民工入会率）。'
 
     None when no indicator of the theme can be judged against a target.
     """
@@ -358,7 +362,10 @@ def summary_paragraph(results: Mapping[str, Any], year: int, quarter: int, scope
         return "".join(sentences)
 
     lead = f"As of {period}, of the {len(results)} indicators of {scope_name or 'the organisation'}, "
-    lead += f"{judged} can be judged against an annual target" if judged < len(results) else "all have a target"
+    if judged < len(results):
+        lead += f"{judged} can be judged against an annual target"
+    else:
+        lead += "all have a target"
     if judged:
         lead += (f": {counts['ahead']} {STATUS_EN['ahead'].lower()}, {counts['on_track']} "
                  f"{STATUS_EN['on_track'].lower()}, {counts['behind']} {STATUS_EN['behind'].lower()}")

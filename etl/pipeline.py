@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from etl import settings, store
+from etl import faults, settings, store
 from etl.load import LoadSummary, write_sheets
 from etl.normalise import Hints, ParsedSheet, parse_sheet
 from etl.problems import LoadRejected, Problem
@@ -88,11 +88,12 @@ def load_reports(reports: list[FileReport], *, db: Path | str | None = None,
     if empty:
         raise LoadRejected([Problem("error", "文件中没有可识别的数据表", file=name) for name in empty])
     user = user or settings.current_user()
-    with store.connect(db) as con:
+    with store.writer(db) as con:
         con.execute("BEGIN TRANSACTION")
         try:
             summaries = [write_sheets(con, r.data_sheets, file_name=r.file_name, sha256=r.sha256,
                                       user=user, warnings=len(r.warnings)) for r in reports]
+            faults.point("before_commit")
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

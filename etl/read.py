@@ -1,14 +1,17 @@
 """Read a spreadsheet file into plain grids of cells, one per sheet.
 
-xlsx/xls/ods go through calamine (fast, Rust); CSV is decoded strictly as UTF-8 (with or
-without BOM) or GB18030 (a superset of GBK) — never with errors ignored, so a wrong
-encoding is reported instead of silently turning names into garbage.
+xlsx/xls/ods go through calamine (fast, Rust); CSV is decoded strictly as UTF-16 (when it
+starts with a BOM: Excel's 「Unicode 文本」), UTF-8 (with or without BOM) or GB18030 (a
+superset of GBK) — never with errors ignored, so a wrong encoding is reported instead of
+silently turning names into garbage.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +31,10 @@ class RawSheet:
     rows: list[list[object]]
     # merged ranges as ((row0, col0), (row1, col1)), 0-based inclusive
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    # the workbook uses the 1904 date system (old Mac Excel): serial numbers count from 1904
+    date1904: bool = False
+    # every visible sheet of the same file, this one included: a 汇总 sheet looks at the others
+    book: list[RawSheet] = field(default_factory=list, repr=False, compare=False)
 
 
 def _reject(file_name: str, message: str) -> LoadRejected:
@@ -35,7 +42,8 @@ def _reject(file_name: str, message: str) -> LoadRejected:
 
 
 def decode_csv(data: bytes, file_name: str) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
+    encodings = ("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "gb18030")
+    for encoding in encodings:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
@@ -44,14 +52,37 @@ def decode_csv(data: bytes, file_name: str) -> str:
                              "请在 Excel 中“另存为 → CSV UTF-8”后重新上传")
 
 
+def _delimiter(text: str) -> str:
+    """The separator that splits the most of the first lines: comma, tab or semicolon.
+    (csv.Sniffer guesses wrong on Chinese text with a one-cell title line.)"""
+    lines = [line for line in text.splitlines()[:50] if line.strip()]
+    counts = {d: sum(1 for line in lines if d in line) for d in (",", "\t", ";")}
+    return max(counts, key=lambda d: (counts[d], d == ","))
+
+
 def read_csv(data: bytes, file_name: str) -> list[RawSheet]:
     text = decode_csv(data, file_name)
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    rows: list[list[object]] = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+        rows: list[list[object]] = [list(r) for r in csv.reader(io.StringIO(text, newline=""),
+                                                                delimiter=_delimiter(text))]
+    except csv.Error as exc:
+        raise _reject(file_name, f"CSV 文件格式有误（{exc}）。请用 Excel/WPS 打开后另存为 .xlsx 再上传") from None
     return [RawSheet(Path(file_name).stem, rows)]
+
+
+_DATE1904 = re.compile(rb"<(?:\w+:)?workbookPr\b[^>]*\bdate1904\s*=\s*[\"'](?:1|true)[\"']")
+
+
+def uses_1904_dates(data: bytes) -> bool:
+    """Whether an .xlsx counts its dates from 1904 (set in xl/workbook.xml). calamine already
+    turns date-formatted cells into dates; this matters for serials in General or Text cells."""
+    if data[:4] != _ZIP_MAGIC:
+        return False  # .xls keeps it in a BIFF record; such files are rare and date cells are right anyway
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return bool(_DATE1904.search(archive.read("xl/workbook.xml")))
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return False
 
 
 def read_excel(data: bytes, file_name: str) -> list[RawSheet]:
@@ -62,7 +93,8 @@ def read_excel(data: bytes, file_name: str) -> list[RawSheet]:
     except Exception as exc:  # calamine raises several error types for broken files
         raise _reject(file_name, f"文件已损坏或不是有效的 Excel 工作簿（{type(exc).__name__}）。"
                                  "请用 Excel/WPS 打开后重新保存为 .xlsx 再上传") from None
-    sheets = []
+    sheets: list[RawSheet] = []
+    date1904 = uses_1904_dates(data)
     for meta in workbook.sheets_metadata:
         if str(meta.visible) != str(calamine.SheetVisibleEnum.Visible):
             continue  # hidden sheets hold lookup lists, not data
@@ -72,7 +104,9 @@ def read_excel(data: bytes, file_name: str) -> list[RawSheet]:
             merged = list(sheet.merged_cell_ranges or [])
         except Exception as exc:
             raise _reject(file_name, f"工作表「{meta.name}」无法读取（{type(exc).__name__}）") from None
-        sheets.append(RawSheet(meta.name, [list(r) for r in rows], merged))
+        sheets.append(RawSheet(meta.name, [list(r) for r in rows], merged, date1904))
+    for sheet in sheets:
+        sheet.book = sheets
     return sheets
 
 

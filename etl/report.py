@@ -35,7 +35,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from etl import figures, fmt, kpis, narrative, queries, settings, store
-from etl.dictionary import INDICATOR_BY_ID, INDICATORS, THEMES, indicators_of_theme
+from etl.dictionary import INDICATORS, THEMES, indicators_of_theme
 from etl.i18n import category_label, indicator_label, kind_label, status_label, theme_label
 from etl.kpis import Kpi
 
@@ -70,7 +70,7 @@ _FONT_SLIDE = "Microsoft YaHei"
 _RENDER_LOCK = threading.Lock()        # one Chromium server per process: one batch at a time
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
-_TXT = {
+_TXT: dict[str, dict[str, Any]] = {
     "zh": {
         "title": "{scope}{year}年工作数据报告",
         "period_line": "统计期：{period}（时点指标为{at}末数据）　数据更新：{updated}",
@@ -107,9 +107,9 @@ _TXT = {
         "table_caption": "Table {n}. {scope}, {period}: indicators against targets",
         "cols": ("Indicator", "Actual", "Target", "Achievement", "Year on year", "Status"),
         "note": ("Note: achievement = actual / annual target. Expected by now: the quarterly milestone, "
-                 "else target × quarter / 4 for amounts; the target itself for rates. Status: a rate is behind "
-                 "below its target and ahead from {ahead} points above; an amount is on track within ±{tol} "
-                 "of the expected value."),
+                 "else target × quarter / 4 for amounts; the target itself for rates. Status: a rate is "
+                 "behind below its target and ahead from {ahead} points above; an amount is on track within "
+                 "±{tol} of the expected value."),
         "figure": "Figure {n}.",
         "reporting": "Reporting",
         "arrears": "Dues in arrears",
@@ -193,6 +193,11 @@ class Draft:
     charts: list[Chart] = field(default_factory=list)
 
     @property
+    def chart_set(self) -> list[tuple[str, go.Figure]]:
+        """(file name, figure) of every chart, in the order of the document."""
+        return [(c.name, c.figure) for c in self.charts]
+
+    @property
     def stem(self) -> str:
         suffix = _txt(self.lang, "suffix")[self.quarter]
         return _safe(f"{self.title}（{suffix}）" if self.lang == "zh" else f"{self.title} ({suffix})")
@@ -272,7 +277,8 @@ def _draft(con: duckdb.DuckDBPyConnection, year: int, quarter: int, unit_id: int
     breakdowns = {k: queries.breakdown(con, k, year, quarter, unit_id) for k in BREAKDOWNS}
     updated = queries.last_loaded(con)
 
-    arrears = dues[dues["arrears"] > 0][["unit", "parent", "due", "paid", "arrears", "rate"]].reset_index(drop=True)
+    arrears = dues[dues["arrears"] > 0][["unit", "parent", "due", "paid", "arrears", "rate"]]
+    arrears = arrears.reset_index(drop=True)
     membership_missing = list(missing_by_kind["membership"]["unit"])
     summary = narrative.summary_paragraph(results, year, quarter, scope, membership_missing,
                                           list(arrears["unit"]), float(arrears["arrears"].sum()), lang)
@@ -280,7 +286,8 @@ def _draft(con: duckdb.DuckDBPyConnection, year: int, quarter: int, unit_id: int
               updated=updated, title=_txt(lang, "title").format(scope=scope, year=year),
               period=fmt.period_label(year, quarter, lang, cumulative=True), results=results,
               summary=summary,
-              paragraphs={th.id: narrative.theme_paragraph(th.id, results, year, quarter, lang) for th in THEMES},
+              paragraphs={th.id: narrative.theme_paragraph(th.id, results, year, quarter, lang)
+                          for th in THEMES},
               missing=missing, arrears=arrears)
     d.charts = _charts(d, trend, history, breakdowns)
     return d
@@ -298,7 +305,7 @@ def _charts(d: Draft, trend: pd.DataFrame, history: pd.DataFrame,
     """Per theme: the 完成情况 bullet, then each indicator with data (trend, and its ranking
     for the key indicators), then the category breakdowns of welfare and activities."""
     lang, year, quarter = d.lang, d.year, d.quarter
-    words = _TXT[lang]
+    words: dict[str, Any] = _TXT[lang]
     charts: list[Chart] = []
     # the report is "as of" the quarter: later quarters of the year are not shown
     trend = trend[(trend["year"] < year) | (trend["quarter"] <= quarter)]
@@ -685,7 +692,7 @@ def build_docx(d: Draft) -> bytes:
     from docx.shared import Cm
 
     lang = d.lang
-    words = _TXT[lang]
+    words: dict[str, Any] = _TXT[lang]
     doc = Document()
     _setup_styles(doc)
     section = doc.sections[0]
@@ -713,7 +720,8 @@ def build_docx(d: Draft) -> bytes:
 
     heading(1, words["overview"])
     doc.add_paragraph(d.summary, style="Report Body")
-    doc.add_paragraph(words["table_caption"].format(n=1, scope=d.scope_name, period=d.period), style="Caption")
+    caption = words["table_caption"].format(n=1, scope=d.scope_name, period=d.period)
+    doc.add_paragraph(caption, style="Caption")
     rows = indicator_rows(d.results, lang)
     fills = {(r, 5): _STATUS_FILL[d.results[ind.id].status]
              for r, ind in enumerate(INDICATORS) if d.results[ind.id].status in _STATUS_FILL}
@@ -772,7 +780,8 @@ def build_docx(d: Draft) -> bytes:
 
 # ---------------------------------------------------------------- PowerPoint
 
-def _pptx_fonts(text_frame: Any, size: float, bold: bool = False, color: tuple[int, int, int] = (0, 0, 0)) -> None:
+def _pptx_fonts(text_frame: Any, size: float, bold: bool = False,
+                color: tuple[int, int, int] = (0, 0, 0)) -> None:
     """Latin and East Asian typeface on every run, so PowerPoint does not fall back to a Latin font."""
     from pptx.dml.color import RGBColor
     from pptx.oxml.ns import qn
@@ -802,10 +811,10 @@ def build_pptx(d: Draft) -> bytes:
     from pptx.util import Emu, Inches
 
     lang = d.lang
-    words = _TXT[lang]
+    words: dict[str, Any] = _TXT[lang]
     prs = Presentation()
-    prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
-    sw, sh = prs.slide_width, prs.slide_height
+    sw, sh = Inches(13.333), Inches(7.5)
+    prs.slide_width, prs.slide_height = sw, sh
     props = prs.core_properties
     props.title = d.title
     props.subject = d.period
@@ -868,8 +877,8 @@ def run_cli(args: Any) -> int:
     if db.suffix == "":
         db = db.with_suffix(".duckdb")
     if not db.exists():
-        print(f"找不到数据库文件「{db}」。请先导入数据（python -m etl load）或生成演示数据（python -m etl demo）。",
-              file=sys.stderr)
+        print(f"找不到数据库文件「{db}」。请先导入数据（python -m etl load）"
+              "或生成演示数据（python -m etl demo）。", file=sys.stderr)
         return 2
     try:
         with store.connect(db, read_only=True) as con:
@@ -883,7 +892,11 @@ def run_cli(args: Any) -> int:
         return 2
     formats = (*FORMATS, "pdf") if getattr(args, "pdf", False) else FORMATS
     print(f"正在生成「{d.title}」：{len(d.charts)} 张图表……", file=sys.stderr)
-    files = render(d, Path(args.out), formats)
+    try:
+        files = render(d, Path(args.out), formats)
+    except RuntimeError as exc:  # no Chromium (figures.browser_path), or it could not start
+        print(f"导出图表失败：{exc}", file=sys.stderr)
+        return 2
     print(f"已写入 {args.out}：{files.docx_name}、{files.pptx_name}、{len(d.charts)} 张图表（PNG"
           f"{'、SVG' if 'svg' in formats else ''}{'、PDF' if 'pdf' in formats else ''}），"
           f"用时 {files.seconds:.1f} 秒")

@@ -6,6 +6,8 @@ connections, so the dashboard and the command line can take turns on the same fi
 
 from __future__ import annotations
 
+import fcntl
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +22,9 @@ SQL_TYPES = {"text": "VARCHAR", "int": "BIGINT", "money": "DECIMAL(18,2)", "date
               "number": "DOUBLE", "rate": "DOUBLE"}
 # Period columns are stored explicitly; they are never taken from these fields directly.
 _PERIOD_FIELDS = {"year", "quarter", "unit", "parent"}
+
+
+ARCHIVED_TABLES = ("membership", "dues", "welfare", "activities", "targets", "coverage")
 
 
 def _fact_columns(kind: Kind) -> list[tuple[str, str]]:
@@ -48,7 +53,9 @@ def _ddl() -> list[str]:
             load_id INTEGER PRIMARY KEY,
             file_name VARCHAR, sha256 VARCHAR, kind VARCHAR, periods VARCHAR,
             rows_loaded INTEGER, units INTEGER, warnings INTEGER,
-            loaded_at TIMESTAMP, user_name VARCHAR)""",
+            loaded_at TIMESTAMP, user_name VARCHAR,
+            status VARCHAR DEFAULT 'loaded',   -- loaded | undone | undo
+            undoes INTEGER)""",
         # which unit-quarters each kind has received: drives replacement and 数据报送
         """CREATE TABLE IF NOT EXISTS coverage (
             kind VARCHAR, year INTEGER, quarter INTEGER, unit_id INTEGER, load_id INTEGER)""",
@@ -64,6 +71,10 @@ def _ddl() -> list[str]:
         """CREATE TABLE IF NOT EXISTS targets (
             year INTEGER NOT NULL, indicator VARCHAR NOT NULL, unit_id INTEGER,
             target DOUBLE NOT NULL, q1 DOUBLE, q2 DOUBLE, q3 DOUBLE, q4 DOUBLE, load_id INTEGER)""")
+    # what each load replaced, so the history can show it and an undo can restore it exactly
+    for table in ARCHIVED_TABLES:
+        statements.append(f"CREATE TABLE IF NOT EXISTS replaced_{table} AS "
+                          f"SELECT *, 0::INTEGER AS replaced_by FROM {table} WHERE false")
     return statements
 
 
@@ -90,6 +101,11 @@ class DatabaseBusy(RuntimeError):
                          f"（例如等待正在进行的导入完成）。")
 
 
+def _resolve(path: Path | str | None) -> Path:
+    db = Path(path) if path is not None else settings.db_path()
+    return db.with_suffix(".duckdb") if db.suffix == "" else db
+
+
 @contextmanager
 def connect(path: Path | str | None = None, *, read_only: bool = False,
             timeout: float = 30.0) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -98,11 +114,8 @@ def connect(path: Path | str | None = None, *, read_only: bool = False,
     A read-only connection to a file that does not exist yet is not possible in DuckDB,
     so a missing file is created (empty schema) first.
     """
-    db = Path(path) if path is not None else settings.db_path()
-    if db.suffix == "" and str(db) != ":memory:":
-        db = db.with_suffix(".duckdb")
-    if str(db) != ":memory:":
-        db.parent.mkdir(parents=True, exist_ok=True)
+    db = _resolve(path)
+    db.parent.mkdir(parents=True, exist_ok=True)
     if read_only and not db.exists():
         with connect(db) as con:
             pass
@@ -113,6 +126,44 @@ def connect(path: Path | str | None = None, *, read_only: bool = False,
         yield con
     finally:
         con.close()
+
+
+_WRITERS: dict[str, threading.Lock] = {}
+_WRITERS_GUARD = threading.Lock()
+
+
+@contextmanager
+def writer(path: Path | str | None = None, *, timeout: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The single writer: one write at a time per database, across threads and processes.
+
+    Threads of the dashboard queue on a lock; another process (the command line) queues on a
+    lock file beside the database. Readers are never blocked by it.
+    """
+    db = _resolve(path)
+    with _WRITERS_GUARD:
+        local = _WRITERS.setdefault(str(db.resolve()), threading.Lock())
+    if not local.acquire(timeout=timeout):
+        raise DatabaseBusy(db)
+    try:
+        db.parent.mkdir(parents=True, exist_ok=True)
+        with open(f"{db}.lock", "a+b") as handle:
+            _flock(handle, db, timeout)
+            with connect(db, timeout=timeout) as con:
+                yield con
+    finally:
+        local.release()
+
+
+def _flock(handle, db: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return  # released when the handle closes, also if the process is killed
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise DatabaseBusy(db) from None
+            time.sleep(0.1)
 
 
 def get_setting(con: duckdb.DuckDBPyConnection, key: str, default: str = "") -> str:

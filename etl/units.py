@@ -39,7 +39,7 @@ def _owner(con: duckdb.DuckDBPyConnection, key: str) -> int | None:
 
 
 def _transaction(db: Path | str | None, work) -> object:
-    with store.connect(db) as con:
+    with store.writer(db) as con:
         con.execute("BEGIN TRANSACTION")
         try:
             result = work(con)

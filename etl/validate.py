@@ -26,9 +26,9 @@ def validate_sheet(sheet: ParsedSheet) -> None:
     where = {"file": sheet.file, "sheet": sheet.sheet}
     for part, whole in _NOT_ABOVE.get(kind.id, []):
         both = frame[[part, whole]].notna().all(axis=1)
-        bad = frame[both & (frame[part].astype("float64") > frame[whole].astype("float64"))]
-        for row in bad.itertuples(index=False):
-            data = row._asdict()
+        bad = frame.loc[both & (frame[part].astype("float64") > frame[whole].astype("float64")),
+                        [part, whole, "_row"]]
+        for data in bad.to_dict("records"):  # not itertuples: it renames the "_row" column
             sheet.problems.warning(
                 f"{kind.field(part).zh}（{data[part]}）大于{kind.field(whole).zh}（{data[whole]}），请核实",
                 **where, row=data["_row"])

@@ -1,7 +1,8 @@
 """Cell values as offices type them -> numbers, dates and quarters.
 
 Each parser returns (value, note) where note is None for a clean value, a warning text
-for an accepted approximation, or raises ValueError with what was expected.
+for an accepted approximation, or raises ValueError with what was expected. Nothing but
+ValueError ever escapes a parser, whatever the cell holds.
 """
 
 from __future__ import annotations
@@ -13,15 +14,30 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
-# Unit words people append to numbers; they carry no scale.
-_SUFFIXES = re.compile(r"(人次|人|家|元|次|个|户|项|场|名|份|万元|千元|亿元|万|千|亿)$")
-_SCALE = {"万元": 10_000, "万": 10_000, "千元": 1_000, "千": 1_000, "亿元": 100_000_000, "亿": 100_000_000}
-_APPROX = re.compile(r"^(约|大约|近|将近|共计|共|合计)?(?P<num>[0-9.]+)(余|多)?")
+# Scale words and unit words people append to numbers: 1.2万, 5万元, 80人, 3家, 12人次.
+_SCALE = {"万": 10_000, "千": 1_000, "亿": 100_000_000, "百万": 1_000_000}
+_UNITS = ("人次", "元", "人", "家", "次", "个", "户", "项", "场", "名", "份", "件", "所", "位", "期", "批")
+# 约80人, 80余人, 80多人, 80人左右, 近80, 逾80 are approximations; 共80人 is exact.
+_NUMBER = re.compile(
+    r"^(?P<pre>约|大约|近|将近|逾|超过|不少于|≈|~)?(?P<exact>共计|共|合计)?"
+    r"(?P<sign>[-+])?(?P<num>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d{1,2})?)"
+    r"(?P<mid>余|多)?(?P<scale>百万|万|千|亿)?(?P<unit>" + "|".join(_UNITS) + r")?"
+    r"(?P<post>左右|以上|余|多|\+)?$")
+_CURRENCY = re.compile(r"^(人民币|RMB|CNY|¥|￥)|(RMB|CNY)$", re.IGNORECASE)
+_MINUS = {"\u2212": "-", "\u2013": "-", "\u2014": "-", "\ufe63": "-"}
 _EXCEL_EPOCH_1900 = dt.date(1899, 12, 30)
+_EXCEL_EPOCH_1904 = dt.date(1904, 1, 1)
+_BLANKS = ("", "-", "--", "—", "——", "/", "无", "空", "暂无", "n/a", "na", "null", "none", "nan", "\\")
 
 
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip()
+def fold(text: str) -> str:
+    """NFKC (full-width digits, letters, brackets and spaces to half-width) without invisible
+    format characters (zero-width spaces, BOMs) that copy-paste leaves behind."""
+    folded = unicodedata.normalize("NFKC", str(text))
+    return "".join(ch for ch in folded if unicodedata.category(ch) != "Cf").strip()
+
+
+_fold = fold
 
 
 def is_blank(value: object) -> bool:
@@ -29,89 +45,149 @@ def is_blank(value: object) -> bool:
         return True
     if isinstance(value, float) and math.isnan(value):
         return True
-    return isinstance(value, str) and _fold(value) in ("", "-", "—", "/", "无", "－", "--", "——")
+    return isinstance(value, str) and _fold(value).lower() in _BLANKS
 
 
-def parse_number(value: object, *, percent_ok: bool = False) -> tuple[float, str | None]:
-    """A number from a cell: 1,234 / １２３ / 80人 / ¥1,200.50 / 5万元 / 95% (if percent_ok)."""
+class _Number:
+    """What one cell says: the number, whether it was approximate, and any unit it named."""
+
+    def __init__(self, value: float, note: str | None, cell_scale: int | None, percent: bool):
+        self.value, self.note, self.cell_scale, self.percent = value, note, cell_scale, percent
+
+
+def _read_number(value: object, percent_ok: bool) -> _Number:
     if isinstance(value, bool):
         raise ValueError("应为数字")
     if isinstance(value, (int, float, Decimal)):
-        number = float(value)
+        try:
+            number = float(value)
+        except (OverflowError, ValueError):
+            raise ValueError("应为数字") from None
         if math.isnan(number) or math.isinf(number):
             raise ValueError("应为数字")
-        return number, None
+        return _Number(number, None, None, False)
     if not isinstance(value, str):
         raise ValueError("应为数字")
-    text = _fold(value).replace(",", "").replace(" ", "").replace("¥", "").replace("￥", "")
-    text = text.replace("RMB", "").replace("CNY", "")
-    note = None
+    text = _fold(value)
+    text = "".join(_MINUS.get(ch, ch) for ch in text)
+    # a leading apostrophe is how Excel and WPS keep a number as text ('1234)
+    text = text.lstrip("'‘’`").replace(",", "").replace(" ", "")
+    text = _CURRENCY.sub("", text)
+    negative = False
+    if len(text) > 2 and text[0] == "(" and text[-1] == ")":
+        negative, text = True, text[1:-1]  # accounting style: (1,200) is -1200
     percent = text.endswith("%")
     if percent:
         if not percent_ok:
             raise ValueError("应为数字，不应是百分比")
         text = text[:-1]
-    scale = 1
-    suffix = _SUFFIXES.search(text)
-    if suffix:
-        scale = _SCALE.get(suffix.group(1), 1)
-        text = text[: suffix.start()]
-    try:
-        number = float(Decimal(text))
-    except (InvalidOperation, ValueError):
-        approx = _APPROX.match(text)
-        if not approx or approx.end() != len(text):
-            raise ValueError("应为数字") from None
-        number = float(Decimal(approx.group("num")))
-        note = f"「{value}」是约数，按 {approx.group('num')} 读入，请核实"
-    if math.isnan(number) or math.isinf(number):
+    match = _NUMBER.match(text)
+    if not match:
         raise ValueError("应为数字")
-    number *= scale
+    try:
+        number = Decimal(match["num"])
+    except InvalidOperation:  # pragma: no cover - the pattern only lets decimals through
+        raise ValueError("应为数字") from None
+    cell_scale = None
+    if match["scale"]:
+        cell_scale = _SCALE[match["scale"]]
+        number *= cell_scale
+    elif match["unit"] == "元":
+        cell_scale = 1
+    if match["sign"] == "-" or negative:
+        number = -number
+    note = None
+    if match["pre"] or match["mid"] or match["post"]:
+        note = f"「{value}」是约数，按 {_plain(number)} 读入，请核实"
+    result = float(number)
+    if math.isinf(result):
+        raise ValueError("应为数字")
     if percent:
-        number /= 100
-    return number, note
+        result /= 100
+    return _Number(result, note, cell_scale, percent)
+
+
+def _plain(number: Decimal) -> str:
+    text = format(number, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def parse_number(value: object, *, percent_ok: bool = False) -> tuple[float, str | None]:
+    """A number from a cell: 1,234 / １２３ / 80人 / ¥1,200.50 / 5万元 / 95% (if percent_ok)."""
+    read = _read_number(value, percent_ok)
+    return read.value, read.note
 
 
 def parse_int(value: object) -> tuple[int, str | None]:
     number, note = parse_number(value)
-    if abs(number - round(number)) > 1e-9:
-        raise ValueError("应为整数")
-    result = int(round(number))
-    if result < 0:
+    if number < 0:
         raise ValueError("不能为负数")
-    return result, note
+    if abs(number - round(number)) > 1e-6:
+        raise ValueError("应为整数")
+    return int(round(number)), note
 
 
 def parse_money(value: object, scale: int = 1) -> tuple[Decimal, str | None]:
-    """Money in yuan; `scale` is 10,000 for a 万元 column, 1,000 for 千元."""
-    number, note = parse_number(value)
-    if number < 0:
-        raise ValueError("金额不能为负数")
-    amount = (Decimal(repr(number)) * scale).quantize(Decimal("0.01"))
-    return amount, note
+    """Money in yuan; `scale` is 10,000 for a 万元 column, 1,000 for 千元. A cell that names
+    its own unit (5000元, 1.2万) keeps it: the column's unit does not apply twice."""
+    read = _read_number(value, False)
+    if read.value < 0:
+        raise ValueError("金额不能为负数（括号或负号表示负数）")
+    factor = 1 if read.cell_scale is not None else scale
+    if abs(read.value * factor) >= 1e15:
+        raise ValueError("金额过大，请检查单位（元、万元）")
+    amount = (Decimal(repr(read.value)) * factor).quantize(Decimal("0.01"))
+    return amount, read.note
 
 
 def parse_fraction(value: object) -> tuple[float, str | None]:
     """A rate as a fraction: "95%" -> 0.95, 0.95 -> 0.95, 95 -> 0.95 (with a note)."""
-    number, note = parse_number(value, percent_ok=True)
-    if isinstance(value, str) and value.strip().endswith("%"):
-        return number, note
-    if number > 1.5:
-        return number / 100, f"「{value}」按百分数 {number:g}% 读入"
-    return number, note
+    read = _read_number(value, True)
+    if read.percent:
+        return read.value, read.note
+    if read.value > 1.5:
+        return read.value / 100, f"「{value}」按百分数 {read.value:g}% 读入"
+    return read.value, read.note
 
 
+# ---------------------------------------------------------------- dates
+
+_CN_NUMERALS = {"〇": 0, "零": 0, "○": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+                "七": 7, "八": 8, "九": 9}
 _DATE_PATTERNS = (
-    re.compile(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})"),
-    re.compile(r"^(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})[日号]?"),
+    re.compile(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"),
+    re.compile(r"^(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})(?:[日号]|(?!\d))"),
     re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"),
 )
+# a month without a day: enough to place an event in its quarter
+_MONTH_PATTERNS = (
+    re.compile(r"^(?P<y>\d{4})年(?P<m>\d{1,2})月份?$"),
+    re.compile(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})$"),
+)
+_DATE_SPACES = re.compile(r"\s*([-/.年月日号])\s*")
+_SERIAL_TEXT = re.compile(r"^\d{5}(?:\.\d+)?$")
+# Excel serials 20000–80000 are 1954–2119: numbers outside that are not dates
+_SERIAL_MIN, _SERIAL_MAX = 20000, 80000
 
 
 def excel_serial_to_date(serial: float, date1904: bool = False) -> dt.date:
-    if date1904:
-        return dt.date(1904, 1, 1) + dt.timedelta(days=int(serial))
-    return _EXCEL_EPOCH_1900 + dt.timedelta(days=int(serial))
+    epoch = _EXCEL_EPOCH_1904 if date1904 else _EXCEL_EPOCH_1900
+    return epoch + dt.timedelta(days=int(serial))
+
+
+def _cn_date_digits(text: str) -> str:
+    """二〇二五年三月十五日 -> 2025年3月15日 (formal documents write dates in Chinese numerals)."""
+    def number(part: str) -> str:
+        if "十" in part:
+            tens, _, ones = part.partition("十")
+            return str((_CN_NUMERALS.get(tens, 1) if tens else 1) * 10 + (_CN_NUMERALS.get(ones, 0) if ones else 0))
+        return "".join(str(_CN_NUMERALS[ch]) for ch in part)
+
+    match = re.fullmatch(r"([〇零○一二三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})[日号]",
+                         text)
+    if not match:
+        return text
+    return f"{number(match[1])}年{number(match[2])}月{number(match[3])}日"
 
 
 def parse_date(value: object, date1904: bool = False) -> tuple[dt.date, str | None]:
@@ -120,23 +196,41 @@ def parse_date(value: object, date1904: bool = False) -> tuple[dt.date, str | No
     if isinstance(value, dt.date):
         return value, None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if 20000 <= float(value) <= 80000:  # an Excel serial day number (1954–2119)
+        if _SERIAL_MIN <= float(value) <= _SERIAL_MAX:  # an Excel serial day number
             return excel_serial_to_date(float(value), date1904), None
         raise ValueError("应为日期，例如 2025-03-05")
     if isinstance(value, str):
-        text = _fold(value).replace(" ", "")
+        # spaces around the separators go (2025 年 3 月 5 日); a time after the date stays apart
+        text = _DATE_SPACES.sub(r"\1", _fold(value).lstrip("'‘’`"))
+        text = _cn_date_digits(text)
         for pattern in _DATE_PATTERNS:
             match = pattern.match(text)
             if match:
                 try:
                     return dt.date(int(match["y"]), int(match["m"]), int(match["d"])), None
                 except ValueError:
-                    break
+                    raise ValueError(f"「{value}」不是有效日期") from None
+        for pattern in _MONTH_PATTERNS:
+            match = pattern.match(text)
+            if match and 1 <= int(match["m"]) <= 12:
+                day = dt.date(int(match["y"]), int(match["m"]), 1)
+                return day, f"「{value}」只有年月，按 {day:%Y-%m-%d} 计入第{quarter_of(day)}季度"
+        if _SERIAL_TEXT.match(text) and _SERIAL_MIN <= float(text) <= _SERIAL_MAX:
+            # a date pasted into a Text-formatted cell shows as its serial number
+            return excel_serial_to_date(float(text), date1904), None
     raise ValueError("应为日期，例如 2025-03-05、2025/3/5 或 2025年3月5日")
 
 
+# ---------------------------------------------------------------- periods
+
 _QUARTER_TEXT = re.compile(
     r"(?:第\s*)?(?P<n>[一二三四1-4])\s*季度?|Q\s*(?P<q>[1-4])|(?P<s>[1-4])\s*Q\b", re.IGNORECASE)
+# 4-6月, 4月1日至6月30日, 7～9月: a range of exactly one quarter's months
+_MONTH_RANGE = re.compile(
+    r"(?<!\d)(?P<a>\d{1,2})\s*月?(?:\s*\d{1,2}\s*[日号])?\s*[-~至到—]+\s*(?:\d{4}\s*年\s*)?"
+    r"(?P<b>\d{1,2})\s*月")
+# 截至6月底, 截止2025年9月30日: a snapshot at a quarter's end
+_AS_OF = re.compile(r"截[至止]\s*(?:\d{4}\s*年\s*)?(?P<m>\d{1,2})\s*月")
 
 
 def parse_quarter(value: object) -> int:
@@ -147,8 +241,8 @@ def parse_quarter(value: object) -> int:
         raise ValueError("季度应为 1–4")
     if isinstance(value, str):
         text = _fold(value)
-        if text in ("1", "2", "3", "4"):
-            return int(text)
+        if text in ("1", "2", "3", "4", "1.0", "2.0", "3.0", "4.0"):
+            return int(float(text))
         found = find_quarter(text)
         if found is not None:
             return found
@@ -156,11 +250,20 @@ def parse_quarter(value: object) -> int:
 
 
 def find_quarter(text: str) -> int | None:
-    match = _QUARTER_TEXT.search(_fold(text))
-    if not match:
-        return None
-    token = match["n"] or match["q"] or match["s"]
-    return _CN_DIGITS[token]
+    folded = _fold(text)
+    match = _QUARTER_TEXT.search(folded)
+    if match:
+        token = match["n"] or match["q"] or match["s"]
+        return _CN_DIGITS[token]
+    months = _MONTH_RANGE.search(folded)
+    if months:
+        first, last = int(months["a"]), int(months["b"])
+        if first in (1, 4, 7, 10) and last == first + 2:
+            return (first - 1) // 3 + 1
+    as_of = _AS_OF.search(folded)
+    if as_of and int(as_of["m"]) in (3, 6, 9, 12):
+        return int(as_of["m"]) // 3
+    return None
 
 
 _YEAR_TEXT = re.compile(r"(?<!\d)(20\d{2})(?!\d)")

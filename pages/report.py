@@ -18,9 +18,9 @@ from etl.i18n import theme_label
 TEXT = {
     "zh": {
         "title": "报告导出",
-        "intro": "按侧栏所选的年度、季度和范围，生成工作总结用的数据报告：Word 文档（含指标表、未报送和欠缴单位"
-                 "名单、按主题起草的文字和图表）、PowerPoint 演示文稿（每页一张图表）以及全部图表的 PNG（2倍清晰度）"
-                 "和 SVG 文件。",
+        "intro": ("按侧栏所选的年度、季度和范围，生成工作总结用的数据报告：Word 文档（含指标表、"
+                  "未报送和欠缴单位名单、按主题起草的文字和图表）、PowerPoint 演示文稿（每页一张图表）"
+                  "以及全部图表的 PNG（2倍清晰度）和 SVG 文件。"),
         "preview": "文字预览",
         "summary": "总体情况",
         "charts": "图表清单（{n}张）",
@@ -43,9 +43,9 @@ TEXT = {
     },
     "en": {
         "title": "Report export",
-        "intro": "For the year, quarter and scope chosen in the sidebar: a Word document (indicator table, units "
-                 "that have not reported or are in arrears, drafted text and charts per theme), a PowerPoint "
-                 "deck (one chart per slide) and every chart as PNG (2x) and SVG.",
+        "intro": ("For the year, quarter and scope chosen in the sidebar: a Word document (indicator table, "
+                  "units that have not reported or are in arrears, drafted text and charts per theme), a "
+                  "PowerPoint deck (one chart per slide) and every chart as PNG (2x) and SVG."),
         "preview": "Drafted text",
         "summary": "Overview",
         "charts": "Charts ({n})",
@@ -119,7 +119,8 @@ if st.button(tx("build"), type="primary", icon=":material/description:", help=tx
         bar = st.progress(0.0)
 
         def progress(share: float, message: str) -> None:
-            bar.progress(min(max(share, 0.0), 1.0), text=md_escape(tx("progress", msg=message)) if message else "")
+            text = md_escape(tx("progress", msg=message)) if message else ""
+            bar.progress(min(max(share, 0.0), 1.0), text=text)
 
         try:
             files = report.render(draft, formats=formats, progress=progress)
@@ -143,8 +144,9 @@ if built:
     else:
         st.subheader(tx("downloads"))
         columns = st.columns(3)
-        for column, (kind, icon) in zip(columns, (("zip", ":material/folder_zip:"), ("docx", ":material/article:"),
-                                                  ("pptx", ":material/slideshow:")), strict=True):
+        buttons = (("zip", ":material/folder_zip:"), ("docx", ":material/article:"),
+                   ("pptx", ":material/slideshow:"))
+        for column, (kind, icon) in zip(columns, buttons, strict=True):
             name, payload = built[kind]
             column.download_button(tx(kind), payload, file_name=name, mime=MIME[kind], icon=icon,
                                    on_click="ignore", key=f"report-dl-{kind}", width="stretch")

@@ -77,7 +77,8 @@ def test_word_document(full_report: dict) -> None:
     assert doc.paragraphs[0].text == TITLE
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
     assert len(headings) >= 5
-    assert headings[:6] == ["一、总体情况", *[f"{n}、{t.zh}" for n, t in zip("二三四五六", THEMES, strict=True)]]
+    themes = [f"{n}、{t.zh}" for n, t in zip("二三四五六", THEMES, strict=True)]
+    assert headings[:6] == ["一、总体情况", *themes]
     # every chart is in the document once, as an inline picture, with its 图N caption
     assert len(doc.inline_shapes) == len(d.charts)
     text = docx_text(doc)
@@ -192,7 +193,8 @@ def test_build_report_api_zip_and_pdf(demo_db_copy: Path, chromium_path: str, tm
 
     def some_charts(*args):  # one chart of each kind keeps this test quick
         charts = real(*args)
-        return [next(c for c in charts if c.kind == kind) for kind in ("bullet", "trend", "ranking", "breakdown")]
+        kinds = ("bullet", "trend", "ranking", "breakdown")
+        return [next(c for c in charts if c.kind == kind) for kind in kinds]
 
     monkeypatch.setattr(report, "_charts", some_charts)
     with store.connect(demo_db_copy, read_only=True) as con:
@@ -216,6 +218,32 @@ def test_build_report_api_zip_and_pdf(demo_db_copy: Path, chromium_path: str, tm
     assert again.docx == files.docx
 
 
+# ---------------------------------------------------------------- the page
+
+def test_report_page_previews_and_builds(demo_db_copy: Path, chromium_path: str,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    real = report._charts
+    monkeypatch.setattr(report, "_charts", lambda *args: real(*args)[:2])   # quick
+    monkeypatch.setenv("UNION_KPI_DB", str(demo_db_copy))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.run()
+    at.switch_page("pages/report.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "报告导出"
+    text = " ".join(m.value for m in at.markdown)
+    assert TITLE in text and "工作指标中" in text
+    assert len(at.dataframe[0].value) == 2                    # the chart list
+    assert not at.get("download_button")
+    next(b for b in at.button if b.label == "生成报告").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["下载全部（ZIP）", "下载 Word 文档", "下载 PowerPoint"]
+
+
 # ---------------------------------------------------------------- not tofu
 
 def _title_figure(text: str) -> go.Figure:
@@ -230,7 +258,7 @@ def _title_figure(text: str) -> go.Figure:
 def glyph_shapes(png: bytes) -> tuple[int, int]:
     """(ink segments, distinct shapes) along a line of text: tofu boxes all look the same."""
     ink = np.array(Image.open(io.BytesIO(png)).convert("L")) < 140
-    columns = list(ink.any(axis=0)) + [False]
+    columns = [*ink.any(axis=0), False]
     segments, start = [], None
     for x, has_ink in enumerate(columns):
         if has_ink and start is None:

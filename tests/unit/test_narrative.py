@@ -48,7 +48,8 @@ def test_flow_target_met_before_year_end() -> None:
 
 
 def test_flow_at_year_end_reached_and_not_reached() -> None:
-    above = narrative.indicator_sentence("new_members", k("new_members", 950, 900, 900, "on_track", 800), 2025, 4)
+    above = narrative.indicator_sentence("new_members", k("new_members", 950, 900, 900, "on_track", 800),
+                                         2025, 4)
     assert above == "全年新发展会员950人，完成年度计划的105.6%，超额完成年度目标，同比增长18.8%"
     exact = narrative.indicator_sentence("new_members", k("new_members", 900, 900, 900, "on_track"), 2025, 4)
     assert "完成年度计划的100.0%，完成年度目标" in exact and "超额" not in exact
@@ -60,7 +61,8 @@ def test_flow_at_year_end_reached_and_not_reached() -> None:
 @pytest.mark.parametrize(("previous", "words"), [(560, "同比增长25.0%"), (800, "同比下降12.5%"),
                                                  (700, "与上年同期持平")])
 def test_flow_year_on_year_up_down_flat(previous: float, words: str) -> None:
-    s = narrative.indicator_sentence("new_members", k("new_members", 700, 900, 675, "on_track", previous), 2025, 3)
+    s = narrative.indicator_sentence("new_members", k("new_members", 700, 900, 675, "on_track", previous),
+                                     2025, 3)
     assert s.endswith(words)
 
 
@@ -85,8 +87,8 @@ def test_flow_periods_first_quarter_and_money() -> None:
 # ---------------------------------------------------------------- rates and stocks
 
 def test_rate_sentence_above_target() -> None:
-    s = narrative.indicator_sentence("membership_rate", k("membership_rate", 0.975, 0.95, 0.95, "on_track", 0.969),
-                                     2025, 3)
+    rate = k("membership_rate", 0.975, 0.95, 0.95, "on_track", 0.969)
+    s = narrative.indicator_sentence("membership_rate", rate, 2025, 3)
     assert s == "截至三季度末，入会率97.5%，较上年同期提高0.6个百分点，超过95%的年度目标"
 
 
@@ -174,7 +176,8 @@ def test_ranking_and_breakdown_sentences() -> None:
 def test_english_sentences() -> None:
     s = narrative.sentence("membership_rate", k("membership_rate", 0.975, 0.95, 0.95, "on_track", 0.969),
                            2025, 3, "en")
-    assert s == "At the end of Q3, membership rate was 97.5%, up 0.6 pp on last year, above the annual target of 95%."
+    assert s == ("At the end of Q3, membership rate was 97.5%, up 0.6 pp on last year, "
+                 "above the annual target of 95%.")
     s = narrative.sentence("new_members", k("new_members", 500, 900, 600, "behind", 400), 2025, 3, "en")
     assert "behind schedule" in s and "up 25.0% year on year" in s
 

@@ -1,0 +1,72 @@
+"""上传记录: what each load replaced, and undoing a load so that exactly that comes back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from etl import store
+from etl.store import ARCHIVED_TABLES
+
+
+class UndoRefused(ValueError):
+    """The load cannot be undone now; the message says why and what to do, in Chinese."""
+
+
+def replaced_summary(con: duckdb.DuckDBPyConnection, load_id: int) -> pd.DataFrame:
+    """Per table: how many rows (and units) the load replaced."""
+    parts = " UNION ALL ".join(
+        f"SELECT '{t}' AS table_name, count(*) AS rows, "
+        f"count(DISTINCT {'unit_id' if t != 'targets' else 'indicator'}) AS units "
+        f"FROM replaced_{t} WHERE replaced_by = $load" for t in ARCHIVED_TABLES if t != "coverage")
+    return con.execute(f"SELECT * FROM ({parts}) WHERE rows > 0", {"load": load_id}).df()
+
+
+def _later_replacer(con: duckdb.DuckDBPyConnection, load_id: int) -> int | None:
+    """A later load that replaced some of this load's rows (those must be undone first)."""
+    parts = " UNION ".join(f"SELECT replaced_by FROM replaced_{t} WHERE load_id = $load"
+                           for t in ARCHIVED_TABLES)
+    rows = con.execute(f"SELECT max(replaced_by) FROM ({parts})", {"load": load_id}).fetchall()
+    return rows[0][0]
+
+
+def undo(db: Path | str | None, load_id: int, user: str) -> int:
+    """Remove what the load wrote and restore what it replaced, in one transaction.
+
+    Returns the id of the 'undo' entry added to the load log.
+    """
+    with store.writer(db) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            rows = con.execute("SELECT status FROM loads WHERE load_id = ?", [load_id]).fetchall()
+            if not rows:
+                raise UndoRefused(f"导入记录 #{load_id} 不存在")
+            status = rows[0][0]
+            if status == "undone":
+                raise UndoRefused(f"导入 #{load_id} 已经撤销过了")
+            if status == "undo":
+                raise UndoRefused(f"#{load_id} 本身是一次撤销操作；如需恢复，请重新导入原文件")
+            later = _later_replacer(con, load_id)
+            if later is not None:
+                raise UndoRefused(f"导入 #{load_id} 的部分数据已被之后的导入 #{later} 替换，请先撤销 #{later}")
+            for table in ARCHIVED_TABLES:
+                con.execute(f"DELETE FROM {table} WHERE load_id = ?", [load_id])
+                con.execute(f"INSERT INTO {table} SELECT * EXCLUDE (replaced_by) FROM replaced_{table} "
+                            f"WHERE replaced_by = ?", [load_id])
+                con.execute(f"DELETE FROM replaced_{table} WHERE replaced_by = ?", [load_id])
+            undo_id = con.execute("SELECT nextval('load_ids')").fetchall()[0][0]
+            con.execute("UPDATE loads SET status = 'undone' WHERE load_id = ?", [load_id])
+            con.execute("""INSERT INTO loads (load_id, file_name, kind, periods, rows_loaded, loaded_at,
+                                              user_name, status, undoes)
+                           SELECT ?, '撤销导入 #' || load_id || '：' || file_name, kind, periods, 0, ?, ?,
+                                  'undo', load_id FROM loads WHERE load_id = ?""",
+                        [undo_id, dt.datetime.now(), user, load_id])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("CHECKPOINT")
+    return int(undo_id)
