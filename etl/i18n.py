@@ -697,3 +697,38 @@ EN.update({
     'targets.download': 'Download the targets template',
     'targets.discard': 'Discard changes',
 })
+
+
+# Strings of the change preview and undo.
+ZH.update({
+    "upload.changes": "确认后将发生的变化",
+    "upload.change_added": "新增",
+    "upload.change_changed": "变化",
+    "upload.change_unchanged": "不变",
+    "upload.change_detail": "原值 → 新值",
+    "upload.col_status": "状态",
+    "upload.status_loaded": "已导入",
+    "upload.status_undone": "已撤销",
+    "upload.status_undo": "撤销操作",
+    "upload.undo_title": "撤销某次导入",
+    "upload.undo_choose": "选择要撤销的导入",
+    "upload.undo_replaced": "撤销后将删除这次导入写入的数据，并恢复它替换掉的 {rows} 行原有数据。",
+    "upload.undo_button": "撤销这次导入",
+    "upload.undo_done": "已撤销导入 #{load_id}，原有数据已恢复。",
+})
+EN.update({
+    "upload.changes": "What confirming will change",
+    "upload.change_added": "Added",
+    "upload.change_changed": "Changed",
+    "upload.change_unchanged": "Unchanged",
+    "upload.change_detail": "Old → new",
+    "upload.col_status": "Status",
+    "upload.status_loaded": "Loaded",
+    "upload.status_undone": "Undone",
+    "upload.status_undo": "Undo",
+    "upload.undo_title": "Undo a load",
+    "upload.undo_choose": "Load to undo",
+    "upload.undo_replaced": "Undoing deletes what this load wrote and restores the {rows} rows it replaced.",
+    "upload.undo_button": "Undo this load",
+    "upload.undo_done": "Load #{load_id} undone; the earlier data is back.",
+})

@@ -109,7 +109,11 @@ a_members AS (SELECT a.y, a.q, a.group_id, a.participants, m.members
 known AS (SELECT g.group_id, count(DISTINCT g.unit_id) AS known_units
           FROM grouping g JOIN units u ON u.unit_id = g.unit_id WHERE u.reports GROUP BY g.group_id),
 reported AS (SELECT y, q, group_id, count(DISTINCT unit_id) AS reported_units FROM m_at GROUP BY ALL),
-presence AS (SELECT p.y, p.q, {", ".join(_presence(i) for i in flows)} FROM periods p),
+presence AS (SELECT p.y, p.q, {", ".join(_presence(i) for i in flows)},
+                    -- no membership sheet at all for the quarter: 报送率 is no data, not 0 %
+                    EXISTS (SELECT 1 FROM membership t WHERE t.year = p.y AND t.quarter = p.q)
+                        AS reporting_rate__present
+             FROM periods p),
 {agg_ctes},
 cells AS (SELECT p.y, p.q, g.group_id FROM periods p CROSS JOIN (SELECT DISTINCT group_id FROM grouping) g),
 joined AS (
@@ -122,7 +126,8 @@ joined AS (
 )
 SELECT y AS year, q AS quarter, group_id,
        {values},
-       CAST(coalesce(reported_units, 0) AS DOUBLE) / NULLIF(known_units, 0) AS reporting_rate,
+       CASE WHEN reporting_rate__present
+            THEN CAST(coalesce(reported_units, 0) AS DOUBLE) / NULLIF(known_units, 0) END AS reporting_rate,
        coalesce(reported_units, 0) AS reporting_rate__num, known_units AS reporting_rate__den
 FROM joined
 ORDER BY year, quarter, group_id

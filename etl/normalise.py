@@ -1,8 +1,9 @@
 """Raw sheet grids -> canonical rows of one kind, with every problem located.
 
-Steps per sheet: find the header (one row, or two rows with merged group labels above),
+Steps per sheet: find the header (one row, or two rows with group labels above — merged
+in Excel, written once above the first sub-column in a CSV — or a row of units below),
 map headers to fields, decide the kind, decide the period, then parse each data row,
-skipping blank, 合计 and footer rows.
+skipping blank, 合计, repeated-header and footer rows.
 """
 
 from __future__ import annotations
@@ -10,22 +11,35 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pandas as pd
 
 from etl import values
 from etl.dictionary import (ACTIVITY_CATEGORIES, CATEGORY_SYNONYMS, KINDS, WELFARE_CATEGORIES, Kind)
-from etl.headers import current_alias_index, find_indicator, header_key, header_scale
+from etl.headers import current_alias_index, find_indicator, header_key, header_scale, table_scale
 from etl.names import clean_name, to_simplified
 from etl.problems import ProblemList
 from etl.read import RawSheet
 
 HEADER_SCAN_ROWS = 30
-_TOTAL_ROW = re.compile(r"^(合计|总计|小计|全市合计|全区合计|总合计|合计数|共计)")
-_FOOTER = re.compile(r"^(填表人|填报人|审核人|审核|制表人|制表|负责人|单位负责人|联系人|联系电话|填报日期|填表日期|"
-                     r"报送日期|制表日期|注|备注|说明|附注)\s*[:：]?")
-_REPORT_DATE = re.compile(r"(填报|填表|报送|制表|打印)(日期|时间)")
-_GROUP_SUFFIX = re.compile(r"(情况|状况|统计|信息|基本情况)$")
+# 合计, 总 计, 全市合计, 合计（3家）, 其中：非公企业 — rows that add up other rows, never a unit
+_TOTAL_ROW = re.compile(r"^(?:.{0,6}?(?:合计|总计|小计|共计|总合计)(?:数|行)?|其中)(?:$|[:(\[【])")
+# footer labels (texts are folded: no spaces, half-width colons); short words need a colon
+# or a number after them, so that 注册会计师协会工会 or 审计局工会 stay units
+_FOOTER = re.compile(r"^(?:填表人|填报人|审核人|制表人|负责人|单位负责人|联系人|联系电话|联系方式|填报日期|填表日期|"
+                     r"报送日期|制表日期|审核日期|(?:注|备注|说明|附注|审核|制表|填报单位|报送单位|制表单位|"
+                     r"盖章|单位盖章|签字|签名)(?:[:(\d]|$))")
+# numbered notes under a table: 1. 本表…, 2、…, （1）…, ※…
+_NOTE_LINE = re.compile(r"^(?:\d{1,2}[、.]|[(]\d{1,2}[)]|[*※])\D")
+# 一、市直机关 / （二）企业: a heading that groups the units below it
+_SECTION = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.]|[(][一二三四五六七八九十]{1,3}[)]|第[一二三四五六七八九十]+[部类组片])")
+_REPORT_DATE = re.compile(r"(填报|填表|报送|报出|制表|打印|编制|审核)(日期|时间)|^日期\s*[:：]")
+_GROUP_SUFFIX = re.compile(r"(基本情况|情况|状况|统计|信息)$")
+_UNIT_MARKER = re.compile(r"^[(\[【]?\s*(万元|千元|元|人|人次|家|个|户|次|项|场|%|单位[:：]?\s*\S*)\s*[)\]】]?$")
+# a sheet that sums the others: 汇总, 合计, 全年累计 (a name without a quarter of its own)
+_SUMMARY_SHEET = re.compile(r"汇总|合计|总计|总表|全年|累计")
+_DITTO = ("同上", "〃", '"', "''")
 _CATEGORIES = {"welfare": WELFARE_CATEGORIES, "activities": ACTIVITY_CATEGORIES}
 
 
@@ -57,7 +71,7 @@ class ParsedSheet:
     def periods(self) -> list[tuple[int, int]]:
         if self.frame.empty or "quarter" not in self.frame:
             return []
-        pairs = self.frame[["year", "quarter"]].drop_duplicates().sort_values(["year", "quarter"])
+        pairs = self.frame[["year", "quarter"]].dropna().drop_duplicates().sort_values(["year", "quarter"])
         return [(int(y), int(q)) for y, q in pairs.itertuples(index=False)]
 
 
@@ -78,6 +92,11 @@ def _text(cell: object) -> str:
     return str(cell).strip()
 
 
+def _folded(cell: object) -> str:
+    """Text for recognising row types: widths folded, no spaces (合　计 -> 合计), Simplified."""
+    return to_simplified(values.fold(_text(cell))).replace(" ", "")
+
+
 def _fill_merged(sheet: RawSheet) -> list[list[object]]:
     """Copy a merged range's value into every cell it covers (header rows only matter)."""
     rows = [list(r) for r in sheet.rows[: HEADER_SCAN_ROWS + 2]]
@@ -96,16 +115,30 @@ def _match(label: str, keys: dict[str, str]) -> str | None:
     return keys.get(header_key(label)) if label else None
 
 
-def _combined_labels(top: list[object], bottom: list[object], keys: dict[str, str]) -> list[tuple[str, str | None]]:
-    """Label and field per column for a two-row header: 职工情况 / 人数 -> 职工人数."""
-    out = []
+def _spread_groups(top: list[object], bottom: list[object]) -> list[str]:
+    """A group label written once above the first of its sub-columns (no merge: CSV, or a
+    hand-made table) also stands above the sub-columns to its right."""
     width = max(len(top), len(bottom))
-    for c in range(width):
-        t = _text(top[c]) if c < len(top) else ""
+    texts = [_text(top[c]) if c < len(top) else "" for c in range(width)]
+    below = [_text(bottom[c]) if c < len(bottom) else "" for c in range(width)]
+    for c in range(1, width):
+        if not texts[c] and below[c] and below[c - 1] and texts[c - 1]:
+            texts[c] = texts[c - 1]
+    return texts
+
+
+def _combined_labels(top: list[object], bottom: list[object], keys: dict[str, str]) -> list[tuple[str, str | None]]:
+    """Label and field per column for a two-row header: 职工情况 / 人数 -> 职工人数,
+    会费（元）/ 应缴 -> 应缴会费, 会员 / 新发展 -> 新发展会员, 职工人数 / 其中：女 -> 女职工人数."""
+    out = []
+    tops = _spread_groups(top, bottom)
+    for c, t in enumerate(tops):
         b = _text(bottom[c]) if c < len(bottom) else ""
-        candidates = [t + b, _GROUP_SUFFIX.sub("", t) + b, b] if b else [t]
-        if b and t == b:
-            candidates = [b]
+        group = _GROUP_SUFFIX.sub("", header_key(t)) if t else ""
+        if not b or t == b:
+            candidates = [b or t]
+        else:
+            candidates = [t + b, group + b, b + t, b + group, b, t]
         chosen = next(((lab, f) for lab in candidates if (f := _match(lab, keys))), None)
         out.append(chosen or ((t + "/" + b).strip("/") if t != b else b, None))
     return out
@@ -124,6 +157,40 @@ def _map_columns(labels: list[tuple[str, str | None]], kind: Kind, header_text: 
     return columns
 
 
+def _is_value(cell: object) -> bool:
+    """A number or a date: what data rows hold and header rows do not."""
+    if isinstance(cell, (int, float, dt.date)) and not isinstance(cell, bool):
+        return _text(cell) != ""
+    if not isinstance(cell, str) or not cell.strip():
+        return False
+    for parse in (values.parse_number, values.parse_date):
+        try:
+            parse(cell)
+            return True
+        except ValueError:
+            continue
+    return False
+
+
+def _is_date(cell: object) -> bool:
+    if isinstance(cell, dt.date):
+        return True
+    try:
+        values.parse_date(cell)
+        return isinstance(cell, str)
+    except ValueError:
+        return False
+
+
+def _header_like(top: list[object], bottom: list[object]) -> bool:
+    """The row below a header row is header too (sub-labels, or units like （人）/（万元））:
+    it has text but no number or date, under a row of several different labels."""
+    if len({_text(c) for c in top if _text(c)}) < 2:
+        return False  # a title merged across, not a header
+    cells = [c for c in bottom if _text(c)]
+    return bool(cells) and not any(_is_value(c) for c in cells)
+
+
 @dataclass
 class _HeaderChoice:
     rows: tuple[int, ...]            # 0-based
@@ -135,43 +202,70 @@ class _HeaderChoice:
 def _candidates(grid: list[list[object]], index: dict[str, dict[str, str]]) -> list[_HeaderChoice]:
     choices = []
     last = min(len(grid), HEADER_SCAN_ROWS)
+    pairs = {r: (_header_like(grid[r], grid[r + 1]) if r + 1 < len(grid) else False) for r in range(last)}
     for kind_id, keys in index.items():
         kind = KINDS[kind_id]
         for r in range(last):
             row = grid[r]
             single = [(_text(c), _match(_text(c), keys)) for c in row]
-            options = [((r,), single, [_text(c) for c in row])]
+            options = [((r,), single, [_text(c) for c in row], 0)]
             if r + 1 < len(grid):
                 below = grid[r + 1]
                 combined = _combined_labels(row, below, keys)
-                texts = [f"{_text(a)}{_text(b)}" for a, b in zip(row + [""] * len(below), below + [""] * len(row))]
-                options.append(((r, r + 1), combined, texts))
-            for rows, labels, texts in options:
+                tops = _spread_groups(row, below)
+                texts = [f"{t}{_text(below[c]) if c < len(below) else ''}" for c, t in enumerate(tops)]
+                # a second header row wins a tie with the first row alone (it may carry units)
+                options.append(((r, r + 1), combined, texts, 2 if pairs[r] else 0))
+            for rows, labels, texts, bonus in options:
                 cols = _map_columns(labels, kind, texts)
                 mapped = {c.field for c in cols if c.field}
                 if len(mapped) < 2:
                     continue
                 missing = [f for f in kind.required if f not in mapped]
                 # complete kinds first, then more mapped fields, then a single header row
-                score = (0 if missing else 1000) + len(mapped) * 10 - len(rows)
+                score = (0 if missing else 1000) + len(mapped) * 10 - len(rows) + bonus
                 choices.append(_HeaderChoice(rows, kind, cols, score))
     return sorted(choices, key=lambda ch: -ch.score)
 
 
-# ---------------------------------------------------------------- periods
-
-def _signal(text: str) -> tuple[int | None, int | None]:
-    return values.find_year(text), values.find_quarter(text)
-
-
-def _title_text(grid: list[list[object]], header_start: int) -> str:
-    cells = []
+def _apply_table_scale(grid: list[list[object]], header_start: int, columns: list[ColumnMap], kind: Kind) -> None:
+    """「金额单位：万元」 written above the table scales the money columns whose own header
+    names no unit."""
+    scale = None
     for row in grid[:header_start]:
         for cell in row:
+            found = table_scale(_text(cell)) if _text(cell) else None
+            scale = found if found is not None else scale
+    if not scale or scale == 1:
+        return
+    for col in columns:
+        if col.field and kind.field(col.field).type == "money" and col.scale == 1 and "元" not in col.header:
+            col.scale = scale
+
+
+# ---------------------------------------------------------------- periods
+
+def _title_cells(grid: list[list[object]], header_start: int) -> list[str]:
+    """Text above the header that may name the period: not a 填报日期 (its label, or the
+    cell after a bare label), not a date value (a report date typed into a cell)."""
+    cells = []
+    for row in grid[:header_start]:
+        skip_next = False
+        for cell in row:
             text = _text(cell)
-            if text and not _REPORT_DATE.search(text):
-                cells.append(text)
-    return " ".join(cells)
+            if not text:
+                continue
+            if skip_next:
+                skip_next = False
+                continue
+            if _REPORT_DATE.search(values.fold(text)):
+                # 「填报日期：」 alone is a label: its value is in the next cell
+                skip_next = bool(re.fullmatch(r".{0,8}(日期|时间)\s*[:：]?", values.fold(text)))
+                continue
+            if _is_date(cell):
+                continue
+            cells.append(text)
+    return list(dict.fromkeys(cells))  # a merged title is filled into every cell it covers
 
 
 @dataclass
@@ -184,21 +278,22 @@ class _Period:
 def _decide_period(sheet_name: str, title: str, file_name: str, hints: Hints,
                    problems: ProblemList, where: dict) -> _Period:
     sources = [("工作表名", sheet_name), ("表格标题", title), ("文件名", file_name)]
-    found = {label: _signal(text) for label, text in sources}
+    found = {label: (text, values.find_year(text), values.find_quarter(text)) for label, text in sources}
     chosen: dict[str, tuple[int | None, str]] = {}
-    for slot, pos, hint in (("year", 0, hints.year), ("quarter", 1, hints.quarter)):
+    for slot, pos, hint in (("year", 1, hints.year), ("quarter", 2, hints.quarter)):
         if hint is not None:
             chosen[slot] = (hint, "手动指定")
             continue
-        seen = [(label, sig[pos]) for label, sig in found.items() if sig[pos] is not None]
-        distinct = {v for _, v in seen}
+        seen = [(label, sig[0], sig[pos]) for label, sig in found.items() if sig[pos] is not None]
+        distinct = {v for _, _, v in seen}
+        word = "年度" if slot == "year" else "季度"
         if len(distinct) > 1:
-            word = "年度" if slot == "year" else "季度"
-            listing = "，".join(f"{label}为{v}" for label, v in seen)
-            problems.error(f"{word}信号相互矛盾：{listing}。请统一，或手动指定{word}", **where)
+            shown = (lambda v: f"{v}年") if slot == "year" else (lambda v: f"第{v}季度")
+            listing = "；".join(f"{label}「{text}」为{shown(v)}" for label, text, v in seen)
+            problems.error(f"{word}信号相互矛盾：{listing}。请修改为一致，或手动指定{word}", **where)
             chosen[slot] = (None, "")
         elif seen:
-            chosen[slot] = (seen[0][1], seen[0][0])
+            chosen[slot] = (seen[0][2], seen[0][0])
         else:
             chosen[slot] = (None, "")
     notes = [f"{'年度' if s == 'year' else '季度'}来自{src}" for s, (v, src) in chosen.items() if v is not None]
@@ -208,16 +303,22 @@ def _decide_period(sheet_name: str, title: str, file_name: str, hints: Hints,
 # ---------------------------------------------------------------- row parsing
 
 def _category(kind_id: str, raw: str, problems: ProblemList, where: dict) -> str:
-    text = to_simplified(clean_name(raw))
+    text = to_simplified(clean_name(raw)).replace(" ", "")
     allowed = _CATEGORIES[kind_id]
-    if text in allowed:
-        return text
-    synonym = CATEGORY_SYNONYMS[kind_id].get(text)
-    if synonym:
-        return synonym
+    synonyms = CATEGORY_SYNONYMS[kind_id]
+    if text in ("其它", "其他类", "其他项目"):
+        return "其他"
+    for candidate in (text, re.sub(r"(活动|类|项目)$", "", text)):
+        if candidate in allowed:
+            return candidate
+        if candidate in synonyms:
+            return synonyms[candidate]
     for category in allowed:  # 送温暖（春节） -> 送温暖
         if category != "其他" and category in text:
             return category
+    for word in sorted(synonyms, key=len, reverse=True):  # 职工志愿服务队 -> 志愿公益
+        if len(word) >= 2 and word in text:
+            return synonyms[word]
     problems.warning(f"类别「{raw}」不在标准类别中（{'、'.join(allowed)}），按「其他」统计", **where)
     return "其他"
 
@@ -236,18 +337,40 @@ def _parse_cell(kind: Kind, col: ColumnMap, raw: object, date1904: bool):
 
 
 def _is_total_or_footer(cells: list[str]) -> str | None:
-    first = next((c for c in cells if c), "")
-    joined = "".join(cells)
-    if _TOTAL_ROW.match(first.replace(" ", "")) or _TOTAL_ROW.match(joined.replace(" ", "")):
+    """合计行 or 表尾说明 from the row's texts (as _folded gives them)."""
+    texts = [c for c in cells if c]
+    first = texts[0] if texts else ""
+    if _TOTAL_ROW.match(first) or (len(texts) > 1 and _TOTAL_ROW.match(texts[1]) and
+                                   re.fullmatch(r"\d{1,4}", first)):
         return "合计行"
     if _FOOTER.match(first):
+        return "表尾说明"
+    if _NOTE_LINE.match(first) and len(texts) <= 2:
         return "表尾说明"
     return None
 
 
-def parse_sheet(sheet: RawSheet, file_name: str, hints: Hints = Hints(), date1904: bool = False) -> ParsedSheet:
+def _data_merges(sheet: RawSheet, start: int, columns: list[int]) -> dict[tuple[int, int], object]:
+    """Cells of the data rows covered by a merged range, in the columns that name things
+    (unit, date, category): a unit merged down over its three disbursements owns all three.
+    Numbers are never copied: a merged amount is one amount."""
+    filled: dict[tuple[int, int], object] = {}
+    for (r0, c0), (r1, c1) in sheet.merged:
+        if r1 < start or r0 >= len(sheet.rows) or c0 >= len(sheet.rows[r0]):
+            continue
+        value = sheet.rows[r0][c0]
+        for r in range(max(r0, start), r1 + 1):
+            for c in range(c0, c1 + 1):
+                if c in columns and (r, c) != (r0, c0):
+                    filled[(r, c)] = value
+    return filled
+
+
+def parse_sheet(sheet: RawSheet, file_name: str, hints: Hints = Hints(),
+                date1904: bool | None = None) -> ParsedSheet:
     result = ParsedSheet(file_name, sheet.name)
     where = {"file": file_name, "sheet": sheet.name}
+    date1904 = sheet.date1904 if date1904 is None else date1904
     grid = _fill_merged(sheet)
     index = current_alias_index()
     if hints.kind:
@@ -255,7 +378,7 @@ def parse_sheet(sheet: RawSheet, file_name: str, hints: Hints = Hints(), date190
     choices = _candidates(grid, index)
     complete = [c for c in choices if c.score >= 1000]
     if not complete:
-        _explain_unknown(result, choices, hints, where)
+        _explain_unknown(result, grid, choices, hints, where)
         return result
     best = complete[0]
     rivals = [c for c in complete if c.kind.id != best.kind.id and c.score == best.score]
@@ -264,25 +387,62 @@ def parse_sheet(sheet: RawSheet, file_name: str, hints: Hints = Hints(), date190
         result.problems.error(f"无法确定表格类型：表头同时符合 {names}。请手动选择类型", **where)
         return result
     kind = best.kind
+    if kind.shape != "plan" and _sums_other_sheets(sheet, kind.id, index):
+        result.problems.warning(f"工作表「{sheet.name}」是汇总表，其数据已在各季度工作表中，未导入（避免重复计算）",
+                                **where)
+        return result
+    _apply_table_scale(grid, best.rows[0], best.columns, kind)
     result.kind, result.columns = kind.id, best.columns
     result.header_rows = tuple(r + 1 for r in best.rows)
     header_end = best.rows[-1] + 1
     if kind.shape == "plan":
         result.frame = _parse_targets(sheet, result, header_end, where)
         return result
-    period = _decide_period(sheet.name, _title_text(grid, best.rows[0]), file_name, hints, result.problems, where)
+    title = " ".join(_title_cells(grid, best.rows[0]))
+    period = _decide_period(sheet.name, title, file_name, hints, result.problems, where)
     result.period_note = period.note
     result.frame = _parse_rows(sheet, kind, result, header_end, period, hints, date1904, where)
     return result
 
 
-def _explain_unknown(result: ParsedSheet, choices: list[_HeaderChoice], hints: Hints, where: dict) -> None:
+def _sums_other_sheets(sheet: RawSheet, kind_id: str, index: dict[str, dict[str, str]]) -> bool:
+    """A sheet named 汇总 (with no quarter in its name) next to other sheets of the same kind
+    repeats their figures: loading it too would count every unit twice."""
+    name = values.fold(sheet.name)
+    if not _SUMMARY_SHEET.search(name) or values.find_quarter(name) is not None:
+        return False
+    for other in sheet.book:
+        if other is sheet or _SUMMARY_SHEET.search(values.fold(other.name)) and \
+                values.find_quarter(other.name) is None:
+            continue
+        if any(c.kind.id == kind_id and c.score >= 1000
+               for c in _candidates(_fill_merged(other), {kind_id: index[kind_id]})):
+            return True
+    return False
+
+
+def _found_row(grid: list[list[object]]) -> tuple[int, list[str]] | None:
+    """The row of the first 30 with the most labels (text, not numbers): what the user's header is."""
+    best = None
+    for r, row in enumerate(grid[:HEADER_SCAN_ROWS]):
+        labels = [_text(c) for c in row if _text(c) and not _is_value(c)]
+        labels = list(dict.fromkeys(labels))
+        if len(labels) >= 2 and (best is None or len(labels) > len(best[1])):
+            best = (r, labels)
+    return best
+
+
+def _explain_unknown(result: ParsedSheet, grid: list[list[object]], choices: list[_HeaderChoice],
+                     hints: Hints, where: dict) -> None:
     if hints.kind:
         kind = KINDS[hints.kind]
         found = choices[0].columns if choices else []
         mapped = {c.field for c in found if c.field}
         missing = [kind.field(f).zh for f in kind.required if f not in mapped]
-        headers = "、".join(c.header for c in found if c.header) or "（未找到表头）"
+        headers = "、".join(c.header for c in found if c.header)
+        if not headers:
+            row = _found_row(grid)
+            headers = "、".join(row[1]) if row else "（未找到表头）"
         result.problems.error(f"不是有效的{kind.zh}表：缺少必填列 {'、'.join(missing)}。"
                               f"找到的表头：{headers}", **where)
         return
@@ -294,59 +454,69 @@ def _explain_unknown(result: ParsedSheet, choices: list[_HeaderChoice], hints: H
                            if f not in {c.field for c in best.columns})
         result.problems.error(f"无法识别表格类型：第 {best.rows[0] + 1} 行表头为 {headers}，"
                               f"最接近{best.kind.zh}表，但缺少 {missing}。应为：{expected}", **where)
-    else:
-        result.problems.error(f"未找到表头：前 {HEADER_SCAN_ROWS} 行中没有可识别的列名。应为：{expected}", **where)
+        return
+    row = _found_row(grid)
+    found = f"（第 {row[0] + 1} 行为：{'、'.join(row[1][:12])}）" if row else ""
+    result.problems.error(f"未找到表头：前 {HEADER_SCAN_ROWS} 行中没有可识别的列名{found}。应为：{expected}", **where)
+
+
+@dataclass
+class _Row:
+    number: int                     # 1-based
+    record: dict[str, object]
+    problems: ProblemList
+    labelled: bool                  # has a unit (or any text) naming what it is
 
 
 def _parse_rows(sheet: RawSheet, kind: Kind, result: ParsedSheet, start: int, period: _Period,
                 hints: Hints, date1904: bool, where: dict) -> pd.DataFrame:
-    problems = result.problems
     mapped = [c for c in result.columns if c.field]
     unit_col = next(c for c in mapped if c.field == "unit")
-    records = []
+    keys = current_alias_index()[kind.id]
+    naming = [c.index for c in mapped if kind.field(c.field).type in ("text", "date") or
+              c.field in ("year", "quarter")]
+    merges = _data_merges(sheet, start, naming)
+    rows: list[_Row] = []
+    in_footer = False
+    previous: dict[str, object] = {}
     for r in range(start, len(sheet.rows)):
-        row = sheet.rows[r]
-        cells = [_text(c) for c in row]
+        raw_row = [merges.get((r, c), v) for c, v in enumerate(sheet.rows[r])]
+        cells = [_folded(c) for c in raw_row]
         if not any(cells):
             continue
-        skip = _is_total_or_footer(cells)
         unit_text = cells[unit_col.index] if unit_col.index < len(cells) else ""
-        if skip or _TOTAL_ROW.match(unit_text.replace(" ", "")):
-            result.skipped.append((r + 1, skip or "合计行"))
+        skip = _is_total_or_footer(cells)
+        if skip is None and _TOTAL_ROW.match(unit_text):
+            skip = "合计行"
+        if skip is None and all(_UNIT_MARKER.match(c) for c in cells if c):
+            skip = "单位说明行"
+        if skip is None and unit_text and _match(unit_text, keys) == "unit":
+            skip = "重复的表头行"
+        if skip is None and _SECTION.match(unit_text or next((c for c in cells if c), "")) and \
+                not any(_is_value(raw_row[c.index]) for c in mapped if c.index < len(raw_row)):
+            skip = "分组标题行"
+        if skip == "表尾说明":
+            in_footer = True
+        if skip is None and in_footer and not any(_is_value(raw_row[c.index]) for c in mapped
+                                                  if c.index < len(raw_row)):
+            skip = "表尾说明"
+        if skip:
+            result.skipped.append((r + 1, skip))
             continue
-        record: dict[str, object] = {"_row": r + 1}
-        row_problems = ProblemList()
-        for col in mapped:
-            raw = row[col.index] if col.index < len(row) else None
-            loc = {**where, "row": r + 1, "column": col.index, "header": col.header}
-            if values.is_blank(raw):
-                if kind.field(col.field).required and col.field not in ("year", "quarter"):
-                    row_problems.error(f"必填项「{kind.field(col.field).zh}」为空", **loc)
-                continue
-            try:
-                if col.field == "year":
-                    value, note = values.parse_year(raw), None
-                elif col.field == "quarter":
-                    value, note = values.parse_quarter(raw), None
-                else:
-                    value, note = _parse_cell(kind, col, raw, date1904)
-            except ValueError as exc:
-                row_problems.error(f"{exc}", **loc, value=raw)
-                continue
-            if note:
-                row_problems.warning(note, **loc)
-            if col.field == "category":
-                value = _category(kind.id, str(value), row_problems, {**loc, "value": raw})
-            record[col.field] = value
-        if not record.get("unit") and all(k in ("_row", "year", "quarter") for k in record) \
-                and not row_problems.errors:
-            result.skipped.append((r + 1, "无单位和数据的行"))
+        parsed = _parse_record(kind, mapped, raw_row, r, previous, date1904, where)
+        if parsed is None:
+            result.skipped.append((r + 1, "无数据的行"))
             continue
-        _assign_period(kind, record, period, hints, row_problems, {**where, "row": r + 1})
-        problems.extend(row_problems)
-        records.append(record)
-    if not records and not problems.errors:
-        problems.error("表头下没有数据行", **where)
+        previous = parsed.record
+        rows.append(parsed)
+    rows = _drop_unlabelled_sums(rows, kind, result)
+    _assign_periods(kind, rows, period, hints, result.problems, where)
+    records = []
+    for row in rows:
+        result.problems.extend(row.problems)
+        records.append(row.record)
+    if not records and not result.problems.errors:
+        result.problems.error("表头下没有数据行", **where)
     frame = pd.DataFrame.from_records(records)
     for f in kind.fields:
         if f.id not in frame:
@@ -354,21 +524,134 @@ def _parse_rows(sheet: RawSheet, kind: Kind, result: ParsedSheet, start: int, pe
     return frame
 
 
-def _assign_period(kind: Kind, record: dict, period: _Period, hints: Hints, problems: ProblemList,
-                   where: dict) -> None:
+def _parse_record(kind: Kind, mapped: list[ColumnMap], row: list[object], r: int, previous: dict[str, object],
+                  date1904: bool, where: dict) -> _Row | None:
+    """One data row -> its record and problems; None for a row with nothing in any mapped column."""
+    record: dict[str, object] = {"_row": r + 1}
+    problems = ProblemList()
+    cells = {c.field: (row[c.index] if c.index < len(row) else None) for c in mapped}
+    if all(values.is_blank(v) for v in cells.values()):
+        return None
+    for col in mapped:
+        raw = cells[col.field]
+        loc = {**where, "row": r + 1, "column": col.index, "header": col.header}
+        if isinstance(raw, str) and raw.strip() in _DITTO and col.field in previous:
+            record[col.field] = previous[col.field]  # 同上: the value of the row above
+            continue
+        if values.is_blank(raw):
+            if kind.field(col.field).required and col.field not in ("year", "quarter"):
+                problems.error(f"必填项「{kind.field(col.field).zh}」为空", **loc)
+            continue
+        try:
+            if col.field == "year":
+                value, note = values.parse_year(raw), None
+                _period_in_text(raw, record, "quarter")
+            elif col.field == "quarter":
+                value, note = values.parse_quarter(raw), None
+                _period_in_text(raw, record, "year")
+            else:
+                value, note = _parse_cell(kind, col, raw, date1904)
+        except ValueError as exc:
+            problems.error(f"{exc}", **loc, value=raw)
+            continue
+        if note:
+            problems.warning(note, **loc)
+        if col.field == "category":
+            value = _category(kind.id, str(value), problems, {**loc, "value": raw})
+        record[col.field] = value
+    for slot, label in (("year", "年度"), ("quarter", "季度")):
+        implied = record.pop(f"_{slot}_in_text", None)
+        if implied is not None and record.get(slot, implied) != implied:
+            problems.error(f"本行{label}列与另一列所写的{label}（{implied}）矛盾", **where, row=r + 1)
+        elif implied is not None:
+            record[slot] = implied
+    labelled = bool(record.get("unit")) or isinstance(record.get("date"), dt.date)
+    return _Row(r + 1, record, problems, labelled)
+
+
+def _period_in_text(raw: object, record: dict, slot: str) -> None:
+    """报告期「2025年第二季度」 in a 季度 column also gives the year (and a 年度 cell the quarter)."""
+    if not isinstance(raw, str):
+        return
+    found = values.find_year(raw) if slot == "year" else values.find_quarter(raw)
+    if found is not None and not (slot == "quarter" and values.fold(raw).isdigit()):
+        record[f"_{slot}_in_text"] = found
+
+
+def _drop_unlabelled_sums(rows: list[_Row], kind: Kind, result: ParsedSheet) -> list[_Row]:
+    """A row with no unit and no 合计 label whose numbers are the sums of the other rows is a
+    totals row (a SUM formula under the table): skipped, not reported as a unit without a name."""
+    numeric = [f.id for f in kind.fields if f.type in ("int", "money") and f.id not in ("year",)]
+    named = [row for row in rows if row.labelled]
+    kept = []
+    for row in rows:
+        present = [f for f in numeric if isinstance(row.record.get(f), (int, float, Decimal))]
+        if row.labelled or not present or len(named) < 2:
+            kept.append(row)
+            continue
+        sums = {f: sum(Decimal(str(x.record[f])) for x in named if x.record.get(f) is not None) for f in present}
+        if all(abs(Decimal(str(row.record[f])) - sums[f]) < Decimal("0.01") for f in present):
+            result.skipped.append((row.number, "合计行（无标签，数值等于各行之和）"))
+            continue
+        kept.append(row)
+    return kept
+
+
+def _assign_periods(kind: Kind, rows: list[_Row], period: _Period, hints: Hints, problems: ProblemList,
+                    where: dict) -> None:
     if kind.shape == "events":
-        day = record.get("date")
-        if not isinstance(day, dt.date):
-            return  # the missing date is already reported
-        year, quarter = day.year, values.quarter_of(day)
-        if period.year is not None and year != period.year:
+        for row in rows:
+            _event_period(row, period, {**where, "row": row.number})
+        return
+    period = _period_from_payment_dates(kind, rows, period, hints, problems, where)
+    for row in rows:
+        _snapshot_period(row, period, hints, {**where, "row": row.number})
+
+
+def _event_period(row: _Row, period: _Period, where: dict) -> None:
+    """Each event counts in the quarter of its date; a date far from the period the sheet
+    names is an error (a typo), a neighbouring quarter only a warning."""
+    record, problems = row.record, row.problems
+    day = record.get("date")
+    if not isinstance(day, dt.date):
+        return  # the missing date is already reported
+    year, quarter = day.year, values.quarter_of(day)
+    if period.year is not None and year != period.year:
+        near = period.quarter is not None and abs((year * 4 + quarter) - (period.year * 4 + period.quarter)) <= 1
+        if near:
+            problems.warning(f"日期 {day:%Y-%m-%d} 不在 {period.year} 年内，按日期计入{year}年第{quarter}季度",
+                             **where)
+        else:
             problems.error(f"日期 {day:%Y-%m-%d} 不在 {period.year} 年内（{period.note or '年度'}）",
                            **where, value=str(day))
-        elif period.quarter is not None and quarter != period.quarter:
-            problems.warning(f"日期 {day:%Y-%m-%d} 属于第{quarter}季度，与表格所标第{period.quarter}季度不同，"
-                             f"按日期计入第{quarter}季度", **where)
-        record["year"], record["quarter"] = year, quarter
-        return
+    elif period.quarter is not None and quarter != period.quarter:
+        problems.warning(f"日期 {day:%Y-%m-%d} 属于第{quarter}季度，与表格所标第{period.quarter}季度不同，"
+                         f"按日期计入第{quarter}季度", **where)
+    record["year"], record["quarter"] = year, quarter
+
+
+def _period_from_payment_dates(kind: Kind, rows: list[_Row], period: _Period, hints: Hints,
+                               problems: ProblemList, where: dict) -> _Period:
+    """A dues sheet that names no period anywhere but whose 缴纳日期 all fall in one quarter
+    is that quarter's sheet (said in a warning)."""
+    if period.quarter is not None or hints.quarter is not None or "paid_on" not in {f.id for f in kind.fields}:
+        return period
+    if any("quarter" in row.record for row in rows):
+        return period
+    days = [row.record["paid_on"] for row in rows if isinstance(row.record.get("paid_on"), dt.date)]
+    found = {(d.year, values.quarter_of(d)) for d in days}
+    if len(found) != 1:
+        return period
+    year, quarter = found.pop()
+    if period.year is not None and period.year != year:
+        return period
+    problems.warning(f"表中未注明统计期：按缴纳日期计入{year}年第{quarter}季度，请核实", **where)
+    note = "；".join(n for n in (period.note, "季度来自缴纳日期") if n)
+    return _Period(year, quarter, note)
+
+
+def _snapshot_period(row: _Row, period: _Period, hints: Hints, where: dict) -> None:
+    record, problems = row.record, row.problems
     for slot, label in (("year", "年度"), ("quarter", "季度")):
         from_sheet = getattr(period, slot)
         from_hint = getattr(hints, slot)
@@ -390,7 +673,7 @@ def _parse_targets(sheet: RawSheet, result: ParsedSheet, start: int, where: dict
     cols = {c.field: c for c in result.columns if c.field}
     for r in range(start, len(sheet.rows)):
         row = sheet.rows[r]
-        cells = [_text(c) for c in row]
+        cells = [_folded(c) for c in row]
         if not any(cells) or _is_total_or_footer(cells):
             continue
 

@@ -141,7 +141,7 @@ def membership_rows(con: duckdb.DuckDBPyConnection, year: int, quarter: int, sco
 
 def load_log(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
     return con.execute("""SELECT load_id, loaded_at, user_name, file_name, kind, periods, rows_loaded,
-                                 units, warnings, sha256
+                                 units, warnings, sha256, status, undoes
                           FROM loads ORDER BY load_id DESC LIMIT ?""", [limit]).df()
 
 

@@ -14,7 +14,7 @@ import streamlit as st
 from dashboard import data
 from dashboard import upload_view as view
 from dashboard.state import current_filters, lang, tr
-from etl import settings
+from etl import changes, history, settings
 from etl.dictionary import KINDS
 from etl.i18n import kind_label
 from etl.load import UnitResolver
@@ -200,6 +200,41 @@ def _show_result() -> None:
     st.page_link("pages/overview.py", label=_t("upload.view_overview"), icon=":material/dashboard:")
 
 
+def _show_changes(reports: list[FileReport]) -> None:
+    """What confirming will change, against the database as it is now."""
+    with data.connection() as con:
+        planned = changes.preview(con, reports)
+    if planned.empty:
+        return
+    st.subheader(tr("upload.changes"), anchor=False)
+    st.info(view.md_escape(changes.summary_text(planned)), icon=":material/compare_arrows:")
+    shown = view.changes_frame(planned, code)
+    if not shown.empty:
+        st.dataframe(shown, hide_index=True, width="stretch")
+
+
+def _undo_section(log) -> None:
+    undoable = log[log["status"].fillna("loaded") == "loaded"]
+    if undoable.empty:
+        return
+    with st.expander(tr("upload.undo_title")):
+        choice = st.selectbox(tr("upload.undo_choose"), undoable["load_id"].astype(int).tolist(), key="undo.choice",
+                              format_func=lambda i: f"#{i} · {undoable.set_index('load_id').loc[i, 'file_name']}")
+        with data.connection() as con:
+            replaced = history.replaced_summary(con, int(choice))
+        st.caption(tr("upload.undo_replaced", rows=int(replaced["rows"].sum()) if not replaced.empty else 0))
+        st.button(tr("upload.undo_button"), key="undo.go", on_click=_request, args=(f"undo:{choice}",))
+
+
+def _undo(load_id: int) -> None:
+    try:
+        history.undo(data.db_path(), load_id, user=settings.current_user())
+    except history.UndoRefused as exc:
+        st.error(str(exc))
+        return
+    st.success(tr("upload.undo_done", load_id=load_id))
+
+
 def _check_and_confirm(files: list, hints: Hints, request: str | None) -> None:
     with st.spinner(tr("misc.loading")):
         reports = _inspect(files, hints)
@@ -210,7 +245,9 @@ def _check_and_confirm(files: list, hints: Hints, request: str | None) -> None:
     ok = sum(view.report_ok(r) for r in reports)
     st.caption(_t("upload.files_summary", files=len(reports), ok=ok, bad=len(reports) - ok))
     allowed = view.can_confirm(reports)
-    if not allowed:
+    if allowed:
+        _show_changes(reports)
+    else:
         st.caption(_t("upload.confirm_disabled"))
     confirm_col, cancel_col, _ = st.columns([1, 1, 4])
     confirm_col.button(
@@ -275,8 +312,11 @@ for column, kind_id in zip(buttons, KINDS, strict=True):
     )
 
 st.subheader(tr("upload.history"), anchor=False)
+if request and request.startswith("undo:"):
+    _undo(int(request.removeprefix("undo:")))
 log = data.frame("load_log")
 if log.empty:
     st.caption(_t("upload.history_empty"))
 else:
     st.dataframe(view.history_frame(log, code), hide_index=True, width="stretch")
+    _undo_section(log)

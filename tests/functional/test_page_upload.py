@@ -93,7 +93,7 @@ def test_page_shows_uploader_templates_and_history(db: Path) -> None:
     assert history.iloc[0]["文件"] == "2025年第三季度_会员发展.xlsx"
     assert history.iloc[0]["报表类型"] == "会员发展"
     assert history.iloc[0]["统计期"] == "2025年第三季度"
-    assert not at.button  # no confirm button before a file is chosen
+    assert [b.key for b in at.button] == ["undo.go"]  # no confirm button before a file is chosen
 
 
 def test_inspect_shows_what_will_be_read_then_confirm_loads_it(db: Path) -> None:
@@ -178,7 +178,7 @@ def test_cancel_clears_the_upload_and_writes_nothing(db: Path) -> None:
     at.run()
     assert not at.exception
     assert at.file_uploader[0].key != uploader_key  # a fresh, empty uploader
-    assert not at.button  # confirm and cancel are gone with the files
+    assert [b.key for b in at.button] == ["undo.go"]  # confirm and cancel are gone with the files
     assert any("已取消本次上传" in i.value for i in at.info)
     assert _members(db, 2025, 4).empty
     assert _load_count(db) == 1
@@ -188,9 +188,10 @@ def test_a_file_loaded_before_is_recognised(db: Path) -> None:
     at = _open_upload_page()
     _upload(at, "再次上传.xlsx", FIRST_LOAD)
     infos = [i.value for i in at.info]
-    assert len(infos) == 1
+    assert len(infos) == 2
     assert "已于" in infos[0] and "导入过" in infos[0]
     assert "2025年第三季度\\_会员发展\\.xlsx" in infos[0]  # the earlier file name, markdown-escaped
+    assert "1 个单位不变" in infos[1]  # the change preview: the same figures again change nothing
 
 
 def test_user_text_is_escaped_in_markdown(db: Path) -> None:
@@ -287,6 +288,8 @@ def test_history_frame_reads_periods_and_kinds() -> None:
         12,
         6,
         1,
+        "已导入",
+        "ab",  # the first 12 characters of the SHA-256
     ]
 
 

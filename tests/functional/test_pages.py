@@ -120,3 +120,19 @@ def test_units_page_lists_the_register_and_renames(app: AppTest, demo_db_copy: P
     with store.connect(demo_db_copy, read_only=True) as con:
         assert kpis.find_unit(con, "滨江市统计局(本级)") == unit_id
         assert kpis.find_unit(con, "滨江市统计局") == unit_id
+
+
+def test_upload_page_undoes_a_load(app: AppTest, demo_db_copy: Path) -> None:
+    with store.connect(demo_db_copy, read_only=True) as con:
+        last, = con.execute("SELECT max(load_id) FROM loads").fetchall()[0]
+        before = kpis.compute(con, 2025, 4)["activities_count"].actual
+    open_page(app, "upload")
+    app.selectbox(key="undo.choice").set_value(last)
+    app.button(key="undo.go").click().run()
+    assert not app.exception
+    assert any(f"已撤销导入 #{last}" in s.value for s in app.success)
+    with store.connect(demo_db_copy, read_only=True) as con:
+        status = con.execute("SELECT status FROM loads WHERE load_id = ?", [last]).fetchall()[0][0]
+        after = kpis.compute(con, 2025, 4)
+    assert status == "undone"
+    assert after["activities_count"].actual != before or after["new_members"].target is None

@@ -136,6 +136,11 @@ def test_events_fall_in_the_quarter_of_their_date(db: Path) -> None:
     assert q2["activity_participants"].actual == 109
 
 
+def test_reporting_rate_is_no_data_for_a_quarter_without_any_membership_sheet(db: Path) -> None:
+    assert compute(db, 2024, 1)["reporting_rate"].actual is None
+    assert compute(db, 2025, 2, "丙单位")["reporting_rate"].actual == 0.0  # sheets came, not 丙's
+
+
 def test_flow_is_zero_for_a_unit_without_events_but_no_data_without_the_kind(db: Path) -> None:
     assert compute(db, 2025, 2, "乙单位")["activities_count"].actual == 0
     assert compute(db, 2024, 2)["activities_count"].actual is None
