@@ -2,4 +2,5 @@ import sys
 
 from etl.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # guarded: the parsing sandbox's spawned child imports this module
+    sys.exit(main())

@@ -10,7 +10,7 @@ from pathlib import Path
 from etl import kpis, store
 from etl.dictionary import DATA_KINDS, KINDS
 from etl.normalise import Hints
-from etl.pipeline import inspect_path, load_reports
+from etl.pipeline import inspect_paths, load_reports
 from etl.problems import LoadRejected
 from etl.store import DatabaseBusy
 
@@ -69,7 +69,7 @@ def _load(args: argparse.Namespace, write: bool) -> int:
     if missing:
         print(f"找不到文件：{'、'.join(missing)}", file=sys.stderr)
         return EXIT_USAGE
-    reports = [inspect_path(p, Hints(args.kind, args.year, args.quarter)) for p in args.paths]
+    reports = inspect_paths(args.paths, Hints(args.kind, args.year, args.quarter))
     for report in reports:
         print(f"{report.file_name}：", file=sys.stderr)
         _print_report(report)

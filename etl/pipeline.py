@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from etl import faults, settings, store
+from etl import faults, guard, sandbox, settings, store
 from etl.load import LoadSummary, write_sheets
 from etl.normalise import Hints, ParsedSheet, parse_sheet
 from etl.problems import LoadRejected, Problem
@@ -51,6 +51,42 @@ class FileReport:
 
 
 def inspect_bytes(data: bytes, file_name: str, hints: Hints = Hints()) -> FileReport:
+    return inspect_many([(data, file_name)], hints)[0]
+
+
+def inspect_many(files: list[tuple[bytes, str]], hints: Hints = Hints()) -> list[FileReport]:
+    """Guard checks here, then parsing — in a child process with limits when the sandbox is on."""
+    reports: dict[int, FileReport] = {}
+    jobs = []
+    for index, (data, name) in enumerate(files):
+        unsafe = guard.check_bytes(data, name)
+        if unsafe:
+            reports[index] = FileReport(name, hashlib.sha256(data).hexdigest(), problems=unsafe)
+        else:
+            jobs.append((index, data, name))
+    if sandbox.enabled():
+        parsed = sandbox.run_each(_inspect_job, [(d, n, hints) for _, d, n in jobs], _failed_job)
+    else:
+        parsed = [_inspect_trusted(d, n, hints) for _, d, n in jobs]
+    reports.update({index: report for (index, _, _), report in zip(jobs, parsed, strict=True)})
+    return [reports[i] for i in range(len(files))]
+
+
+def _inspect_job(data: bytes, file_name: str, hints: Hints) -> FileReport:
+    try:
+        return _inspect_trusted(data, file_name, hints)
+    except Exception as exc:  # noqa: BLE001 - a parser bug must not cost the user the whole batch
+        return _failed_job((data, file_name, hints), f"读取时出错（{type(exc).__name__}）")
+
+
+def _failed_job(job: tuple, reason: str) -> FileReport:
+    data, file_name = job[0], job[1]
+    return FileReport(file_name, hashlib.sha256(data).hexdigest(),
+                      problems=[Problem("error", f"{reason}，文件可能过大、已损坏或不是正常的报表，已拒绝",
+                                        file=file_name)])
+
+
+def _inspect_trusted(data: bytes, file_name: str, hints: Hints) -> FileReport:
     report = FileReport(file_name, hashlib.sha256(data).hexdigest())
     try:
         raw_sheets = read_bytes(data, file_name)
@@ -76,6 +112,10 @@ def inspect_bytes(data: bytes, file_name: str, hints: Hints = Hints()) -> FileRe
 
 def inspect_path(path: Path, hints: Hints = Hints()) -> FileReport:
     return inspect_bytes(Path(path).read_bytes(), Path(path).name, hints)
+
+
+def inspect_paths(paths: list[Path], hints: Hints = Hints()) -> list[FileReport]:
+    return inspect_many([(Path(p).read_bytes(), Path(p).name) for p in paths], hints)
 
 
 def load_reports(reports: list[FileReport], *, db: Path | str | None = None,
@@ -105,6 +145,5 @@ def load_reports(reports: list[FileReport], *, db: Path | str | None = None,
 def load_paths(paths: list[Path], *, db: Path | str | None = None, kind: str | None = None,
                year: int | None = None, quarter: int | None = None,
                user: str | None = None) -> list[LoadSummary]:
-    hints = Hints(kind, year, quarter)
-    reports = [inspect_path(Path(p), hints) for p in paths]
+    reports = inspect_paths([Path(p) for p in paths], Hints(kind, year, quarter))
     return load_reports(reports, db=db, user=user)

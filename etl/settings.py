@@ -17,6 +17,13 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "UNION_KPI_FLOW_TOLERANCE": ("0.10", "flow/stock on track within this share of the expected value"),
     "UNION_KPI_RATE_AHEAD": ("0.05", "rate is ahead from this many points (fraction) above target"),
     "UNION_KPI_USER": ("", "name recorded in the load log (defaults to the OS user)"),
+    "UNION_KPI_MAX_UPLOAD_MB": ("50", "largest file accepted, checked on the server"),
+    "UNION_KPI_MAX_UNZIPPED_MB": ("500", "largest total unpacked size of an xlsx (zip bombs)"),
+    "UNION_KPI_MAX_ROWS": ("200000", "most rows a sheet may declare"),
+    "UNION_KPI_MAX_COLUMNS": ("500", "most columns a sheet may declare"),
+    "UNION_KPI_SANDBOX": ("1", "parse uploads in a child process with memory/time limits (0 = off)"),
+    "UNION_KPI_PARSE_MEMORY_MB": ("2048", "memory limit of the parsing child process"),
+    "UNION_KPI_PARSE_SECONDS": ("120", "time limit for parsing one file"),
 }
 
 

@@ -166,13 +166,21 @@ _MONTH_PATTERNS = (
 )
 _DATE_SPACES = re.compile(r"\s*([-/.年月日号])\s*")
 _SERIAL_TEXT = re.compile(r"^\d{5}(?:\.\d+)?$")
-# Excel serials 20000–80000 are 1954–2119: numbers outside that are not dates
-_SERIAL_MIN, _SERIAL_MAX = 20000, 80000
+# Excel serials of 1950–2100 (18264–73415 in the 1900 system): numbers outside are not dates
+_FIRST_DAY, _LAST_DAY = dt.date(1950, 1, 1), dt.date(2100, 12, 31)
 
 
 def excel_serial_to_date(serial: float, date1904: bool = False) -> dt.date:
     epoch = _EXCEL_EPOCH_1904 if date1904 else _EXCEL_EPOCH_1900
     return epoch + dt.timedelta(days=int(serial))
+
+
+def _serial_date(serial: float, date1904: bool) -> dt.date | None:
+    """The date of an Excel serial number, or None for a number that is not a plausible date."""
+    if not 0 < serial < 100_000:
+        return None
+    day = excel_serial_to_date(serial, date1904)
+    return day if _FIRST_DAY <= day <= _LAST_DAY else None
 
 
 def _cn_date_digits(text: str) -> str:
@@ -196,9 +204,10 @@ def parse_date(value: object, date1904: bool = False) -> tuple[dt.date, str | No
     if isinstance(value, dt.date):
         return value, None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if _SERIAL_MIN <= float(value) <= _SERIAL_MAX:  # an Excel serial day number
-            return excel_serial_to_date(float(value), date1904), None
-        raise ValueError("应为日期，例如 2025-03-05")
+        day = _serial_date(float(value), date1904)  # an Excel serial day number
+        if day is None:
+            raise ValueError("应为日期，例如 2025-03-05")
+        return day, None
     if isinstance(value, str):
         # spaces around the separators go (2025 年 3 月 5 日); a time after the date stays apart
         text = _DATE_SPACES.sub(r"\1", _fold(value).lstrip("'‘’`"))
@@ -215,9 +224,10 @@ def parse_date(value: object, date1904: bool = False) -> tuple[dt.date, str | No
             if match and 1 <= int(match["m"]) <= 12:
                 day = dt.date(int(match["y"]), int(match["m"]), 1)
                 return day, f"「{value}」只有年月，按 {day:%Y-%m-%d} 计入第{quarter_of(day)}季度"
-        if _SERIAL_TEXT.match(text) and _SERIAL_MIN <= float(text) <= _SERIAL_MAX:
+        serial = _serial_date(float(text), date1904) if _SERIAL_TEXT.match(text) else None
+        if serial is not None:
             # a date pasted into a Text-formatted cell shows as its serial number
-            return excel_serial_to_date(float(text), date1904), None
+            return serial, None
     raise ValueError("应为日期，例如 2025-03-05、2025/3/5 或 2025年3月5日")
 
 

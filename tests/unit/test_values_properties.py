@@ -131,7 +131,8 @@ def test_quarter_of_is_consistent_with_months_and_quarter_names(day: dt.date) ->
     for name in (f"第{CN_QUARTER[q]}季度", f"{CN_QUARTER[q]}季度", f"Q{q}", f"{day.year}年Q{q}", f"第{q}季度",
                  f"{day.year}Q{q}", f"{day.year}年第{CN_QUARTER[q]}季度", str(q), q):
         assert values.parse_quarter(name) == q, name
-    assert values.find_year(f"{day.year}年第{CN_QUARTER[q]}季度会员发展") == day.year
+    if day.year >= 2000:  # years in titles and file names are read as 20xx only
+        assert values.find_year(f"{day.year}年第{CN_QUARTER[q]}季度会员发展") == day.year
 
 
 @given(year=st.integers(min_value=2000, max_value=2099), q=st.integers(min_value=1, max_value=4))
