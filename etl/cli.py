@@ -9,6 +9,7 @@ from pathlib import Path
 
 from etl import kpis, store
 from etl.dictionary import DATA_KINDS, KINDS
+from etl.fmt import period_label
 from etl.normalise import Hints
 from etl.pipeline import inspect_paths, load_reports
 from etl.problems import LoadRejected
@@ -49,6 +50,10 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="生成演示数据库")
     _db_arg(p)
     p.add_argument("--files", type=Path, help="同时把演示表格写到此目录")
+    for name, text in (("backup", "备份整个数据库到一个新目录（Parquet）"), ("restore", "从备份目录恢复数据库")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("dir", type=Path)
+        _db_arg(p)
     sub.add_parser("docs", help="输出由指标字典生成的说明（README 中的表格）")
     p = sub.add_parser("templates", help="把各类表格模板写到目录")
     p.add_argument("out", type=Path)
@@ -58,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
 def _print_report(report, out=sys.stderr) -> None:
     for sheet in report.data_sheets:
         kind = KINDS[sheet.kind].zh
-        periods = "、".join(f"{y}年第{q}季度" for y, q in sheet.periods) or "—"
+        periods = "、".join(period_label(y, q) for y, q in sheet.periods) or "—"
         print(f"  工作表「{sheet.sheet}」：{kind}，{periods}，{len(sheet.frame)} 行", file=out)
     for problem in report.warnings:
         print(f"  警告：{problem.text()}", file=out)
@@ -122,6 +127,20 @@ def _templates(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from etl.backup import BackupError, backup, restore
+
+    try:
+        if args.command == "backup":
+            print(f"已备份到：{backup(args.db, args.dir)}")
+        else:
+            print(f"已从「{args.dir}」恢复数据库：{restore(args.db, args.dir)}")
+    except BackupError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_REJECTED
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -135,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
             from etl.report import run_cli
 
             return run_cli(args)
+        if args.command in ("backup", "restore"):
+            return _backup(args)
         if args.command == "docs":
             from etl.docs import generated_block
 

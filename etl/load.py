@@ -39,6 +39,7 @@ class UnitResolver:
         rows = con.execute("SELECT name_key, unit_id FROM units UNION ALL "
                            "SELECT alias_key, unit_id FROM unit_aliases").fetchall()
         self.by_key = {k: i for k, i in rows}
+        self.reporting = {r[0] for r in con.execute("SELECT unit_id FROM units WHERE reports").fetchall()}
         self.created: list[str] = []
 
     def resolve(self, name: str, *, reports: bool) -> int:
@@ -51,8 +52,10 @@ class UnitResolver:
                              [unit_id, display, key, reports])
             self.by_key[key] = unit_id
             self.created.append(display)
-        elif reports:
-            self.con.execute("UPDATE units SET reports = TRUE WHERE unit_id = ? AND NOT reports", [unit_id])
+        elif reports and unit_id not in self.reporting:
+            self.con.execute("UPDATE units SET reports = TRUE WHERE unit_id = ?", [unit_id])
+        if reports:
+            self.reporting.add(unit_id)
         return unit_id
 
     def set_parent(self, unit_id: int, parent_id: int) -> None:
@@ -73,7 +76,8 @@ class UnitResolver:
 
 def _with_unit_ids(frame: pd.DataFrame, resolver: UnitResolver) -> pd.DataFrame:
     frame = frame.copy()
-    frame["unit_id"] = [resolver.resolve(u, reports=True) for u in frame["unit"]]
+    ids = {name: resolver.resolve(name, reports=True) for name in frame["unit"].unique()}
+    frame["unit_id"] = frame["unit"].map(ids)
     if "parent" in frame:
         for unit_id, parent in frame[["unit_id", "parent"]].drop_duplicates().itertuples(index=False):
             if isinstance(parent, str) and parent.strip():

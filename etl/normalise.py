@@ -39,6 +39,8 @@ _GROUP_SUFFIX = re.compile(r"(基本情况|情况|状况|统计|信息)$")
 _UNIT_MARKER = re.compile(r"^[(\[【]?\s*(万元|千元|元|人|人次|家|个|户|次|项|场|%|单位[:：]?\s*\S*)\s*[)\]】]?$")
 # a sheet that sums the others: 汇总, 合计, 全年累计 (a name without a quarter of its own)
 _SUMMARY_SHEET = re.compile(r"汇总|合计|总计|总表|全年|累计")
+# sub-labels that add nothing to the group label above them
+_GENERIC_SUB = re.compile(r"^(合计|小计|总计|计|总数|总量|数量|数|实数|本期|本季度|本季)$")
 _DITTO = ("同上", "〃", '"', "''")
 _CATEGORIES = {"welfare": WELFARE_CATEGORIES, "activities": ACTIVITY_CATEGORIES}
 
@@ -138,7 +140,9 @@ def _combined_labels(top: list[object], bottom: list[object], keys: dict[str, st
         if not b or t == b:
             candidates = [b or t]
         else:
-            candidates = [t + b, group + b, b + t, b + group, b, t]
+            candidates = [t + b, group + b, b + t, b + group, b]
+            if _GENERIC_SUB.match(header_key(b)):
+                candidates.append(t)  # 职工人数 / 合计: the sub-column is the group itself
         chosen = next(((lab, f) for lab in candidates if (f := _match(lab, keys))), None)
         out.append(chosen or ((t + "/" + b).strip("/") if t != b else b, None))
     return out
@@ -185,10 +189,10 @@ def _is_date(cell: object) -> bool:
 def _header_like(top: list[object], bottom: list[object]) -> bool:
     """The row below a header row is header too (sub-labels, or units like （人）/（万元））:
     it has text but no number or date, under a row of several different labels."""
-    if len({_text(c) for c in top if _text(c)}) < 2:
-        return False  # a title merged across, not a header
+    if len({_text(c) for c in top if _text(c)}) < 2 or any(_is_value(c) for c in top if _text(c)):
+        return False  # a title merged across, or a data row: not a header
     cells = [c for c in bottom if _text(c)]
-    return bool(cells) and not any(_is_value(c) for c in cells)
+    return len(cells) >= 2 and not any(_is_value(c) or _TOTAL_ROW.match(_folded(c)) for c in cells)
 
 
 @dataclass
@@ -196,36 +200,45 @@ class _HeaderChoice:
     rows: tuple[int, ...]            # 0-based
     kind: Kind
     columns: list[ColumnMap]
-    score: int
+    score: int                       # 1000 for a complete kind, + 10 per mapped field
+
+    @property
+    def order(self) -> tuple:
+        # best first: complete, most fields, the earliest header (a header repeated for the
+        # second printed page is not the header), then two rows over one
+        return (-self.score, self.rows[0], -len(self.rows))
+
+
+def _option(rows: tuple[int, ...], labels: list[tuple[str, str | None]], texts: list[str],
+            kind: Kind) -> _HeaderChoice:
+    cols = _map_columns(labels, kind, texts)
+    mapped = {c.field for c in cols if c.field}
+    complete = all(f in mapped for f in kind.required)
+    return _HeaderChoice(rows, kind, cols, (1000 if complete else 0) + len(mapped) * 10)
 
 
 def _candidates(grid: list[list[object]], index: dict[str, dict[str, str]]) -> list[_HeaderChoice]:
+    """Every plausible header (one row, or two) of every kind, best first."""
     choices = []
     last = min(len(grid), HEADER_SCAN_ROWS)
-    pairs = {r: (_header_like(grid[r], grid[r + 1]) if r + 1 < len(grid) else False) for r in range(last)}
+    header_like = {r: r + 1 < len(grid) and _header_like(grid[r], grid[r + 1]) for r in range(last)}
     for kind_id, keys in index.items():
         kind = KINDS[kind_id]
-        for r in range(last):
-            row = grid[r]
-            single = [(_text(c), _match(_text(c), keys)) for c in row]
-            options = [((r,), single, [_text(c) for c in row], 0)]
-            if r + 1 < len(grid):
-                below = grid[r + 1]
-                combined = _combined_labels(row, below, keys)
-                tops = _spread_groups(row, below)
-                texts = [f"{t}{_text(below[c]) if c < len(below) else ''}" for c, t in enumerate(tops)]
-                # a second header row wins a tie with the first row alone (it may carry units)
-                options.append(((r, r + 1), combined, texts, 2 if pairs[r] else 0))
-            for rows, labels, texts, bonus in options:
-                cols = _map_columns(labels, kind, texts)
-                mapped = {c.field for c in cols if c.field}
-                if len(mapped) < 2:
-                    continue
-                missing = [f for f in kind.required if f not in mapped]
-                # complete kinds first, then more mapped fields, then a single header row
-                score = (0 if missing else 1000) + len(mapped) * 10 - len(rows) + bonus
-                choices.append(_HeaderChoice(rows, kind, cols, score))
-    return sorted(choices, key=lambda ch: -ch.score)
+        singles = [_option((r,), [(_text(c), _match(_text(c), keys)) for c in grid[r]],
+                           [_text(c) for c in grid[r]], kind) for r in range(min(len(grid), last + 1))]
+        choices += [ch for ch in singles[:last] if ch.score >= 20]
+        for r in range(min(last, len(grid) - 1)):
+            top, below = grid[r], grid[r + 1]
+            tops = _spread_groups(top, below)
+            texts = [f"{t}{_text(below[c]) if c < len(below) else ''}" for c, t in enumerate(tops)]
+            pair = _option((r, r + 1), _combined_labels(top, below, keys), texts, kind)
+            # two rows only when the second adds to the first: more fields (職工情况 / 人数),
+            # or sub-labels and units that are no header alone (（人）/（万元）)
+            adds = pair.score > max(singles[r].score, singles[r + 1].score)
+            subordinate = header_like[r] and singles[r + 1].score < 20 and pair.score >= singles[r].score
+            if pair.score >= 20 and (adds or subordinate):
+                choices.append(pair)
+    return sorted(choices, key=lambda ch: ch.order)
 
 
 def _apply_table_scale(grid: list[list[object]], header_start: int, columns: list[ColumnMap], kind: Kind) -> None:
@@ -348,6 +361,22 @@ def _is_total_or_footer(cells: list[str]) -> str | None:
     if _NOTE_LINE.match(first) and len(texts) <= 2:
         return "表尾说明"
     return None
+
+
+def _is_column_numbers(row: list[object]) -> bool:
+    """The 栏次 row of a statistics form under its header: 甲 乙 1 2 3 … (or just 1 2 3 …)."""
+    numbers, others = [], []
+    for cell in row:
+        text = _folded(cell)
+        if not text:
+            continue
+        try:
+            numbers.append(values.parse_int(cell)[0])
+        except ValueError:
+            others.append(text)
+    if len(numbers) < 2 or any(t not in ("甲", "乙", "丙", "丁", "栏次", "序号", "-") for t in others):
+        return False
+    return numbers == list(range(numbers[0], numbers[0] + len(numbers))) and numbers[0] <= 2
 
 
 def _data_merges(sheet: RawSheet, start: int, columns: list[int]) -> dict[tuple[int, int], object]:
@@ -490,6 +519,8 @@ def _parse_rows(sheet: RawSheet, kind: Kind, result: ParsedSheet, start: int, pe
             skip = "合计行"
         if skip is None and all(_UNIT_MARKER.match(c) for c in cells if c):
             skip = "单位说明行"
+        if skip is None and r < start + 3 and _is_column_numbers(raw_row):
+            skip = "栏次行"
         if skip is None and unit_text and _match(unit_text, keys) == "unit":
             skip = "重复的表头行"
         if skip is None and _SECTION.match(unit_text or next((c for c in cells if c), "")) and \

@@ -71,13 +71,19 @@ def read_csv(data: bytes, file_name: str) -> list[RawSheet]:
 
 
 _DATE1904 = re.compile(rb"<(?:\w+:)?workbookPr\b[^>]*\bdate1904\s*=\s*[\"'](?:1|true)[\"']")
+# BIFF8 workbook globals: DATEMODE (0x0022, 2 bytes) is always followed by PRECISION (0x000E)
+_BIFF_DATEMODE = re.compile(rb"\x22\x00\x02\x00([\x00\x01])\x00\x0e\x00\x02\x00")
 
 
 def uses_1904_dates(data: bytes) -> bool:
-    """Whether an .xlsx counts its dates from 1904 (set in xl/workbook.xml). calamine already
-    turns date-formatted cells into dates; this matters for serials in General or Text cells."""
+    """Whether a workbook counts its dates from 1904 (old Mac Excel): the date1904 flag of
+    xl/workbook.xml, or the DATEMODE record of an .xls. calamine already turns date-formatted
+    cells into dates; this matters for serial numbers in General or Text cells."""
+    if data[:8] == _OLE_MAGIC:
+        found = _BIFF_DATEMODE.search(data)
+        return bool(found and found.group(1) == b"\x01")
     if data[:4] != _ZIP_MAGIC:
-        return False  # .xls keeps it in a BIFF record; such files are rare and date cells are right anyway
+        return False
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return bool(_DATE1904.search(archive.read("xl/workbook.xml")))

@@ -41,7 +41,7 @@ def run_each(work: Callable[..., T], jobs: list[tuple], failed: Callable[[tuple,
                 results.append(failed(job, f"解析超过 {timeout:g} 秒仍未完成"))
                 pool = _restart(pool, memory)
             except (BrokenProcessPool, MemoryError):
-                results.append(failed(job, "解析时内存超出限制"))
+                results.append(failed(job, "解析进程异常退出（多为内存超出限制）"))
                 pool = _restart(pool, memory)
     finally:
         _shutdown(pool)

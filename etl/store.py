@@ -101,7 +101,7 @@ class DatabaseBusy(RuntimeError):
                          f"（例如等待正在进行的导入完成）。")
 
 
-def _resolve(path: Path | str | None) -> Path:
+def resolve(path: Path | str | None) -> Path:
     db = Path(path) if path is not None else settings.db_path()
     return db.with_suffix(".duckdb") if db.suffix == "" else db
 
@@ -114,7 +114,7 @@ def connect(path: Path | str | None = None, *, read_only: bool = False,
     A read-only connection to a file that does not exist yet is not possible in DuckDB,
     so a missing file is created (empty schema) first.
     """
-    db = _resolve(path)
+    db = resolve(path)
     db.parent.mkdir(parents=True, exist_ok=True)
     if read_only and not db.exists():
         with connect(db) as con:
@@ -139,7 +139,7 @@ def writer(path: Path | str | None = None, *, timeout: float = 60.0) -> Iterator
     Threads of the dashboard queue on a lock; another process (the command line) queues on a
     lock file beside the database. Readers are never blocked by it.
     """
-    db = _resolve(path)
+    db = resolve(path)
     with _WRITERS_GUARD:
         local = _WRITERS.setdefault(str(db.resolve()), threading.Lock())
     if not local.acquire(timeout=timeout):
