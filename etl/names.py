@@ -13,6 +13,8 @@ from functools import lru_cache
 
 import opencc
 
+from etl.values import fold
+
 _T2S = opencc.OpenCC("t2s")
 _SPACES = re.compile(r"\s+")
 
@@ -25,9 +27,8 @@ def to_simplified(text: str) -> str:
 @lru_cache(maxsize=65536)
 def clean_name(raw: str) -> str:
     """The display form: NFKC-folded widths, Chinese brackets, single inner spaces removed."""
-    text = unicodedata.normalize("NFKC", str(raw))
-    # zero-width spaces and BOMs pasted from web pages or chat are invisible: drop them
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip()
+    # widths folded; zero-width spaces and BOMs pasted from web pages or chat dropped
+    text = fold(str(raw))
     text = _SPACES.sub(" ", text)
     # Chinese names carry no meaningful spaces between CJK characters
     text = re.sub(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])", "", text)

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 import pandas as pd
 
@@ -96,7 +97,14 @@ def _text(cell: object) -> str:
 
 def _folded(cell: object) -> str:
     """Text for recognising row types: widths folded, no spaces (合　计 -> 合计), Simplified."""
-    return to_simplified(values.fold(_text(cell))).replace(" ", "")
+    if not isinstance(cell, str):
+        return _text(cell)
+    return _folded_text(cell)
+
+
+@lru_cache(maxsize=65536)
+def _folded_text(text: str) -> str:
+    return to_simplified(values.fold(text)).replace(" ", "")
 
 
 def _fill_merged(sheet: RawSheet) -> list[list[object]]:

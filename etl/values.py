@@ -12,6 +12,7 @@ import math
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 # Scale words and unit words people append to numbers: 1.2万, 5万元, 80人, 3家, 12人次.
@@ -30,11 +31,23 @@ _EXCEL_EPOCH_1904 = dt.date(1904, 1, 1)
 _BLANKS = ("", "-", "--", "—", "——", "/", "无", "空", "暂无", "n/a", "na", "null", "none", "nan", "\\")
 
 
+# invisible format characters that copy-paste leaves behind: soft hyphen, zero-width
+# spaces and joiners, direction marks, word joiner, BOM
+_INVISIBLE = dict.fromkeys([0x00AD, *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2065),
+                            0xFEFF])
+
+
+@lru_cache(maxsize=65536)
+def _fold_text(text: str) -> str:
+    if text.isascii():
+        return text.strip()
+    return unicodedata.normalize("NFKC", text).translate(_INVISIBLE).strip()
+
+
 def fold(text: str) -> str:
     """NFKC (full-width digits, letters, brackets and spaces to half-width) without invisible
-    format characters (zero-width spaces, BOMs) that copy-paste leaves behind."""
-    folded = unicodedata.normalize("NFKC", str(text))
-    return "".join(ch for ch in folded if unicodedata.category(ch) != "Cf").strip()
+    format characters (zero-width spaces, BOMs)."""
+    return _fold_text(str(text))
 
 
 _fold = fold
