@@ -27,6 +27,11 @@ def _fold(text: object) -> str:
 
 
 def header_key(text: object) -> str:
+    return _header_key(str(text))
+
+
+@lru_cache(maxsize=65536)
+def _header_key(text: str) -> str:
     folded = _UNIT_IN_HEADER.sub("", _fold(text))
     folded = _BREAKDOWN.sub("", folded)
     folded = folded.replace("(", "").replace(")", "")

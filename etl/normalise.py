@@ -620,6 +620,8 @@ def _period_in_text(raw: object, record: dict, slot: str) -> None:
 def _drop_unlabelled_sums(rows: list[_Row], kind: Kind, result: ParsedSheet) -> list[_Row]:
     """A row with no unit and no 合计 label whose numbers are the sums of the other rows is a
     totals row (a SUM formula under the table): skipped, not reported as a unit without a name."""
+    if all(row.labelled for row in rows):
+        return rows
     numeric = [f.id for f in kind.fields if f.type in ("int", "money") and f.id not in ("year",)]
     named = [row for row in rows if row.labelled]
     kept = []

@@ -71,6 +71,9 @@ def _ddl() -> list[str]:
         """CREATE TABLE IF NOT EXISTS targets (
             year INTEGER NOT NULL, indicator VARCHAR NOT NULL, unit_id INTEGER,
             target DOUBLE NOT NULL, q1 DOUBLE, q2 DOUBLE, q3 DOUBLE, q4 DOUBLE, load_id INTEGER)""")
+    # columns added after the first release: databases made by it gain them at start-up
+    statements += ["ALTER TABLE loads ADD COLUMN IF NOT EXISTS status VARCHAR DEFAULT 'loaded'",
+                   "ALTER TABLE loads ADD COLUMN IF NOT EXISTS undoes INTEGER"]
     # what each load replaced, so the history can show it and an undo can restore it exactly
     for table in ARCHIVED_TABLES:
         statements.append(f"CREATE TABLE IF NOT EXISTS replaced_{table} AS "
