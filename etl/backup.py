@@ -43,7 +43,7 @@ def restore(db: Path | str | None, in_dir: Path) -> Path:
         try:
             con.execute(f"IMPORT DATABASE {_quoted(in_dir)}")
             store.ensure_schema(con)  # a backup from an older version gains the newer tables
-            con.execute("CHECKPOINT")
+            store.checkpoint(con)
         finally:
             con.close()
         with store.writer(target):

@@ -224,5 +224,5 @@ def save_targets(db: Path | str | None, year: int, rows: pd.DataFrame, user: str
         except BaseException:
             con.execute("ROLLBACK")
             raise
-        con.execute("CHECKPOINT")
+        store.checkpoint(con)
     return len(records)

@@ -38,6 +38,15 @@ def _header_key(text: str) -> str:
     return _NOISE.sub("", folded).lower()
 
 
+_BRACKETED = re.compile(r"[(\[【][^)\]】]*[)\]】]")
+
+
+def loose_header_key(text: object) -> str:
+    """The key without any bracketed note: 单位名称（盖章）, 活动名称（主题）, 金额（含税） —
+    tried when the full header matches no alias."""
+    return header_key(_BRACKETED.sub("", _fold(text)))
+
+
 def header_scale(text: object) -> int:
     """10,000 for a header in 万元, 1,000 for 千元, else 1."""
     folded = _fold(text)

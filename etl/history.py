@@ -68,5 +68,5 @@ def undo(db: Path | str | None, load_id: int, user: str) -> int:
         except BaseException:
             con.execute("ROLLBACK")
             raise
-        con.execute("CHECKPOINT")
+        store.checkpoint(con)
     return int(undo_id)

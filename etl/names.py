@@ -8,7 +8,6 @@ all fold to the same key; the text inside brackets is kept, so 医院（东院�
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
 import opencc

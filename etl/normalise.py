@@ -17,8 +17,15 @@ from functools import lru_cache
 import pandas as pd
 
 from etl import values
-from etl.dictionary import (ACTIVITY_CATEGORIES, CATEGORY_SYNONYMS, KINDS, WELFARE_CATEGORIES, Kind)
-from etl.headers import current_alias_index, find_indicator, header_key, header_scale, table_scale
+from etl.dictionary import ACTIVITY_CATEGORIES, CATEGORY_SYNONYMS, KINDS, WELFARE_CATEGORIES, Kind
+from etl.headers import (
+    current_alias_index,
+    find_indicator,
+    header_key,
+    header_scale,
+    loose_header_key,
+    table_scale,
+)
 from etl.names import clean_name, to_simplified
 from etl.problems import ProblemList
 from etl.read import RawSheet
@@ -28,16 +35,21 @@ HEADER_SCAN_ROWS = 30
 _TOTAL_ROW = re.compile(r"^(?:.{0,6}?(?:合计|总计|小计|共计|总合计)(?:数|行)?|其中)(?:$|[:(\[【])")
 # footer labels (texts are folded: no spaces, half-width colons); short words need a colon
 # or a number after them, so that 注册会计师协会工会 or 审计局工会 stay units
-_FOOTER = re.compile(r"^(?:填表人|填报人|审核人|制表人|负责人|单位负责人|联系人|联系电话|联系方式|填报日期|填表日期|"
-                     r"报送日期|制表日期|审核日期|(?:注|备注|说明|附注|审核|制表|填报单位|报送单位|制表单位|"
+_FOOTER = re.compile(r"^(?:填表人|填报人|审核人|制表人|负责人|单位负责人|联系人|联系电话|联系方式|"
+                     r"填报日期|填表日期|报送日期|制表日期|审核日期|(?:注|备注|说明|附注|审核|制表|填报单位|报送单位|制表单位|"
                      r"盖章|单位盖章|签字|签名)(?:[:(\d]|$))")
 # numbered notes under a table: 1. 本表…, 2、…, （1）…, ※…
 _NOTE_LINE = re.compile(r"^(?:\d{1,2}[、.]|[(]\d{1,2}[)]|[*※])\D")
 # 一、市直机关 / （二）企业: a heading that groups the units below it
-_SECTION = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.]|[(][一二三四五六七八九十]{1,3}[)]|第[一二三四五六七八九十]+[部类组片])")
+_SECTION = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.]|[(][一二三四五六七八九十]{1,3}[)]|"
+                      r"第[一二三四五六七八九十]+[部类组片])")
 _REPORT_DATE = re.compile(r"(填报|填表|报送|报出|制表|打印|编制|审核)(日期|时间)|^日期\s*[:：]")
+# the label and the date after it: 填报日期：2025年7月5日, 填表时间:2025-07-05
+_REPORT_DATE_VALUE = re.compile(r"(?:(?:填报|填表|报送|报出|制表|打印|编制|审核)(?:日期|时间)|^日期)"
+                                r"\s*[:：]?\s*[\d\s年月日号./\-]*")
 _GROUP_SUFFIX = re.compile(r"(基本情况|情况|状况|统计|信息)$")
-_UNIT_MARKER = re.compile(r"^[(\[【]?\s*(万元|千元|元|人|人次|家|个|户|次|项|场|%|单位[:：]?\s*\S*)\s*[)\]】]?$")
+_UNIT_MARKER = re.compile(r"^[(\[【]?\s*(万元|千元|元|人|人次|家|个|户|次|项|场|%|单位[:：]\s*\S+)"
+                          r"\s*[)\]】]?$")
 # a sheet that sums the others: 汇总, 合计, 全年累计 (a name without a quarter of its own)
 _SUMMARY_SHEET = re.compile(r"汇总|合计|总计|总表|全年|累计")
 # sub-labels that add nothing to the group label above them
@@ -122,7 +134,9 @@ def _fill_merged(sheet: RawSheet) -> list[list[object]]:
 
 
 def _match(label: str, keys: dict[str, str]) -> str | None:
-    return keys.get(header_key(label)) if label else None
+    if not label:
+        return None
+    return keys.get(header_key(label)) or keys.get(loose_header_key(label))
 
 
 def _spread_groups(top: list[object], bottom: list[object]) -> list[str]:
@@ -137,10 +151,11 @@ def _spread_groups(top: list[object], bottom: list[object]) -> list[str]:
     return texts
 
 
-def _combined_labels(top: list[object], bottom: list[object], keys: dict[str, str]) -> list[tuple[str, str | None]]:
+def _combined_labels(top: list[object], bottom: list[object],
+                     keys: dict[str, str]) -> list[tuple[str, str | None]]:
     """Label and field per column for a two-row header: 职工情况 / 人数 -> 职工人数,
     会费（元）/ 应缴 -> 应缴会费, 会员 / 新发展 -> 新发展会员, 职工人数 / 其中：女 -> 女职工人数."""
-    out = []
+    out: list[tuple[str, str | None]] = []
     tops = _spread_groups(top, bottom)
     for c, t in enumerate(tops):
         b = _text(bottom[c]) if c < len(bottom) else ""
@@ -221,7 +236,9 @@ def _option(rows: tuple[int, ...], labels: list[tuple[str, str | None]], texts: 
             kind: Kind) -> _HeaderChoice:
     cols = _map_columns(labels, kind, texts)
     mapped = {c.field for c in cols if c.field}
-    complete = all(f in mapped for f in kind.required)
+    # a targets sheet may leave its year to the title or file name (2025年度目标.xlsx)
+    required = [f for f in kind.required if not (kind.shape == "plan" and f == "year")]
+    complete = all(f in mapped for f in required)
     return _HeaderChoice(rows, kind, cols, (1000 if complete else 0) + len(mapped) * 10)
 
 
@@ -249,7 +266,8 @@ def _candidates(grid: list[list[object]], index: dict[str, dict[str, str]]) -> l
     return sorted(choices, key=lambda ch: ch.order)
 
 
-def _apply_table_scale(grid: list[list[object]], header_start: int, columns: list[ColumnMap], kind: Kind) -> None:
+def _apply_table_scale(grid: list[list[object]], header_start: int, columns: list[ColumnMap],
+                       kind: Kind) -> None:
     """「金额单位：万元」 written above the table scales the money columns whose own header
     names no unit."""
     scale = None
@@ -267,25 +285,20 @@ def _apply_table_scale(grid: list[list[object]], header_start: int, columns: lis
 # ---------------------------------------------------------------- periods
 
 def _title_cells(grid: list[list[object]], header_start: int) -> list[str]:
-    """Text above the header that may name the period: not a 填报日期 (its label, or the
-    cell after a bare label), not a date value (a report date typed into a cell)."""
+    """Text above the header that may name the period — without any 填报日期: the day a
+    sheet was filled in is not the period it reports. A date typed into a cell of its own
+    (usually the value next to a 「填报日期：」 label) is left out too."""
     cells = []
     for row in grid[:header_start]:
-        skip_next = False
         for cell in row:
             text = _text(cell)
-            if not text:
+            if not text or _is_date(cell):
                 continue
-            if skip_next:
-                skip_next = False
-                continue
-            if _REPORT_DATE.search(values.fold(text)):
-                # 「填报日期：」 alone is a label: its value is in the next cell
-                skip_next = bool(re.fullmatch(r".{0,8}(日期|时间)\s*[:：]?", values.fold(text)))
-                continue
-            if _is_date(cell):
-                continue
-            cells.append(text)
+            folded = values.fold(text)
+            if _REPORT_DATE.search(folded):
+                text = _REPORT_DATE_VALUE.sub(" ", folded).strip()  # the title may share the cell
+            if text and not _REPORT_DATE.search(text):
+                cells.append(text)
     return list(dict.fromkeys(cells))  # a merged title is filled into every cell it covers
 
 
@@ -299,13 +312,15 @@ class _Period:
 def _decide_period(sheet_name: str, title: str, file_name: str, hints: Hints,
                    problems: ProblemList, where: dict) -> _Period:
     sources = [("工作表名", sheet_name), ("表格标题", title), ("文件名", file_name)]
-    found = {label: (text, values.find_year(text), values.find_quarter(text)) for label, text in sources}
+    found: dict[str, tuple[str, int | None, int | None]] = {
+        label: (text, values.find_year(text), values.find_quarter(text)) for label, text in sources}
     chosen: dict[str, tuple[int | None, str]] = {}
-    for slot, pos, hint in (("year", 1, hints.year), ("quarter", 2, hints.quarter)):
+    for slot, hint in (("year", hints.year), ("quarter", hints.quarter)):
         if hint is not None:
             chosen[slot] = (hint, "手动指定")
             continue
-        seen = [(label, sig[0], sig[pos]) for label, sig in found.items() if sig[pos] is not None]
+        seen = [(label, sig[0], value) for label, sig in found.items()
+                if (value := sig[1] if slot == "year" else sig[2]) is not None]
         distinct = {v for _, _, v in seen}
         word = "年度" if slot == "year" else "季度"
         if len(distinct) > 1:
@@ -317,7 +332,8 @@ def _decide_period(sheet_name: str, title: str, file_name: str, hints: Hints,
             chosen[slot] = (seen[0][2], seen[0][0])
         else:
             chosen[slot] = (None, "")
-    notes = [f"{'年度' if s == 'year' else '季度'}来自{src}" for s, (v, src) in chosen.items() if v is not None]
+    notes = [f"{'年度' if slot == 'year' else '季度'}来自{source}"
+             for slot, (value, source) in chosen.items() if value is not None]
     return _Period(chosen["year"][0], chosen["quarter"][0], "；".join(notes))
 
 
@@ -432,11 +448,23 @@ def parse_sheet(sheet: RawSheet, file_name: str, hints: Hints = Hints(),
     result.kind, result.columns = kind.id, best.columns
     result.header_rows = tuple(r + 1 for r in best.rows)
     header_end = best.rows[-1] + 1
-    if kind.shape == "plan":
-        result.frame = _parse_targets(sheet, result, header_end, where)
-        return result
     title = " ".join(_title_cells(grid, best.rows[0]))
+    if kind.shape == "plan":
+        year = hints.year
+        if year is None and "year" not in {c.field for c in best.columns}:
+            # annual targets: only the year matters (a fixed quarter keeps the quarter out of it)
+            year = _decide_period(sheet.name, title, file_name, Hints(quarter=0), result.problems, where).year
+        result.frame = _parse_targets(sheet, result, header_end, year, where)
+        return result
     period = _decide_period(sheet.name, title, file_name, hints, result.problems, where)
+    mapped = {c.field for c in best.columns if c.field}
+    if kind.shape == "snapshot" and period.quarter is None and "quarter" not in mapped and \
+            _quarter_sheets_beside(sheet, kind.id, index):
+        result.kind, result.columns, result.header_rows = None, [], ()
+        result.problems.items = [p for p in result.problems.items if p.level != "error"]
+        result.problems.warning(f"工作表「{sheet.name}」没有注明季度，而同一文件的其他工作表按季度分开：视为汇总表，"
+                                "未导入（避免重复计算）", **where)
+        return result
     result.period_note = period.note
     result.frame = _parse_rows(sheet, kind, result, header_end, period, hints, date1904, where)
     return result
@@ -449,8 +477,20 @@ def _sums_other_sheets(sheet: RawSheet, kind_id: str, index: dict[str, dict[str,
     if not _SUMMARY_SHEET.search(name) or values.find_quarter(name) is not None:
         return False
     for other in sheet.book:
-        if other is sheet or _SUMMARY_SHEET.search(values.fold(other.name)) and \
-                values.find_quarter(other.name) is None:
+        if other is sheet or (_SUMMARY_SHEET.search(values.fold(other.name)) and \
+                values.find_quarter(other.name) is None):
+            continue
+        if any(c.kind.id == kind_id and c.score >= 1000
+               for c in _candidates(_fill_merged(other), {kind_id: index[kind_id]})):
+            return True
+    return False
+
+
+def _quarter_sheets_beside(sheet: RawSheet, kind_id: str, index: dict[str, dict[str, str]]) -> bool:
+    """Other sheets of the same kind whose names say their quarter (一季度, Q2, …): a sheet
+    without a quarter of its own next to them is their total (全年, 2025年, 汇总)."""
+    for other in sheet.book:
+        if other is sheet or values.find_quarter(other.name) is None:
             continue
         if any(c.kind.id == kind_id and c.score >= 1000
                for c in _candidates(_fill_merged(other), {kind_id: index[kind_id]})):
@@ -483,7 +523,8 @@ def _explain_unknown(result: ParsedSheet, grid: list[list[object]], choices: lis
         result.problems.error(f"不是有效的{kind.zh}表：缺少必填列 {'、'.join(missing)}。"
                               f"找到的表头：{headers}", **where)
         return
-    expected = "；".join(f"{k.zh}表需要 {'、'.join(k.field(f).zh for f in k.required)}" for k in KINDS.values())
+    expected = "；".join(f"{k.zh}表需要 {'、'.join(k.field(f).zh for f in k.required)}"
+                        for k in KINDS.values())
     if choices:
         best = choices[0]
         headers = "、".join(c.header for c in best.columns if c.header)
@@ -494,7 +535,8 @@ def _explain_unknown(result: ParsedSheet, grid: list[list[object]], choices: lis
         return
     row = _found_row(grid)
     found = f"（第 {row[0] + 1} 行为：{'、'.join(row[1][:12])}）" if row else ""
-    result.problems.error(f"未找到表头：前 {HEADER_SCAN_ROWS} 行中没有可识别的列名{found}。应为：{expected}", **where)
+    result.problems.error(f"未找到表头：前 {HEADER_SCAN_ROWS} 行中没有可识别的列名{found}。应为：{expected}",
+                          **where)
 
 
 @dataclass
@@ -610,11 +652,10 @@ def _parse_record(kind: Kind, mapped: list[ColumnMap], row: list[object], r: int
 
 def _period_in_text(raw: object, record: dict, slot: str) -> None:
     """报告期「2025年第二季度」 in a 季度 column also gives the year (and a 年度 cell the quarter)."""
-    if not isinstance(raw, str):
-        return
-    found = values.find_year(raw) if slot == "year" else values.find_quarter(raw)
-    if found is not None and not (slot == "quarter" and values.fold(raw).isdigit()):
-        record[f"_{slot}_in_text"] = found
+    if isinstance(raw, str):
+        found = values.find_year(raw) if slot == "year" else values.find_quarter(raw)
+        if found is not None:
+            record[f"_{slot}_in_text"] = found
 
 
 def _drop_unlabelled_sums(rows: list[_Row], kind: Kind, result: ParsedSheet) -> list[_Row]:
@@ -630,7 +671,8 @@ def _drop_unlabelled_sums(rows: list[_Row], kind: Kind, result: ParsedSheet) -> 
         if row.labelled or not present or len(named) < 2:
             kept.append(row)
             continue
-        sums = {f: sum(Decimal(str(x.record[f])) for x in named if x.record.get(f) is not None) for f in present}
+        sums = {f: sum(Decimal(str(x.record[f])) for x in named if x.record.get(f) is not None)
+                for f in present}
         if all(abs(Decimal(str(row.record[f])) - sums[f]) < Decimal("0.01") for f in present):
             result.skipped.append((row.number, "合计行（无标签，数值等于各行之和）"))
             continue
@@ -658,10 +700,11 @@ def _event_period(row: _Row, period: _Period, where: dict) -> None:
         return  # the missing date is already reported
     year, quarter = day.year, values.quarter_of(day)
     if period.year is not None and year != period.year:
-        near = period.quarter is not None and abs((year * 4 + quarter) - (period.year * 4 + period.quarter)) <= 1
+        near = period.quarter is not None and \
+            abs((year * 4 + quarter) - (period.year * 4 + period.quarter)) <= 1
         if near:
-            problems.warning(f"日期 {day:%Y-%m-%d} 不在 {period.year} 年内，按日期计入{year}年第{quarter}季度",
-                             **where)
+            problems.warning(f"日期 {day:%Y-%m-%d} 不在 {period.year} 年内，"
+                             f"按日期计入{year}年第{quarter}季度", **where)
         else:
             problems.error(f"日期 {day:%Y-%m-%d} 不在 {period.year} 年内（{period.note or '年度'}）",
                            **where, value=str(day))
@@ -675,11 +718,13 @@ def _period_from_payment_dates(kind: Kind, rows: list[_Row], period: _Period, hi
                                problems: ProblemList, where: dict) -> _Period:
     """A dues sheet that names no period anywhere but whose 缴纳日期 all fall in one quarter
     is that quarter's sheet (said in a warning)."""
-    if period.quarter is not None or hints.quarter is not None or "paid_on" not in {f.id for f in kind.fields}:
+    if period.quarter is not None or hints.quarter is not None:
+        return period
+    if "paid_on" not in {f.id for f in kind.fields}:
         return period
     if any("quarter" in row.record for row in rows):
         return period
-    days = [row.record["paid_on"] for row in rows if isinstance(row.record.get("paid_on"), dt.date)]
+    days = [day for row in rows if isinstance(day := row.record.get("paid_on"), dt.date)]
     found = {(d.year, values.quarter_of(d)) for d in days}
     if len(found) != 1:
         return period
@@ -709,7 +754,11 @@ def _snapshot_period(row: _Row, period: _Period, hints: Hints, where: dict) -> N
                            f"（例如 2025年第二季度），或手动指定{label}", **where)
 
 
-def _parse_targets(sheet: RawSheet, result: ParsedSheet, start: int, where: dict) -> pd.DataFrame:
+def _parse_targets(sheet: RawSheet, result: ParsedSheet, start: int, year: int | None,
+                   where: dict) -> pd.DataFrame:
+    """One target per row. The year comes from the 年度 column, else from the sheet name,
+    title or file name (2025年度目标.xlsx); money targets follow 万元 in the indicator or the
+    column header (帮扶慰问支出（万元）)."""
     records = []
     cols = {c.field: c for c in result.columns if c.field}
     for r in range(start, len(sheet.rows)):
@@ -718,24 +767,35 @@ def _parse_targets(sheet: RawSheet, result: ParsedSheet, start: int, where: dict
         if not any(cells) or _is_total_or_footer(cells):
             continue
 
-        def cell(fid: str) -> object:
+        def cell(fid: str, row: list[object] = row) -> object:
             col = cols.get(fid)
             return row[col.index] if col and col.index < len(row) else None
 
-        def loc(fid: str) -> dict:
+        def loc(fid: str, r: int = r) -> dict:
             col = cols.get(fid)
-            return {**where, "row": r + 1, "column": col.index if col else None, "header": col.header if col else ""}
+            return {**where, "row": r + 1, "column": col.index if col else None,
+                    "header": col.header if col else ""}
 
-        ind = find_indicator(cell("indicator") or "")
+        name = cell("indicator")
+        if values.is_blank(name) or (_SECTION.match(_folded(name)) and values.is_blank(cell("target"))):
+            result.skipped.append((r + 1, "分组标题行" if not values.is_blank(name) else "无数据的行"))
+            continue
+        ind = find_indicator(name)
         if ind is None:
-            result.problems.error("未知指标（应为入会率、新发展会员等指标名称或指标代码）", **loc("indicator"),
-                                  value=cell("indicator"))
+            result.problems.error("未知指标（应为入会率、新发展会员等指标名称或指标代码）",
+                                  **loc("indicator"), value=name)
             continue
         record: dict[str, object] = {"_row": r + 1, "indicator": ind.id}
-        try:
-            record["year"] = values.parse_year(cell("year"))
-        except ValueError as exc:
-            result.problems.error(str(exc), **loc("year"), value=cell("year"))
+        if "year" in cols:
+            try:
+                record["year"] = values.parse_year(cell("year"))
+            except ValueError as exc:
+                result.problems.error(str(exc), **loc("year"), value=cell("year"))
+        elif year is not None:
+            record["year"] = year
+        else:
+            result.problems.error("无法确定年度：请加入「年度」列，或在工作表名、标题或文件名中注明"
+                                  "（例如 2025年度目标）", **where, row=r + 1)
         unit = cell("unit")
         record["unit"] = None if values.is_blank(unit) else clean_name(str(unit))
         for fid in ("target", "q1", "q2", "q3", "q4"):
@@ -747,9 +807,12 @@ def _parse_targets(sheet: RawSheet, result: ParsedSheet, start: int, where: dict
             try:
                 if ind.measure == "rate":
                     number, note = values.parse_fraction(raw)
+                elif ind.measure == "money":
+                    scale = header_scale(name) if header_scale(name) != 1 else header_scale(cols[fid].header)
+                    amount, note = values.parse_money(raw, scale)
+                    number = float(amount)
                 else:
                     number, note = values.parse_number(raw)
-                    number *= cols[fid].scale if fid in cols else 1
             except ValueError as exc:
                 result.problems.error(f"{exc}", **loc(fid), value=raw)
                 continue

@@ -138,7 +138,7 @@ def load_reports(reports: list[FileReport], *, db: Path | str | None = None,
         except BaseException:
             con.execute("ROLLBACK")
             raise
-        con.execute("CHECKPOINT")
+        store.checkpoint(con)
     return summaries
 
 

@@ -104,6 +104,17 @@ class DatabaseBusy(RuntimeError):
                          f"（例如等待正在进行的导入完成）。")
 
 
+_SCHEMA_READY: set[str] = set()
+
+
+def checkpoint(con: duckdb.DuckDBPyConnection) -> None:
+    """Fold the WAL into the database file after a write; skipped (not failed) while busy."""
+    try:
+        con.execute("CHECKPOINT")
+    except duckdb.TransactionException:
+        pass  # the data is committed in the WAL already; a later checkpoint folds it in
+
+
 def resolve(path: Path | str | None) -> Path:
     db = Path(path) if path is not None else settings.db_path()
     return db.with_suffix(".duckdb") if db.suffix == "" else db
@@ -122,10 +133,13 @@ def connect(path: Path | str | None = None, *, read_only: bool = False,
     if read_only and not db.exists():
         with connect(db) as con:
             pass
+    if not db.exists():
+        _SCHEMA_READY.discard(str(db))  # a new or replaced file needs its schema again
     con = _open(db, read_only, timeout)
     try:
-        if not read_only:
-            ensure_schema(con)
+        if not read_only and str(db) not in _SCHEMA_READY:
+            ensure_schema(con)  # once per database and process: readers must not open write transactions
+            _SCHEMA_READY.add(str(db))
         yield con
     finally:
         con.close()

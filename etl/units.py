@@ -48,7 +48,7 @@ def _transaction(db: Path | str | None, work) -> object:
         except BaseException:
             con.execute("ROLLBACK")
             raise
-        con.execute("CHECKPOINT")
+        store.checkpoint(con)
         return result
 
 

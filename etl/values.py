@@ -98,21 +98,21 @@ def _read_number(value: object, percent_ok: bool) -> _Number:
     if not match:
         raise ValueError("应为数字")
     try:
-        number = Decimal(match["num"])
+        exact = Decimal(match["num"])
     except InvalidOperation:  # pragma: no cover - the pattern only lets decimals through
         raise ValueError("应为数字") from None
     cell_scale = None
     if match["scale"]:
         cell_scale = _SCALE[match["scale"]]
-        number *= cell_scale
+        exact *= cell_scale
     elif match["unit"] == "元":
         cell_scale = 1
     if match["sign"] == "-" or negative:
-        number = -number
+        exact = -exact
     note = None
     if match["pre"] or match["mid"] or match["post"]:
-        note = f"「{value}」是约数，按 {_plain(number)} 读入，请核实"
-    result = float(number)
+        note = f"「{value}」是约数，按 {_plain(exact)} 读入，请核实"
+    result = float(exact)
     if math.isinf(result):
         raise ValueError("应为数字")
     if percent:
@@ -137,7 +137,7 @@ def parse_int(value: object) -> tuple[int, str | None]:
         raise ValueError("不能为负数")
     if abs(number - round(number)) > 1e-6:
         raise ValueError("应为整数")
-    return int(round(number)), note
+    return round(number), note
 
 
 def parse_money(value: object, scale: int = 1) -> tuple[Decimal, str | None]:
@@ -196,16 +196,19 @@ def _serial_date(serial: float, date1904: bool) -> dt.date | None:
     return day if _FIRST_DAY <= day <= _LAST_DAY else None
 
 
+_CN_DATE = re.compile(r"([〇零○一二三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月"
+                      r"([一二三四五六七八九十]{1,3})[日号]")
+
+
 def _cn_date_digits(text: str) -> str:
     """二〇二五年三月十五日 -> 2025年3月15日 (formal documents write dates in Chinese numerals)."""
     def number(part: str) -> str:
-        if "十" in part:
+        if "十" in part:  # 十 = 10, 十五 = 15, 二十 = 20, 三十一 = 31 (anything odder fails as a date)
             tens, _, ones = part.partition("十")
-            return str((_CN_NUMERALS.get(tens, 1) if tens else 1) * 10 + (_CN_NUMERALS.get(ones, 0) if ones else 0))
+            return str(_CN_NUMERALS.get(tens, 1) * 10 + _CN_NUMERALS.get(ones, 0))
         return "".join(str(_CN_NUMERALS[ch]) for ch in part)
 
-    match = re.fullmatch(r"([〇零○一二三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})[日号]",
-                         text)
+    match = _CN_DATE.fullmatch(text)
     if not match:
         return text
     return f"{number(match[1])}年{number(match[2])}月{number(match[3])}日"
@@ -252,8 +255,11 @@ _QUARTER_TEXT = re.compile(
 _MONTH_RANGE = re.compile(
     r"(?<!\d)(?P<a>\d{1,2})\s*月?(?:\s*\d{1,2}\s*[日号])?\s*[-~至到—]+\s*(?:\d{4}\s*年\s*)?"
     r"(?P<b>\d{1,2})\s*月")
-# 截至6月底, 截止2025年9月30日: a snapshot at a quarter's end
-_AS_OF = re.compile(r"截[至止]\s*(?:\d{4}\s*年\s*)?(?P<m>\d{1,2})\s*月")
+# 截至6月底, 截止2025年9月30日, 9月末: a snapshot at a quarter's end
+_AS_OF = re.compile(r"截[至止]\s*(?:\d{4}\s*年\s*)?(?P<m>\d{1,2})\s*月|(?<!\d)(?P<e>\d{1,2})\s*月\s*[底末]")
+# 1-3季度, 一至三季度, 前三季度: several quarters, not one
+_QUARTER_SPAN = re.compile(r"(?<!\d)[一二三四1-4]\s*(?:季度?)?\s*[-~至到—、]\s*(?:第\s*)?[一二三四1-4]\s*季"
+                           r"|前\s*[二三四2-4]\s*个?季")
 
 
 def parse_quarter(value: object) -> int:
@@ -273,20 +279,23 @@ def parse_quarter(value: object) -> int:
 
 
 def find_quarter(text: str) -> int | None:
+    """The one quarter a title, sheet or file name speaks of; None when it names none, several
+    (一季度至三季度), a range (1-3季度) or a cumulative span (前三季度)."""
     folded = _fold(text)
-    match = _QUARTER_TEXT.search(folded)
-    if match:
-        token = match["n"] or match["q"] or match["s"]
-        return _CN_DIGITS[token]
+    if _QUARTER_SPAN.search(folded):
+        return None
+    found = {_CN_DIGITS[m["n"] or m["q"] or m["s"]] for m in _QUARTER_TEXT.finditer(folded)}
+    if found:
+        return found.pop() if len(found) == 1 else None
     months = _MONTH_RANGE.search(folded)
     if months:
         first, last = int(months["a"]), int(months["b"])
         if first in (1, 4, 7, 10) and last == first + 2:
             return (first - 1) // 3 + 1
+        return None
     as_of = _AS_OF.search(folded)
-    if as_of and int(as_of["m"]) in (3, 6, 9, 12):
-        return int(as_of["m"]) // 3
-    return None
+    month = int(as_of["m"] or as_of["e"]) if as_of else 0
+    return month // 3 if month in (3, 6, 9, 12) else None
 
 
 _YEAR_TEXT = re.compile(r"(?<!\d)(20\d{2})(?!\d)")

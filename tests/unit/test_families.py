@@ -53,8 +53,12 @@ def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
 
 def per_unit(db: Path, table: str, column: str, year: int, quarter: int) -> dict[str, object]:
     """{unit name: value} of one column for one quarter."""
-    rows = query(db, f"SELECT u.name, t.{column} FROM {table} t JOIN units u USING (unit_id) "
-                     "WHERE t.year = ? AND t.quarter = ? ORDER BY u.name", [year, quarter])
+    rows = query(
+        db,
+        f"SELECT u.name, t.{column} FROM {table} t JOIN units u USING (unit_id) "
+        "WHERE t.year = ? AND t.quarter = ? ORDER BY u.name",
+        [year, quarter],
+    )
     return {name: value for name, value in rows}
 
 
@@ -73,8 +77,9 @@ def nothing_written(db: Path) -> bool:
         return True
     with duckdb.connect(str(db), read_only=True) as con:
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        return all(con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] == 0
-                   for t in FACT_TABLES if t in tables)
+        return all(
+            con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] == 0 for t in FACT_TABLES if t in tables
+        )
 
 
 def rejected(path: Path, db: Path) -> str:
@@ -123,9 +128,11 @@ def test_layout_merged_title_two_row_header_totals_and_footer_xlsxwriter(tmp_pat
     sheet.merge_range("H4:H5", "入会率", bold)
     sheet.merge_range("I4:I5", "备注", bold)
     sheet.write_row("A6", ["合计", "", 1360, 610, 1300, 590, 37, "95.6%"], border)
-    data = [[1, "滨江市第一中学工会", 1000, 500, 963, 490, 30, 0.963],
-            [2, "滨江市人民医院（东院）工会", 300, 100, 290, 95, 5, 0.9667],
-            [3, "滨江市税务局工会", 60, 10, 47, 5, 2, 0.7833]]
+    data = [
+        [1, "滨江市第一中学工会", 1000, 500, 963, 490, 30, 0.963],
+        [2, "滨江市人民医院（东院）工会", 300, 100, 290, 95, 5, 0.9667],
+        [3, "滨江市税务局工会", 60, 10, 47, 5, 2, 0.7833],
+    ]
     for i, row in enumerate(data, start=6):
         sheet.write_row(i, 0, row[:7], border)
         sheet.write_number(i, 7, row[7], pct)
@@ -140,7 +147,10 @@ def test_layout_merged_title_two_row_header_totals_and_footer_xlsxwriter(tmp_pat
 
     db = load(path, tmp_path)
     assert per_unit(db, "membership", "members", 2025, 2) == {
-        "滨江市人民医院（东院）工会": 290, "滨江市第一中学工会": 963, "滨江市税务局工会": 47}
+        "滨江市人民医院（东院）工会": 290,
+        "滨江市第一中学工会": 963,
+        "滨江市税务局工会": 47,
+    }
     assert per_unit(db, "membership", "employees_female", 2025, 2)["滨江市第一中学工会"] == 500
     assert per_unit(db, "membership", "members_female", 2025, 2)["滨江市税务局工会"] == 5
     assert per_unit(db, "membership", "new_members", 2025, 2)["滨江市人民医院（东院）工会"] == 5
@@ -152,7 +162,9 @@ def test_layout_merged_title_two_row_header_totals_and_footer_xlsxwriter(tmp_pat
     assert query(db, "SELECT count(*) FROM units")[0][0] == 3  # 合计 is not a unit
 
 
-def test_layout_header_low_with_newlines_units_in_brackets_and_total_at_bottom_openpyxl(tmp_path: Path) -> None:
+def test_layout_header_low_with_newlines_units_in_brackets_and_total_at_bottom_openpyxl(
+    tmp_path: Path,
+) -> None:
     """Header on row 12 (notes above it), a header cell with a line break, 「（人）」 in the header,
     columns in an unusual order, the 总计 row at the bottom with its label in the 序号 column
     (unit cell blank), spelled with a full-width space."""
@@ -185,16 +197,24 @@ def test_layout_header_low_with_newlines_units_in_brackets_and_total_at_bottom_o
 
 def test_layout_csv_two_row_header_group_label_over_first_column_only(tmp_path: Path) -> None:
     """A CSV cannot merge: the group label stands above the first of its sub-columns only."""
-    rows = [["2025年第一季度会费收缴情况统计表", "", "", "", ""],
-            ["单位名称", "会费情况（元）", "", "工会经费（元）", ""],
-            ["", "应缴", "实缴", "应拨缴", "实拨缴"],
-            ["甲单位", "1,000", "800", "5000", "5000"],
-            ["乙单位", "200", "200", "", ""],
-            ["合计", "1,200", "1,000", "5000", "5000"]]
+    rows = [
+        ["2025年第一季度会费收缴情况统计表", "", "", "", ""],
+        ["单位名称", "会费情况（元）", "", "工会经费（元）", ""],
+        ["", "应缴", "实缴", "应拨缴", "实拨缴"],
+        ["甲单位", "1,000", "800", "5000", "5000"],
+        ["乙单位", "200", "200", "", ""],
+        ["合计", "1,200", "1,000", "5000", "5000"],
+    ]
     path = write_csv(tmp_path / "会费.csv", rows, "gbk")
     db = load(path, tmp_path)
-    assert per_unit(db, "dues", "dues_due", 2025, 1) == {"乙单位": Decimal("200.00"), "甲单位": Decimal("1000.00")}
-    assert per_unit(db, "dues", "dues_paid", 2025, 1) == {"乙单位": Decimal("200.00"), "甲单位": Decimal("800.00")}
+    assert per_unit(db, "dues", "dues_due", 2025, 1) == {
+        "乙单位": Decimal("200.00"),
+        "甲单位": Decimal("1000.00"),
+    }
+    assert per_unit(db, "dues", "dues_paid", 2025, 1) == {
+        "乙单位": Decimal("200.00"),
+        "甲单位": Decimal("800.00"),
+    }
     assert per_unit(db, "dues", "funds_paid", 2025, 1)["甲单位"] == Decimal("5000.00")
     assert compute(db, 2025, 1)["dues_collection_rate"].actual == pytest.approx(1000 / 1200)
 
@@ -212,8 +232,14 @@ def test_layout_units_row_under_the_header_and_table_units_line_above(tmp_path: 
     ws.write_row("A6", ["乙单位", 20, 0.25, 0.25])
     book.close()
     db = load(path, tmp_path)
-    assert per_unit(db, "dues", "dues_due", 2025, 2) == {"乙单位": Decimal("2500.00"), "甲单位": Decimal("12000.00")}
-    assert per_unit(db, "dues", "dues_paid", 2025, 2) == {"乙单位": Decimal("2500.00"), "甲单位": Decimal("10000.00")}
+    assert per_unit(db, "dues", "dues_due", 2025, 2) == {
+        "乙单位": Decimal("2500.00"),
+        "甲单位": Decimal("12000.00"),
+    }
+    assert per_unit(db, "dues", "dues_paid", 2025, 2) == {
+        "乙单位": Decimal("2500.00"),
+        "甲单位": Decimal("10000.00"),
+    }
 
 
 def test_layout_sum_row_without_label_is_not_a_unit(tmp_path: Path) -> None:
@@ -245,12 +271,19 @@ def test_sheets_one_per_quarter_chinese_names_year_from_file_name(tmp_path: Path
     book.close()
     db = load(path, tmp_path)
     assert per_quarter(db, "membership", "sum(members)") == {(2025, q): 130 + 2 * q for q in range(1, 5)}
-    assert compute(db, 2025, 3)["members"].actual == 136          # a stock is read at the quarter
+    assert compute(db, 2025, 3)["members"].actual == 136  # a stock is read at the quarter
     assert compute(db, 2025, 3)["new_members"].actual == 1 + 2 + 3 + 3  # a flow adds up
 
 
-@pytest.mark.parametrize("names", [("Q1", "Q2", "Q3"), ("2025年Q1", "2025年Q2", "2025年Q3"),
-                                   ("第1季度", "第2季度", "第3季度"), ("2025Q1", "2025 Q2", "2025-Q3")])
+@pytest.mark.parametrize(
+    "names",
+    [
+        ("Q1", "Q2", "Q3"),
+        ("2025年Q1", "2025年Q2", "2025年Q3"),
+        ("第1季度", "第2季度", "第3季度"),
+        ("2025Q1", "2025 Q2", "2025-Q3"),
+    ],
+)
 def test_sheets_quarter_names_in_other_spellings(tmp_path: Path, names: tuple[str, ...]) -> None:
     path = tmp_path / "会员发展.xlsx"
     book = xlsxwriter.Workbook(str(path))
@@ -296,7 +329,10 @@ def test_sheets_summary_sheet_is_skipped_not_double_counted(tmp_path: Path) -> N
     lookup.hide()
     book.close()
     db = load(path, tmp_path)
-    assert per_quarter(db, "dues", "sum(dues_paid)") == {(2025, 1): Decimal("1000.00"), (2025, 2): Decimal("800.00")}
+    assert per_quarter(db, "dues", "sum(dues_paid)") == {
+        (2025, 1): Decimal("1000.00"),
+        (2025, 2): Decimal("800.00"),
+    }
     assert compute(db, 2025, 2)["dues_collected"].actual == pytest.approx(1800)
     warnings = " ".join(warnings_of(path))
     assert "汇总" in warnings
@@ -329,8 +365,13 @@ def test_formats_xls_biff8_from_excel_with_merged_header_and_dates(tmp_path: Pat
     events.write_merge(0, 0, 0, 4, "2025年帮扶慰问明细")
     for c, h in enumerate(["发放日期", "单位名称", "类别", "受益人次", "金额（元）"]):
         events.write(1, c, h)
-    for r, row in enumerate([[dt.date(2025, 1, 20), "甲单位", "送温暖", 10, 5000],
-                             [dt.date(2025, 4, 2), "乙单位", "困难帮扶", 1, 2000]], start=2):
+    for r, row in enumerate(
+        [
+            [dt.date(2025, 1, 20), "甲单位", "送温暖", 10, 5000],
+            [dt.date(2025, 4, 2), "乙单位", "困难帮扶", 1, 2000],
+        ],
+        start=2,
+    ):
         for c, v in enumerate(row):
             events.write(r, c, v, date_style if c == 0 else xlwt.Style.default_style)
     path = tmp_path / "会员发展.xls"
@@ -338,23 +379,31 @@ def test_formats_xls_biff8_from_excel_with_merged_header_and_dates(tmp_path: Pat
     db = load(path, tmp_path)
     assert per_unit(db, "membership", "members", 2025, 2) == {"乙单位": 55, "甲单位": 95}
     assert per_unit(db, "membership", "employees_female", 2025, 2) == {"乙单位": 20, "甲单位": 40}
-    assert per_quarter(db, "welfare", "sum(amount)") == {(2025, 1): Decimal("5000.00"), (2025, 2): Decimal("2000.00")}
+    assert per_quarter(db, "welfare", "sum(amount)") == {
+        (2025, 1): Decimal("5000.00"),
+        (2025, 2): Decimal("2000.00"),
+    }
     assert query(db, "SELECT category FROM welfare ORDER BY date") == [("送温暖",), ("困难职工帮扶",)]
 
 
-CSV_ROWS = [["2025年第三季度会员发展情况统计表", "", "", ""],
-            ["单位名称", "职工人数", "会员人数", "女职工人数"],
-            ["滨江市第一中学工会", "1,200", "1,150", "620"],
-            ["滨江区（街道）总工会", "300人", "290人", "100"],
-            ["合计", "1,500", "1,440", "720"],
-            ["填表人：张三", "", "", ""]]
+CSV_ROWS = [
+    ["2025年第三季度会员发展情况统计表", "", "", ""],
+    ["单位名称", "职工人数", "会员人数", "女职工人数"],
+    ["滨江市第一中学工会", "1,200", "1,150", "620"],
+    ["滨江区（街道）总工会", "300人", "290人", "100"],
+    ["合计", "1,500", "1,440", "720"],
+    ["填表人：张三", "", "", ""],
+]
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8", "utf-8-sig"])
 def test_formats_csv_in_every_encoding(tmp_path: Path, encoding: str) -> None:
     path = write_csv(tmp_path / "members.csv", CSV_ROWS, encoding)
     db = load(path, tmp_path)
-    assert per_unit(db, "membership", "members", 2025, 3) == {"滨江区（街道）总工会": 290, "滨江市第一中学工会": 1150}
+    assert per_unit(db, "membership", "members", 2025, 3) == {
+        "滨江区（街道）总工会": 290,
+        "滨江市第一中学工会": 1150,
+    }
     assert compute(db, 2025, 3)["membership_rate"].actual == pytest.approx(1440 / 1500)
 
 
@@ -364,8 +413,10 @@ def test_formats_csv_semicolon_and_tab_separated_utf16(tmp_path: Path) -> None:
     semi = write_csv(tmp_path / "members2.csv", CSV_ROWS, "utf-8-sig", delimiter=";")
     for path in (tab, semi):
         db = load(path, tmp_path, name=f"{path.stem}.duckdb")
-        assert per_unit(db, "membership", "members", 2025, 3) == {"滨江区（街道）总工会": 290,
-                                                                 "滨江市第一中学工会": 1150}
+        assert per_unit(db, "membership", "members", 2025, 3) == {
+            "滨江区（街道）总工会": 290,
+            "滨江市第一中学工会": 1150,
+        }
 
 
 # ---------------------------------------------------------------- headers
@@ -391,7 +442,9 @@ def test_headers_synonyms_brackets_and_units(tmp_path: Path) -> None:
     path = tmp_path / "2025年二季度.xlsx"
     book = xlsxwriter.Workbook(str(path))
     ws = book.add_worksheet("会员")
-    ws.write_row("A1", ["基层工会名称", "职工总数", "其中：女职工", "会员总数", "其中:女会员", "本期新增会员"])
+    ws.write_row(
+        "A1", ["基层工会名称", "职工总数", "其中：女职工", "会员总数", "其中:女会员", "本期新增会员"]
+    )
     ws.write_row("A2", ["甲单位", 100, 40, 90, 38, 4])
     dues = book.add_worksheet("会费")
     dues.write_row("A1", ["单位", "应缴金额（千元）", "实缴金额(千元)", "实拨缴工会经费/元"])
@@ -407,16 +460,20 @@ def test_headers_synonyms_brackets_and_units(tmp_path: Path) -> None:
     assert per_unit(db, "dues", "dues_due", 2025, 2) == {"甲单位": Decimal("1500.00")}
     assert per_unit(db, "dues", "dues_paid", 2025, 2) == {"甲单位": Decimal("1200.00")}
     assert per_unit(db, "dues", "funds_paid", 2025, 2) == {"甲单位": Decimal("3000.00")}
-    assert query(db, "SELECT amount, beneficiaries, category FROM welfare") == [(Decimal("300.00"), 3, "生日慰问")]
+    assert query(db, "SELECT amount, beneficiaries, category FROM welfare") == [
+        (Decimal("300.00"), 3, "生日慰问")
+    ]
     mapping = {c.header: (c.field, c.note) for s in inspect_path(path).sheets for c in s.columns}
     assert mapping["应缴金额（千元）"] == ("dues_due", "千元 → 元（×1000）")
 
 
-def test_headers_user_alias_file_extends_the_table_without_code(tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_headers_user_alias_file_extends_the_table_without_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     aliases = tmp_path / "aliases.csv"
-    aliases.write_text("kind,field,alias\nmembership,members,在册会员\nmembership,employees,在岗人员\n",
-                       encoding="utf-8")
+    aliases.write_text(
+        "kind,field,alias\nmembership,members,在册会员\nmembership,employees,在岗人员\n", encoding="utf-8"
+    )
     monkeypatch.setenv("UNION_KPI_ALIASES", str(aliases))
     path = tmp_path / "2025年一季度.xlsx"
     book = xlsxwriter.Workbook(str(path))
@@ -452,7 +509,10 @@ def test_numbers_money_with_currency_signs_and_scales(tmp_path: Path) -> None:
     book = xlsxwriter.Workbook(str(path))
     ws = book.add_worksheet()
     money = book.add_format({"num_format": "¥#,##0.00"})
-    ws.write_row("A1", ["单位名称", "应缴会费(元)", "实缴会费（元）", "应拨缴工会经费（万元）", "实拨缴工会经费（万元）"])
+    ws.write_row(
+        "A1",
+        ["单位名称", "应缴会费(元)", "实缴会费（元）", "应拨缴工会经费（万元）", "实拨缴工会经费（万元）"],
+    )
     ws.write_row("A2", ["甲单位", "¥1,200.50", "￥1,200.50", 1.5, "1.2"])
     ws.write_row("A3", ["乙单位", "1.2万", "1.2万元", "", ""])
     ws.write_row("A4", ["丙单位", "3000元", "RMB 2,000", "5000元", "4,000元"])
@@ -462,13 +522,20 @@ def test_numbers_money_with_currency_signs_and_scales(tmp_path: Path) -> None:
     book.close()
     db = load(path, tmp_path)
     assert per_unit(db, "dues", "dues_due", 2025, 3) == {
-        "丁单位": Decimal("99.90"), "丙单位": Decimal("3000.00"), "乙单位": Decimal("12000.00"),
-        "甲单位": Decimal("1200.50")}
+        "丁单位": Decimal("99.90"),
+        "丙单位": Decimal("3000.00"),
+        "乙单位": Decimal("12000.00"),
+        "甲单位": Decimal("1200.50"),
+    }
     assert per_unit(db, "dues", "dues_paid", 2025, 3)["乙单位"] == Decimal("12000.00")
     assert per_unit(db, "dues", "dues_paid", 2025, 3)["丙单位"] == Decimal("2000.00")
     # a 万元 column; a cell with its own 元 keeps its own unit
     assert per_unit(db, "dues", "funds_due", 2025, 3) == {
-        "丁单位": None, "丙单位": Decimal("5000.00"), "乙单位": None, "甲单位": Decimal("15000.00")}
+        "丁单位": None,
+        "丙单位": Decimal("5000.00"),
+        "乙单位": None,
+        "甲单位": Decimal("15000.00"),
+    }
     assert per_unit(db, "dues", "funds_paid", 2025, 3)["甲单位"] == Decimal("12000.00")
 
 
@@ -505,12 +572,14 @@ def test_numbers_negative_in_parentheses_is_rejected_with_a_clear_message(tmp_pa
 
 @pytest.mark.parametrize("ext", ["xlsx", "csv"])
 def test_numbers_percentages_as_text_fraction_and_percent_formatted_cells(tmp_path: Path, ext: str) -> None:
-    rows = [["年度", "指标", "目标值", "单位名称"],
-            [2025, "入会率", "95%", ""],
-            [2025, "集体合同签订率", 0.8, ""],
-            [2025, "女职工入会率", 90, ""],
-            [2025, "新发展会员", "900人", ""],
-            [2025, "帮扶慰问支出", "5万元", ""]]
+    rows = [
+        ["年度", "指标", "目标值", "单位名称"],
+        [2025, "入会率", "95%", ""],
+        [2025, "集体合同签订率", 0.8, ""],
+        [2025, "女职工入会率", 90, ""],
+        [2025, "新发展会员", "900人", ""],
+        [2025, "帮扶慰问支出", "5万元", ""],
+    ]
     path = tmp_path / f"2025年度目标.{ext}"
     if ext == "csv":
         write_csv(path, rows, "gb18030")
@@ -524,9 +593,15 @@ def test_numbers_percentages_as_text_fraction_and_percent_formatted_cells(tmp_pa
         book.close()
     db = load(path, tmp_path)
     targets = dict(query(db, "SELECT indicator, target FROM targets"))
-    assert targets == pytest.approx({"membership_rate": 0.95, "contract_signing_rate": 0.8,
-                                     "female_membership_rate": 0.9, "new_members": 900,
-                                     "welfare_spend": 50000})
+    assert targets == pytest.approx(
+        {
+            "membership_rate": 0.95,
+            "contract_signing_rate": 0.8,
+            "female_membership_rate": 0.9,
+            "new_members": 900,
+            "welfare_spend": 50000,
+        }
+    )
 
 
 # ---------------------------------------------------------------- dates
@@ -556,8 +631,10 @@ def test_dates_real_excel_dates_in_the_1904_system(tmp_path: Path, maker: str) -
         book.save(path)
     db = load(path, tmp_path)
     assert query(db, "SELECT date, year, quarter, amount FROM welfare ORDER BY date") == [
-        (days[0], 2025, 1, Decimal("100.00")), (days[1], 2025, 2, Decimal("200.00")),
-        (days[2], 2025, 4, Decimal("300.00"))]
+        (days[0], 2025, 1, Decimal("100.00")),
+        (days[1], 2025, 2, Decimal("200.00")),
+        (days[2], 2025, 4, Decimal("300.00")),
+    ]
 
 
 def test_dates_serial_numbers_in_a_1904_workbook_and_in_text_cells(tmp_path: Path) -> None:
@@ -572,20 +649,24 @@ def test_dates_serial_numbers_in_a_1904_workbook_and_in_text_cells(tmp_path: Pat
     book.close()
     db = load(path, tmp_path)
     assert query(db, "SELECT date, quarter, participants FROM activities ORDER BY date") == [
-        (dt.date(2025, 5, 6), 2, 10), (dt.date(2025, 7, 5), 3, 20)]
+        (dt.date(2025, 5, 6), 2, 10),
+        (dt.date(2025, 7, 5), 3, 20),
+    ]
 
 
 def test_dates_written_every_way_count_in_the_quarter_of_their_date(tmp_path: Path) -> None:
-    rows = [["日期", "单位名称", "活动名称", "活动类别", "参加人次"],
-            [dt.date(2025, 1, 15), "甲单位", "新春联欢", "文体", 100],        # real date
-            ["2025-03-05", "甲单位", "三八健步走", "女工活动", 50],
-            ["2025/3/31", "乙单位", "读书会", "学习培训", 10],
-            ["2025年4月1日", "乙单位", "技能比武", "技能比武", 20],
-            ["2025.6.30", "甲单位", "义务献血", "志愿服务", 5],
-            ["2025.07.01", "甲单位", "消夏晚会", "文体活动", 60],
-            [str((dt.date(2025, 9, 30) - dt.date(1899, 12, 30)).days), "乙单位", "安全培训", "培训", 30],
-            [45962, "乙单位", "趣味运动会", "文体", 40],                     # 2025-11-01 as a number
-            ["2025年12月31日 星期三", "甲单位", "迎新长跑", "体育活动", 70]]
+    rows = [
+        ["日期", "单位名称", "活动名称", "活动类别", "参加人次"],
+        [dt.date(2025, 1, 15), "甲单位", "新春联欢", "文体", 100],  # real date
+        ["2025-03-05", "甲单位", "三八健步走", "女工活动", 50],
+        ["2025/3/31", "乙单位", "读书会", "学习培训", 10],
+        ["2025年4月1日", "乙单位", "技能比武", "技能比武", 20],
+        ["2025.6.30", "甲单位", "义务献血", "志愿服务", 5],
+        ["2025.07.01", "甲单位", "消夏晚会", "文体活动", 60],
+        [str((dt.date(2025, 9, 30) - dt.date(1899, 12, 30)).days), "乙单位", "安全培训", "培训", 30],
+        [45962, "乙单位", "趣味运动会", "文体", 40],  # 2025-11-01 as a number
+        ["2025年12月31日 星期三", "甲单位", "迎新长跑", "体育活动", 70],
+    ]
     path = tmp_path / "活动.xlsx"
     book = xlsxwriter.Workbook(str(path))
     ws = book.add_worksheet("活动开展")
@@ -599,8 +680,14 @@ def test_dates_written_every_way_count_in_the_quarter_of_their_date(tmp_path: Pa
     book.close()
     db = load(path, tmp_path)
     assert per_quarter(db, "activities", "sum(participants)") == {
-        (2025, 1): 160, (2025, 2): 25, (2025, 3): 90, (2025, 4): 110}
-    assert query(db, "SELECT min(date), max(date) FROM activities") == [(dt.date(2025, 1, 15), dt.date(2025, 12, 31))]
+        (2025, 1): 160,
+        (2025, 2): 25,
+        (2025, 3): 90,
+        (2025, 4): 110,
+    }
+    assert query(db, "SELECT min(date), max(date) FROM activities") == [
+        (dt.date(2025, 1, 15), dt.date(2025, 12, 31))
+    ]
     k = compute(db, 2025, 2)
     assert k["activities_count"].actual == 5
     assert k["activity_participants"].actual == 185
@@ -611,17 +698,22 @@ def test_dates_written_every_way_count_in_the_quarter_of_their_date(tmp_path: Pa
 
 def test_categories_synonyms_are_mapped_and_unknown_kept_as_other_with_a_warning(tmp_path: Path) -> None:
     path = tmp_path / "2025年帮扶慰问.csv"
-    rows = [["发放日期", "单位名称", "类别", "受益人次", "金额"],
-            ["2025-01-10", "甲单位", "困难帮扶", "2", "2000"],
-            ["2025-01-11", "甲单位", "送溫暖", "10", "5000"],          # Traditional
-            ["2025-01-12", "乙单位", "两节送温暖", "3", "1500"],
-            ["2025-02-01", "乙单位", "工会福利", "1", "100"],            # unknown
-            ["2025-02-02", "乙单位", "其他", "1", "50"],
-            ["2025-02-03", "乙单位", "送温暖（春节）", "1", "60"]]
+    rows = [
+        ["发放日期", "单位名称", "类别", "受益人次", "金额"],
+        ["2025-01-10", "甲单位", "困难帮扶", "2", "2000"],
+        ["2025-01-11", "甲单位", "送溫暖", "10", "5000"],  # Traditional
+        ["2025-01-12", "乙单位", "两节送温暖", "3", "1500"],
+        ["2025-02-01", "乙单位", "工会福利", "1", "100"],  # unknown
+        ["2025-02-02", "乙单位", "其他", "1", "50"],
+        ["2025-02-03", "乙单位", "送温暖（春节）", "1", "60"],
+    ]
     write_csv(path, rows, "utf-8-sig")
     db = load(path, tmp_path)
     assert dict(query(db, "SELECT category, sum(amount) FROM welfare GROUP BY 1")) == {
-        "困难职工帮扶": Decimal("2000.00"), "送温暖": Decimal("6560.00"), "其他": Decimal("150.00")}
+        "困难职工帮扶": Decimal("2000.00"),
+        "送温暖": Decimal("6560.00"),
+        "其他": Decimal("150.00"),
+    }
     unknown = [w for w in warnings_of(path) if "类别" in w]
     assert len(unknown) == 1 and "工会福利" in unknown[0] and "其他" in unknown[0] and "第 5 行" in unknown[0]
 
@@ -630,14 +722,29 @@ def test_categories_synonyms_are_mapped_and_unknown_kept_as_other_with_a_warning
 
 
 def test_unit_names_spelled_differently_resolve_to_one_unit_but_bracket_contents_stay_apart(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "2025年会员发展.xlsx"
     book = xlsxwriter.Workbook(str(path))
     spellings = {
-        "一季度": ["滨江市第一中学工会", "滨江市人民医院（东院）工会", "滨江市人民医院（西院）工会", "ABC 科技公司工会"],
-        "二季度": [" 滨江市 第一中学工会 ", "滨江市人民医院(东院)工会", "滨江市人民医院 ( 西院 ) 工会", "ＡＢＣ科技公司工会"],
-        "三季度": ["濱江市第一中學工會", "濱江市人民醫院（東院）工會", "滨江市人民医院（西院）工会\u200b",
-                 "abc　科技公司工会"],
+        "一季度": [
+            "滨江市第一中学工会",
+            "滨江市人民医院（东院）工会",
+            "滨江市人民医院（西院）工会",
+            "ABC 科技公司工会",
+        ],
+        "二季度": [
+            " 滨江市 第一中学工会 ",
+            "滨江市人民医院(东院)工会",
+            "滨江市人民医院 ( 西院 ) 工会",
+            "ＡＢＣ科技公司工会",
+        ],
+        "三季度": [
+            "濱江市第一中學工會",
+            "濱江市人民醫院（東院）工會",
+            "滨江市人民医院（西院）工会\u200b",
+            "abc　科技公司工会",
+        ],
     }
     for sheet, names in spellings.items():
         ws = book.add_worksheet(sheet)
@@ -657,29 +764,46 @@ def test_unit_names_spelled_differently_resolve_to_one_unit_but_bracket_contents
 
 
 def test_periods_from_year_and_quarter_columns(tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "members.csv", [
-        ["年度", "季度", "单位名称", "职工人数", "会员人数"],
-        ["2025", "第一季度", "甲单位", "100", "90"],
-        ["2025年", "二季度", "甲单位", "100", "92"],
-        ["2025", "Q3", "甲单位", "100", "93"],
-        ["2025", "4", "甲单位", "100", "94"]], "utf-8")
+    path = write_csv(
+        tmp_path / "members.csv",
+        [
+            ["年度", "季度", "单位名称", "职工人数", "会员人数"],
+            ["2025", "第一季度", "甲单位", "100", "90"],
+            ["2025年", "二季度", "甲单位", "100", "92"],
+            ["2025", "Q3", "甲单位", "100", "93"],
+            ["2025", "4", "甲单位", "100", "94"],
+        ],
+        "utf-8",
+    )
     db = load(path, tmp_path)
-    assert per_quarter(db, "membership", "sum(members)") == {(2025, 1): 90, (2025, 2): 92, (2025, 3): 93,
-                                                            (2025, 4): 94}
+    assert per_quarter(db, "membership", "sum(members)") == {
+        (2025, 1): 90,
+        (2025, 2): 92,
+        (2025, 3): 93,
+        (2025, 4): 94,
+    }
 
 
 def test_periods_from_a_report_period_column_holding_year_and_quarter(tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "members.csv", [
-        ["报告期", "单位名称", "职工人数", "会员人数"],
-        ["2025年第一季度", "甲单位", "100", "90"],
-        ["2025年第二季度", "甲单位", "100", "92"]], "utf-8")
+    path = write_csv(
+        tmp_path / "members.csv",
+        [
+            ["报告期", "单位名称", "职工人数", "会员人数"],
+            ["2025年第一季度", "甲单位", "100", "90"],
+            ["2025年第二季度", "甲单位", "100", "92"],
+        ],
+        "utf-8",
+    )
     db = load(path, tmp_path)
     assert per_quarter(db, "membership", "sum(members)") == {(2025, 1): 90, (2025, 2): 92}
 
 
 def test_periods_from_the_file_name(tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "2024年三季度会员发展.csv", [
-        ["单位名称", "职工人数", "会员人数"], ["甲单位", "100", "90"]], "gbk")
+    path = write_csv(
+        tmp_path / "2024年三季度会员发展.csv",
+        [["单位名称", "职工人数", "会员人数"], ["甲单位", "100", "90"]],
+        "gbk",
+    )
     db = load(path, tmp_path)
     assert per_quarter(db, "membership", "sum(members)") == {(2024, 3): 90}
 
@@ -713,19 +837,32 @@ def test_periods_a_report_date_alone_gives_no_period(tmp_path: Path) -> None:
 
 
 def test_periods_from_event_dates_alone(tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "welfare.csv", [
-        ["发放日期", "单位名称", "类别", "金额"],
-        ["2024/12/28", "甲单位", "送温暖", "1000"],
-        ["2025/1/5", "甲单位", "送温暖", "2000"]], "gb18030")
+    path = write_csv(
+        tmp_path / "welfare.csv",
+        [
+            ["发放日期", "单位名称", "类别", "金额"],
+            ["2024/12/28", "甲单位", "送温暖", "1000"],
+            ["2025/1/5", "甲单位", "送温暖", "2000"],
+        ],
+        "gb18030",
+    )
     db = load(path, tmp_path)
-    assert per_quarter(db, "welfare", "sum(amount)") == {(2024, 4): Decimal("1000.00"), (2025, 1): Decimal("2000.00")}
+    assert per_quarter(db, "welfare", "sum(amount)") == {
+        (2024, 4): Decimal("1000.00"),
+        (2025, 1): Decimal("2000.00"),
+    }
 
 
 def test_periods_dues_without_any_period_but_payment_dates(tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "dues.csv", [
-        ["单位名称", "应缴会费", "实缴会费", "缴纳日期"],
-        ["甲单位", "1000", "1000", "2025-05-20"],
-        ["乙单位", "500", "400", "2025-06-02"]], "utf-8")
+    path = write_csv(
+        tmp_path / "dues.csv",
+        [
+            ["单位名称", "应缴会费", "实缴会费", "缴纳日期"],
+            ["甲单位", "1000", "1000", "2025-05-20"],
+            ["乙单位", "500", "400", "2025-06-02"],
+        ],
+        "utf-8",
+    )
     db = load(path, tmp_path)
     assert per_quarter(db, "dues", "sum(dues_paid)") == {(2025, 2): Decimal("1400.00")}
     assert any("缴纳日期" in w for w in warnings_of(path))
@@ -767,8 +904,8 @@ def test_rejected_file_not_understood_says_what_was_found_and_expected(tmp_path:
     ws.write_row("A3", ["张三", "男", "1990-01", "办公室"])
     book.close()
     message = rejected(path, tmp_path / "x.duckdb")
-    assert "姓名" in message and "部门" in message          # what was found
-    assert "会员发展" in message and "职工人数" in message     # what was expected
+    assert "姓名" in message and "部门" in message  # what was found
+    assert "会员发展" in message and "职工人数" in message  # what was expected
 
 
 def test_rejected_missing_required_column_names_it(tmp_path: Path) -> None:
@@ -807,23 +944,67 @@ def test_rejected_bad_cells_are_located_and_nothing_is_written(tmp_path: Path) -
 
 def test_cli_load_without_hints_then_kpis(tmp_path: Path) -> None:
     path = tmp_path / "2025年第二季度会员发展.csv"
-    write_csv(path, [["2025年第二季度会员发展情况统计表"], ["序号", "單位名稱", "職工人數", "會員人數"],
-                     ["", "合计", "150", "140"], ["1", "甲单位", "100", "90"], ["2", "乙单位", "50", "50"]], "gbk")
+    write_csv(
+        path,
+        [
+            ["2025年第二季度会员发展情况统计表"],
+            ["序号", "單位名稱", "職工人數", "會員人數"],
+            ["", "合计", "150", "140"],
+            ["1", "甲单位", "100", "90"],
+            ["2", "乙单位", "50", "50"],
+        ],
+        "gbk",
+    )
     db = tmp_path / "cli.duckdb"
-    proc = subprocess.run([sys.executable, "-m", "etl", "load", str(path), "--db", str(db)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "etl", "load", str(path), "--db", str(db)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert per_unit(db, "membership", "members", 2025, 2) == {"乙单位": 50, "甲单位": 90}
     assert compute(db, 2025, 2)["membership_rate"].actual == pytest.approx(140 / 150)
 
 
 def test_cli_rejects_a_conflicting_file_and_writes_nothing(tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "2025年第二季度会员发展.csv",
-                     [["2025年第三季度会员发展情况统计表"], ["单位名称", "职工人数", "会员人数"],
-                      ["甲单位", "100", "90"]], "utf-8")
+    path = write_csv(
+        tmp_path / "2025年第二季度会员发展.csv",
+        [["2025年第三季度会员发展情况统计表"], ["单位名称", "职工人数", "会员人数"], ["甲单位", "100", "90"]],
+        "utf-8",
+    )
     db = tmp_path / "cli.duckdb"
-    proc = subprocess.run([sys.executable, "-m", "etl", "load", str(path), "--db", str(db)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "etl", "load", str(path), "--db", str(db)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert "矛盾" in proc.stderr and "标题" in proc.stderr and "文件名" in proc.stderr
     assert nothing_written(db)
+
+
+def test_numbers_targets_with_the_year_in_the_file_name_money_in_wan_and_section_rows(tmp_path: Path) -> None:
+    path = tmp_path / "2025年度工作目标.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    ws = book.add_worksheet("目标")
+    pct = book.add_format({"num_format": "0.0%"})
+    ws.write_row("A1", ["序号", "指标名称", "全年目标", "二季度"])
+    ws.write_row("A2", ["一、组织建设"])
+    ws.write_row("A3", [1, "入会率（%）", None, None])
+    ws.write_number("C3", 0.95, pct)
+    ws.write_row("A4", [2, "新发展会员（人）", "900", "450"])
+    ws.write_row("A5", ["二、帮扶慰问"])
+    ws.write_row("A6", [3, "帮扶慰问支出（万元）", 5, 2.5])
+    ws.write_row("A7", [4, "会费收缴额", "12万元", None])
+    book.close()
+    db = load(path, tmp_path)
+    assert query(db, "SELECT year, indicator, target, q2 FROM targets ORDER BY indicator") == [
+        (2025, "dues_collected", 120000.0, None),
+        (2025, "membership_rate", 0.95, None),
+        (2025, "new_members", 900.0, 450.0),
+        (2025, "welfare_spend", 50000.0, 25000.0),
+    ]

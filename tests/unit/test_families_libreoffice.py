@@ -18,7 +18,9 @@ from etl.pipeline import inspect_path, load_paths
 from etl.settings import StatusRules
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-_spec = importlib.util.spec_from_file_location("make_libreoffice_fixtures", FIXTURES / "make_libreoffice_fixtures.py")
+_spec = importlib.util.spec_from_file_location(
+    "make_libreoffice_fixtures", FIXTURES / "make_libreoffice_fixtures.py"
+)
 assert _spec and _spec.loader
 maker = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(maker)
@@ -31,11 +33,15 @@ def query(db: Path, sql: str) -> list[tuple]:
 
 def check_membership(path: Path, db: Path) -> None:
     load_paths([path], db=db, user="test")
-    assert query(db, "SELECT u.name, m.year, m.quarter, m.employees, m.employees_female, m.members, "
-                     "m.members_female, m.new_members FROM membership m JOIN units u USING (unit_id) ORDER BY 1") == [
+    assert query(
+        db,
+        "SELECT u.name, m.year, m.quarter, m.employees, m.employees_female, m.members, "
+        "m.members_female, m.new_members FROM membership m JOIN units u USING (unit_id) ORDER BY 1",
+    ) == [
         ("滨江市人民医院（东院）工会", 2025, 2, 300, 100, 290, 95, 5),
         ("滨江市税务局工会", 2025, 2, 60, 10, 47, 5, 2),
-        ("滨江市第一中学工会", 2025, 2, 1000, 500, 963, 490, 30)]
+        ("滨江市第一中学工会", 2025, 2, 1000, 500, 963, 490, 30),
+    ]
     with store.connect(db, read_only=True) as con:
         k = kpis.compute(con, 2025, 2, None, StatusRules())
     assert k["membership_rate"].actual == pytest.approx(1300 / 1360)
@@ -44,22 +50,36 @@ def check_membership(path: Path, db: Path) -> None:
 
 def check_welfare(path: Path, db: Path) -> None:
     load_paths([path], db=db, user="test")
-    assert query(db, "SELECT year, quarter, category, sum(amount), sum(beneficiaries) FROM welfare "
-                     "GROUP BY ALL ORDER BY ALL") == [
-        (2025, 1, "困难职工帮扶", Decimal("2000.00"), 2), (2025, 1, "送温暖", Decimal("5000.00"), 10),
+    assert query(
+        db,
+        "SELECT year, quarter, category, sum(amount), sum(beneficiaries) FROM welfare "
+        "GROUP BY ALL ORDER BY ALL",
+    ) == [
+        (2025, 1, "困难职工帮扶", Decimal("2000.00"), 2),
+        (2025, 1, "送温暖", Decimal("5000.00"), 10),
         (2025, 2, "住院探望", Decimal("600.00"), 3),
-        (2025, 3, "其他", Decimal("100.00"), 1), (2025, 3, "金秋助学", Decimal("8000.00"), 4)]
+        (2025, 3, "其他", Decimal("100.00"), 1),
+        (2025, 3, "金秋助学", Decimal("8000.00"), 4),
+    ]
     warnings = [p.text() for p in inspect_path(path).warnings]
     assert len(warnings) == 1 and "工会福利" in warnings[0]
 
 
 def check_dues(path: Path, db: Path) -> None:
     load_paths([path], db=db, user="test")
-    assert query(db, "SELECT year, quarter, sum(dues_due), sum(dues_paid) FROM dues GROUP BY ALL ORDER BY ALL") == [
-        (2025, 1, Decimal("12000.00"), Decimal("12000.00")), (2025, 2, Decimal("12000.00"), Decimal("10000.00"))]
+    assert query(
+        db, "SELECT year, quarter, sum(dues_due), sum(dues_paid) FROM dues GROUP BY ALL ORDER BY ALL"
+    ) == [
+        (2025, 1, Decimal("12000.00"), Decimal("12000.00")),
+        (2025, 2, Decimal("12000.00"), Decimal("10000.00")),
+    ]
 
 
-CHECKS = {maker.MEMBERSHIP_XLS: check_membership, maker.WELFARE_XLS: check_welfare, maker.DUES_XLSX: check_dues}
+CHECKS = {
+    maker.MEMBERSHIP_XLS: check_membership,
+    maker.WELFARE_XLS: check_welfare,
+    maker.DUES_XLSX: check_dues,
+}
 
 
 @pytest.mark.parametrize("name", sorted(CHECKS))

@@ -1,0 +1,34 @@
+"""The parsing child of etl.sandbox: read (target, args) jobs from stdin, answer on stdout.
+
+It caps its own address space first, so a hostile file cannot take more than the limit.
+"""
+
+from __future__ import annotations
+
+import importlib
+import resource
+import sys
+
+from etl.sandbox import receive, send
+
+
+def main() -> None:
+    limit = int(sys.argv[1])
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    while True:
+        try:
+            (module, name), args = receive(stdin)  # type: ignore[misc]
+        except EOFError:
+            return  # the parent is gone or done
+        try:
+            result = ("ok", getattr(importlib.import_module(module), name)(*args))
+        except MemoryError:
+            result = ("error", "MemoryError")
+        except Exception as exc:  # noqa: BLE001 - reported to the parent as a failed job
+            result = ("error", type(exc).__name__)
+        send(stdout, result)
+
+
+if __name__ == "__main__":
+    main()
