@@ -60,3 +60,13 @@ def table(frame: pd.DataFrame, filename: str, key: str, column_config: dict | No
     st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config)
     st.download_button(tr("table.download_csv"), csv_bytes(frame), file_name=f"{filename}.csv",
                        mime="text/csv", key=f"dl-{key}")
+
+
+def confirm_cancel(prefix: str, allowed: bool, on_request) -> None:
+    """The 确认导入 / 取消 pair; clicks only record a request (see pages/upload.py)."""
+    confirm_col, cancel_col, _ = st.columns([1, 1, 4])
+    confirm_col.button(tr("upload.confirm"), type="primary", disabled=not allowed,
+                       icon=":material/database_upload:", key=f"{prefix}.confirm", width="stretch",
+                       on_click=on_request, args=("confirm",))
+    cancel_col.button(tr("upload.cancel"), key=f"{prefix}.cancel", width="stretch",
+                      on_click=on_request, args=("cancel",))

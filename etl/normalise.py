@@ -528,14 +528,14 @@ def _explain_unknown(result: ParsedSheet, grid: list[list[object]], choices: lis
     if choices:
         best = choices[0]
         headers = "、".join(c.header for c in best.columns if c.header)
-        missing = "、".join(best.kind.field(f).zh for f in best.kind.required
+        lacking = "、".join(best.kind.field(f).zh for f in best.kind.required
                            if f not in {c.field for c in best.columns})
         result.problems.error(f"无法识别表格类型：第 {best.rows[0] + 1} 行表头为 {headers}，"
-                              f"最接近{best.kind.zh}表，但缺少 {missing}。应为：{expected}", **where)
+                              f"最接近{best.kind.zh}表，但缺少 {lacking}。应为：{expected}", **where)
         return
-    row = _found_row(grid)
-    found = f"（第 {row[0] + 1} 行为：{'、'.join(row[1][:12])}）" if row else ""
-    result.problems.error(f"未找到表头：前 {HEADER_SCAN_ROWS} 行中没有可识别的列名{found}。应为：{expected}",
+    labels = _found_row(grid)
+    shown = f"（第 {labels[0] + 1} 行为：{'、'.join(labels[1][:12])}）" if labels else ""
+    result.problems.error(f"未找到表头：前 {HEADER_SCAN_ROWS} 行中没有可识别的列名{shown}。应为：{expected}",
                           **where)
 
 
@@ -552,7 +552,7 @@ def _parse_rows(sheet: RawSheet, kind: Kind, result: ParsedSheet, start: int, pe
     mapped = [c for c in result.columns if c.field]
     unit_col = next(c for c in mapped if c.field == "unit")
     keys = current_alias_index()[kind.id]
-    naming = [c.index for c in mapped if kind.field(c.field).type in ("text", "date") or
+    naming = [c.index for c in mapped if (c.field and kind.field(c.field).type in ("text", "date")) or
               c.field in ("year", "quarter")]
     merges = _data_merges(sheet, start, naming)
     rows: list[_Row] = []
@@ -614,20 +614,22 @@ def _parse_record(kind: Kind, mapped: list[ColumnMap], row: list[object], r: int
     if all(values.is_blank(v) for v in cells.values()):
         return None
     for col in mapped:
-        raw = cells[col.field]
+        field_id = str(col.field)
+        raw = cells[field_id]
         loc = {**where, "row": r + 1, "column": col.index, "header": col.header}
-        if isinstance(raw, str) and raw.strip() in _DITTO and col.field in previous:
-            record[col.field] = previous[col.field]  # 同上: the value of the row above
+        if isinstance(raw, str) and raw.strip() in _DITTO and field_id in previous:
+            record[field_id] = previous[field_id]  # 同上: the value of the row above
             continue
         if values.is_blank(raw):
-            if kind.field(col.field).required and col.field not in ("year", "quarter"):
-                problems.error(f"必填项「{kind.field(col.field).zh}」为空", **loc)
+            if kind.field(field_id).required and field_id not in ("year", "quarter"):
+                problems.error(f"必填项「{kind.field(field_id).zh}」为空", **loc)
             continue
+        value: object
         try:
-            if col.field == "year":
+            if field_id == "year":
                 value, note = values.parse_year(raw), None
                 _period_in_text(raw, record, "quarter")
-            elif col.field == "quarter":
+            elif field_id == "quarter":
                 value, note = values.parse_quarter(raw), None
                 _period_in_text(raw, record, "year")
             else:
@@ -637,9 +639,9 @@ def _parse_record(kind: Kind, mapped: list[ColumnMap], row: list[object], r: int
             continue
         if note:
             problems.warning(note, **loc)
-        if col.field == "category":
+        if field_id == "category":
             value = _category(kind.id, str(value), problems, {**loc, "value": raw})
-        record[col.field] = value
+        record[field_id] = value
     for slot, label in (("year", "年度"), ("quarter", "季度")):
         implied = record.pop(f"_{slot}_in_text", None)
         if implied is not None and record.get(slot, implied) != implied:

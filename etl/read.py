@@ -102,8 +102,13 @@ def uses_1904_dates(data: bytes) -> bool:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return bool(_DATE1904.search(archive.read("xl/workbook.xml")))
-    except (KeyError, zipfile.BadZipFile, OSError):
+    except Exception:  # noqa: BLE001 - a damaged archive is reported by calamine, not here
         return False
+
+
+# calamine's Rust panics surface as pyo3's PanicException, a BaseException: a broken file
+# must be reported like any other, while Ctrl-C and exit still stop the program
+_INTERRUPTS = (KeyboardInterrupt, SystemExit, GeneratorExit)
 
 
 def read_excel(data: bytes, file_name: str) -> list[RawSheet]:
@@ -111,7 +116,9 @@ def read_excel(data: bytes, file_name: str) -> list[RawSheet]:
         workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except calamine.PasswordError:
         raise _reject(file_name, "工作簿设置了密码保护，无法读取。请先取消密码保护，再重新上传") from None
-    except Exception as exc:  # calamine raises several error types for broken files
+    except _INTERRUPTS:
+        raise
+    except BaseException as exc:  # several calamine errors for broken files, and Rust panics
         raise _reject(file_name, f"文件已损坏或不是有效的 Excel 工作簿（{type(exc).__name__}）。"
                                  "请用 Excel/WPS 打开后重新保存为 .xlsx 再上传") from None
     sheets: list[RawSheet] = []
@@ -123,7 +130,9 @@ def read_excel(data: bytes, file_name: str) -> list[RawSheet]:
             sheet = workbook.get_sheet_by_name(meta.name)
             rows = sheet.to_python(skip_empty_area=False)
             merged = list(sheet.merged_cell_ranges or [])
-        except Exception as exc:
+        except _INTERRUPTS:
+            raise
+        except BaseException as exc:  # a damaged sheet can make calamine panic (a BaseException)
             raise _reject(file_name, f"工作表「{meta.name}」无法读取（{type(exc).__name__}）") from None
         sheets.append(RawSheet(meta.name, [list(r) for r in rows], merged, date1904))
     for raw in sheets:

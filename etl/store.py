@@ -91,7 +91,8 @@ def _open(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnect
     deadline = time.monotonic() + timeout
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            with _OPEN_CLOSE:
+                return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower() or time.monotonic() > deadline:
                 raise DatabaseBusy(path) from exc
@@ -105,6 +106,9 @@ class DatabaseBusy(RuntimeError):
 
 
 _SCHEMA_READY: set[str] = set()
+# DuckDB shares one database instance per file among a process's connections and drops it with
+# the last one; opening and closing concurrently from threads raced (pandas_scan not found).
+_OPEN_CLOSE = threading.Lock()
 
 
 def checkpoint(con: duckdb.DuckDBPyConnection) -> None:
@@ -142,7 +146,8 @@ def connect(path: Path | str | None = None, *, read_only: bool = False,
             _SCHEMA_READY.add(str(db))
         yield con
     finally:
-        con.close()
+        with _OPEN_CLOSE:
+            con.close()
 
 
 _WRITERS: dict[str, threading.Lock] = {}

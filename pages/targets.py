@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import data
 from dashboard import targets_view as tv
 from dashboard import upload_view as view
+from dashboard.widgets import confirm_cancel
 from dashboard.state import current_filters, lang, tr
 from etl import edits, settings
 from etl.normalise import Hints
@@ -121,19 +122,7 @@ def _upload_section(request: str | None) -> None:
     for report in reports:
         _show_report(report)
     allowed = view.can_confirm(reports)
-    confirm_col, cancel_col, _ = st.columns([1, 1, 4])
-    confirm_col.button(
-        tr("upload.confirm"),
-        type="primary",
-        disabled=not allowed,
-        key="targets.confirm",
-        width="stretch",
-        on_click=_request,
-        args=("confirm",),
-    )
-    cancel_col.button(
-        tr("upload.cancel"), key="targets.cancel", width="stretch", on_click=_request, args=("cancel",)
-    )
+    confirm_cancel("targets", allowed, _request)
     if not (request == "confirm" and allowed):
         return
     try:

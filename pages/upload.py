@@ -13,6 +13,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard import upload_view as view
+from dashboard.widgets import confirm_cancel
 from dashboard.state import current_filters, lang, tr
 from etl import changes, history, settings
 from etl.dictionary import KINDS
@@ -249,20 +250,7 @@ def _check_and_confirm(files: list, hints: Hints, request: str | None) -> None:
         _show_changes(reports)
     else:
         st.caption(_t("upload.confirm_disabled"))
-    confirm_col, cancel_col, _ = st.columns([1, 1, 4])
-    confirm_col.button(
-        tr("upload.confirm"),
-        type="primary",
-        disabled=not allowed,
-        icon=":material/database_upload:",
-        key="upload.confirm",
-        width="stretch",
-        on_click=_request,
-        args=("confirm",),
-    )
-    cancel_col.button(
-        tr("upload.cancel"), key="upload.cancel", width="stretch", on_click=_request, args=("cancel",)
-    )
+    confirm_cancel("upload", allowed, _request)
     if request == "confirm" and allowed:
         _import(reports)
 

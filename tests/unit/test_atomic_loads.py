@@ -6,24 +6,18 @@ import threading
 from pathlib import Path
 
 import pytest
-import xlsxwriter
 
 from etl import faults, history, kpis, store
 from etl.pipeline import load_paths
 from etl.problems import LoadRejected
 from etl.store import ARCHIVED_TABLES
+from tests.sheets import write_xlsx
 
 HEADER = ["单位名称", "职工人数", "会员人数", "新发展会员"]
 
 
 def sheet(path: Path, rows: list[list[object]]) -> Path:
-    book = xlsxwriter.Workbook(str(path))
-    ws = book.add_worksheet()
-    ws.write_row(0, 0, HEADER)
-    for i, row in enumerate(rows, start=1):
-        ws.write_row(i, 0, row)
-    book.close()
-    return path
+    return write_xlsx(path, HEADER, rows)
 
 
 def snapshot(db: Path) -> dict[str, list[tuple]]:

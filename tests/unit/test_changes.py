@@ -2,20 +2,13 @@
 
 from pathlib import Path
 
-import xlsxwriter
-
 from etl import changes, store
 from etl.pipeline import inspect_path, load_paths
+from tests.sheets import write_xlsx
 
 
 def sheet(path: Path, header: list[str], rows: list[list[object]]) -> Path:
-    book = xlsxwriter.Workbook(str(path))
-    ws = book.add_worksheet()
-    ws.write_row(0, 0, header)
-    for i, row in enumerate(rows, start=1):
-        ws.write_row(i, 0, row)
-    book.close()
-    return path
+    return write_xlsx(path, header, rows)
 
 
 def test_preview_of_a_snapshot_reload(tmp_path: Path) -> None:

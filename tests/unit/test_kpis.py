@@ -10,33 +10,17 @@ import sys
 from pathlib import Path
 
 import pytest
-import xlsxwriter
 
 from etl import kpis, store
 from etl.dictionary import INDICATORS
 from etl.pipeline import load_paths
 from etl.settings import StatusRules
+from tests.sheets import write_xlsx
 
 ROOT = Path(__file__).resolve().parents[2]
 
 MEMBERSHIP_HEADER = ["单位名称", "上级工会", "职工人数", "会员人数", "女职工人数", "女会员人数", "新发展会员",
                      "应建会单位数", "已建会单位数", "新建工会组织数", "签订集体合同单位数"]
-
-
-def write_xlsx(path: Path, header: list[str], rows: list[list[object]], title: str | None = None) -> Path:
-    book = xlsxwriter.Workbook(str(path))
-    sheet = book.add_worksheet("Sheet1")
-    start = 0
-    if title:
-        sheet.write(0, 0, title)
-        start = 2
-    sheet.write_row(start, 0, header)
-    for i, row in enumerate(rows, start=start + 1):
-        for j, value in enumerate(row):
-            if value is not None:
-                sheet.write(i, j, value)
-    book.close()
-    return path
 
 
 @pytest.fixture()

@@ -5,23 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import xlsxwriter
 
 from etl import kpis, store, units
 from etl.pipeline import load_paths
 from etl.units import UnitEditError
+from tests.sheets import write_xlsx
 
 HEADER = ["单位名称", "上级工会", "职工人数", "会员人数"]
 
 
 def sheet(path: Path, rows: list[list[object]]) -> Path:
-    book = xlsxwriter.Workbook(str(path))
-    ws = book.add_worksheet()
-    ws.write_row(0, 0, HEADER)
-    for i, row in enumerate(rows, start=1):
-        ws.write_row(i, 0, row)
-    book.close()
-    return path
+    return write_xlsx(path, HEADER, rows)
 
 
 @pytest.fixture()
