@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import data
-from dashboard.state import Filters, language_switch, lang, tr
+from dashboard.state import Filters, lang, language_switch, tr
 from etl import fmt
 
 st.set_page_config(page_title="工会年度工作指标看板", page_icon="📊", layout="wide")
@@ -30,11 +30,14 @@ PAGES = {
     ],
 }
 
-navigation = st.navigation({
-    tr(group): [st.Page(path, title=tr(title), icon=icon, default=default)
-                for path, title, icon, default in pages]
-    for group, pages in PAGES.items()
-})
+navigation = st.navigation(
+    {
+        tr(group): [
+            st.Page(path, title=tr(title), icon=icon, default=default) for path, title, icon, default in pages
+        ]
+        for group, pages in PAGES.items()
+    }
+)
 
 
 def _filters() -> Filters | None:
@@ -45,14 +48,16 @@ def _filters() -> Filters | None:
         return None
     st.sidebar.subheader(tr("sidebar.filters"))
     years = sorted({y for y, _ in periods}, reverse=True)
-    year = st.sidebar.selectbox(tr("sidebar.year"), years, key="year",
-                                format_func=lambda y: tr("year.label", year=y))
+    year = st.sidebar.selectbox(
+        tr("sidebar.year"), years, key="year", format_func=lambda y: tr("year.label", year=y)
+    )
     quarters = sorted({q for y, q in periods if y == year})
     default_q = quarters[-1]
     if st.session_state.get("quarter") not in quarters:
         st.session_state["quarter"] = default_q
-    quarter = st.sidebar.selectbox(tr("sidebar.quarter"), quarters, key="quarter",
-                                   format_func=lambda q: fmt.quarter_label(q, lang()))
+    quarter = st.sidebar.selectbox(
+        tr("sidebar.quarter"), quarters, key="quarter", format_func=lambda q: fmt.quarter_label(q, lang())
+    )
     units = data.frame("units")
     org = data.get("org_name")
     options: list[int | None] = [None, *units["unit_id"].astype(int).tolist()]

@@ -11,7 +11,6 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from etl.i18n import LANG_NAMES, LANGS, t
 
-
 APP_SCRIPT = Path(__file__).resolve().parent.parent / "app.py"
 
 
@@ -27,13 +26,18 @@ def tr(key: str, **kwargs: object) -> str:
 class Filters:
     year: int
     quarter: int
-    unit_id: int | None      # None = the whole organisation
+    unit_id: int | None  # None = the whole organisation
     scope_name: str
 
 
 def language_switch() -> None:
-    st.sidebar.radio(t("sidebar.language", lang()), LANGS, key="lang", horizontal=True,
-                     format_func=lambda code: LANG_NAMES[code])
+    st.sidebar.radio(
+        t("sidebar.language", lang()),
+        LANGS,
+        key="lang",
+        horizontal=True,
+        format_func=lambda code: LANG_NAMES[code],
+    )
 
 
 def ensure_shell() -> None:

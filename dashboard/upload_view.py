@@ -30,6 +30,7 @@ from etl.problems import Problem, column_letter
 PREVIEW_ROWS = 50
 logger = logging.getLogger(__name__)
 
+
 def text(key: str, lang: str, **kwargs: object) -> str:
     return t(key, lang, **kwargs)
 
@@ -348,7 +349,8 @@ def history_frame(log: pd.DataFrame, lang: str) -> pd.DataFrame:
             text("upload.col_units", lang): log["units"].astype("Int64"),
             text("upload.col_warnings", lang): log["warnings"].astype("Int64"),
             t("upload.col_status", lang): log.get("status", pd.Series("loaded", index=log.index))
-            .fillna("loaded").map(lambda v: t(f"upload.status_{v}", lang)),
+            .fillna("loaded")
+            .map(lambda v: t(f"upload.status_{v}", lang)),
             "SHA-256": log.get("sha256", pd.Series("", index=log.index)).fillna("").str[:12],
         }
     )
@@ -358,11 +360,15 @@ def history_frame(log: pd.DataFrame, lang: str) -> pd.DataFrame:
 def changes_frame(changes: pd.DataFrame, lang: str) -> pd.DataFrame:
     """etl.changes.preview -> the 变化预览 table (unchanged units left out)."""
     shown = changes[changes["status"] != "unchanged"]
-    return pd.DataFrame({
-        t("col.kind", lang): shown["kind"].map(lambda k: kind_label(k, lang)),
-        t("col.period", lang): [fmt.period_label(int(y), int(q), lang) for y, q in zip(shown["year"], shown["quarter"],
-                                                                                     strict=True)],
-        t("col.unit", lang): shown["unit"],
-        t("col.status", lang): shown["status"].map(lambda v: t(f"upload.change_{v}", lang)),
-        t("upload.change_detail", lang): shown["detail"],
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            t("col.kind", lang): shown["kind"].map(lambda k: kind_label(k, lang)),
+            t("col.period", lang): [
+                fmt.period_label(int(y), int(q), lang)
+                for y, q in zip(shown["year"], shown["quarter"], strict=True)
+            ],
+            t("col.unit", lang): shown["unit"],
+            t("col.status", lang): shown["status"].map(lambda v: t(f"upload.change_{v}", lang)),
+            t("upload.change_detail", lang): shown["detail"],
+        }
+    ).reset_index(drop=True)

@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
-from dashboard.state import Filters, current_filters, lang, tr
 from dashboard.markdown import md_escape
+from dashboard.state import Filters, current_filters, lang, tr
 from dashboard.widgets import chart, kpi_cards, table
 from etl import figures, fmt
 from etl.dictionary import INDICATOR_BY_ID, KINDS, indicators_of_theme
@@ -41,9 +41,19 @@ def kpis_now(f: Filters) -> dict[str, Kpi]:
 
 
 def _theme_rows(results: dict[str, Kpi], ids: list[str]) -> pd.DataFrame:
-    return pd.DataFrame([{"indicator_id": i, "actual": results[i].actual, "target": results[i].target,
-                          "expected": results[i].expected, "achievement": results[i].achievement,
-                          "status": results[i].status} for i in ids])
+    return pd.DataFrame(
+        [
+            {
+                "indicator_id": i,
+                "actual": results[i].actual,
+                "target": results[i].target,
+                "expected": results[i].expected,
+                "achievement": results[i].achievement,
+                "status": results[i].status,
+            }
+            for i in ids
+        ]
+    )
 
 
 def indicator_table(results: dict[str, Kpi], ids: list[str]) -> pd.DataFrame:
@@ -52,13 +62,17 @@ def indicator_table(results: dict[str, Kpi], ids: list[str]) -> pd.DataFrame:
     rows = []
     for i in ids:
         k, ind = results[i], INDICATOR_BY_ID[i]
-        rows.append({tr("col.indicator"): indicator_label(ind, code),
-                     tr("col.actual"): fmt.fmt_value(ind, k.actual, code),
-                     tr("col.target"): fmt.fmt_value(ind, k.target, code),
-                     tr("col.achievement"): fmt.fmt_rate(k.achievement),
-                     tr("col.expected"): fmt.fmt_value(ind, k.expected, code),
-                     tr("col.yoy"): fmt.fmt_yoy(ind, k.actual, k.previous, code, compact=True) or fmt.DASH,
-                     tr("col.status"): status_label(k.status, code)})
+        rows.append(
+            {
+                tr("col.indicator"): indicator_label(ind, code),
+                tr("col.actual"): fmt.fmt_value(ind, k.actual, code),
+                tr("col.target"): fmt.fmt_value(ind, k.target, code),
+                tr("col.achievement"): fmt.fmt_rate(k.achievement),
+                tr("col.expected"): fmt.fmt_value(ind, k.expected, code),
+                tr("col.yoy"): fmt.fmt_yoy(ind, k.actual, k.previous, code, compact=True) or fmt.DASH,
+                tr("col.status"): status_label(k.status, code),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -72,10 +86,14 @@ def render_theme(theme_id: str) -> None:
     kinds = sorted({INDICATOR_BY_ID[i].source for i in ids})
     rows = _theme_rows(results, ids)
     if rows["target"].notna().any():
-        fig = figures.bullet_figure(rows, f.scope_name, f.year, f.quarter, code,
-                                    source_for(kinds, f, cumulative=True), theme=theme_id)
-        chart(fig, figures.chart_filename(f.year, f.quarter, theme_label(theme_id, code), "完成情况"),
-              key=f"bullet-{theme_id}")
+        fig = figures.bullet_figure(
+            rows, f.scope_name, f.year, f.quarter, code, source_for(kinds, f, cumulative=True), theme=theme_id
+        )
+        chart(
+            fig,
+            figures.chart_filename(f.year, f.quarter, theme_label(theme_id, code), "完成情况"),
+            key=f"bullet-{theme_id}",
+        )
     with st.expander(tr("table.behind_chart")):
         table(indicator_table(results, ids), f"{f.year}Q{f.quarter}_{theme_id}", key=f"tbl-{theme_id}")
     st.divider()
@@ -84,8 +102,12 @@ def render_theme(theme_id: str) -> None:
 
 def indicator_section(ids: list[str], f: Filters) -> None:
     code = lang()
-    chosen = st.selectbox(tr("theme.choose_indicator"), ids, key=f"ind-{ids[0]}",
-                          format_func=lambda i: indicator_label(INDICATOR_BY_ID[i], code))
+    chosen = st.selectbox(
+        tr("theme.choose_indicator"),
+        ids,
+        key=f"ind-{ids[0]}",
+        format_func=lambda i: indicator_label(INDICATOR_BY_ID[i], code),
+    )
     ind = INDICATOR_BY_ID[chosen]
     label = indicator_label(ind, code)
     cumulative = fmt.is_cumulative(ind)
@@ -108,8 +130,13 @@ def ranking_section(chosen: str, f: Filters) -> None:
     ranking = data.frame("kpis.unit_history", f.year, f.quarter, f.unit_id)
     ranking = ranking[ranking["indicator"] == chosen]
     c1, c2 = st.columns(2)
-    order = c1.radio(tr("theme.sort"), ["asc", "desc"], horizontal=True, key=f"sort-{chosen}",
-                     format_func=lambda o: tr(f"theme.sort_{o}"))
+    order = c1.radio(
+        tr("theme.sort"),
+        ["asc", "desc"],
+        horizontal=True,
+        key=f"sort-{chosen}",
+        format_func=lambda o: tr(f"theme.sort_{o}"),
+    )
     behind_only = c2.toggle(tr("theme.behind_only"), key=f"behind-{chosen}")
     if behind_only:
         ranking = ranking[ranking["status"] == "behind"]
@@ -117,15 +144,18 @@ def ranking_section(chosen: str, f: Filters) -> None:
         st.info(tr("theme.no_units"))
         return
     cumulative = fmt.is_cumulative(ind)
-    fig = figures.ranking_figure(ind, ranking, f.scope_name, f.year, f.quarter, code,
-                                 source_for(ind.source, f, cumulative), sort=order)
+    fig = figures.ranking_figure(
+        ind, ranking, f.scope_name, f.year, f.quarter, code, source_for(ind.source, f, cumulative), sort=order
+    )
     chart(fig, figures.chart_filename(f.year, f.quarter, label, "各单位排名"), key=f"rank-{chosen}")
     with st.expander(tr("table.behind_chart")):
-        shown = ranking[["unit", "parent", "actual", "target", "expected", "achievement", "status",
-                         "behind_since"]].sort_values("actual", ascending=order == "asc")
+        shown = ranking[
+            ["unit", "parent", "actual", "target", "expected", "achievement", "status", "behind_since"]
+        ].sort_values("actual", ascending=order == "asc")
         shown["status"] = shown["status"].map(lambda s: status_label(s, code))
         shown["behind_since"] = shown["behind_since"].map(
-            lambda q: fmt.quarter_label(int(q), code) if pd.notna(q) else "")
+            lambda q: fmt.quarter_label(int(q), code) if pd.notna(q) else ""
+        )
         table(_readable(shown, ind), f"{f.year}Q{f.quarter}_{label}_units", key=f"rank-tbl-{chosen}")
 
 
@@ -138,9 +168,18 @@ def _readable(frame: pd.DataFrame, ind) -> pd.DataFrame:
             out[col] = out[col].map(lambda v: fmt.fmt_value(ind, v, code) if pd.notna(v) else fmt.DASH)
     if "achievement" in out:
         out["achievement"] = out["achievement"].map(fmt.fmt_rate)
-    names = {"year": "col.year", "quarter": "col.quarter", "unit": "col.unit", "parent": "col.parent",
-             "actual": "col.actual", "target": "col.target", "expected": "col.expected",
-             "achievement": "col.achievement", "status": "col.status", "behind_since": "col.behind_since"}
+    names = {
+        "year": "col.year",
+        "quarter": "col.quarter",
+        "unit": "col.unit",
+        "parent": "col.parent",
+        "actual": "col.actual",
+        "target": "col.target",
+        "expected": "col.expected",
+        "achievement": "col.achievement",
+        "status": "col.status",
+        "behind_since": "col.behind_since",
+    }
     return out.rename(columns={k: tr(v) for k, v in names.items()})
 
 
@@ -156,11 +195,24 @@ def breakdown_section(kind: str, f: Filters) -> None:
     if kind == "welfare":
         specs = [("money", tr("theme.welfare_amount"), "元"), ("people", tr("theme.welfare_people"), "人次")]
     else:
-        specs = [("count", tr("theme.activities_count"), "次"), ("people", tr("theme.activities_people"), "人次")]
+        specs = [
+            ("count", tr("theme.activities_count"), "次"),
+            ("people", tr("theme.activities_people"), "人次"),
+        ]
     for column, (value_col, what, unit) in zip((left, right), specs, strict=True):
         with column:
-            fig = figures.breakdown_figure(frame, value_col, "category", what, f.scope_name, f.year,
-                                           f.quarter, code, source, unit_label=unit)
+            fig = figures.breakdown_figure(
+                frame,
+                value_col,
+                "category",
+                what,
+                f.scope_name,
+                f.year,
+                f.quarter,
+                code,
+                source,
+                unit_label=unit,
+            )
             chart(fig, figures.chart_filename(f.year, f.quarter, what, "分类"), key=f"bd-{kind}-{value_col}")
     with st.expander(tr("table.rows_behind", kind=KINDS[kind].zh if code == "zh" else KINDS[kind].en)):
         events = data.frame("events", kind, f.year, f.quarter, f.unit_id)

@@ -16,8 +16,9 @@ STATUS_ZH = {"added": "新增", "changed": "变化", "unchanged": "不变"}
 
 
 def _unit_ids(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    rows = con.execute("SELECT name_key, unit_id FROM units UNION ALL "
-                       "SELECT alias_key, unit_id FROM unit_aliases").fetchall()
+    rows = con.execute(
+        "SELECT name_key, unit_id FROM units UNION ALL SELECT alias_key, unit_id FROM unit_aliases"
+    ).fetchall()
     return {k: int(i) for k, i in rows}
 
 
@@ -56,8 +57,16 @@ def _compare(kind_id: str, new: pd.DataFrame, old: pd.DataFrame, names: dict[int
                 if _fmt(_num(a)) != _fmt(_num(b)):
                     diffs.append(f"{labels.get(m, m)} {_fmt(_num(a))} → {_fmt(_num(b))}")
             status, detail = ("changed", "；".join(diffs)) if diffs else ("unchanged", "")
-        rows.append({"kind": kind_id, "year": int(record["year"]), "quarter": int(record["quarter"]),
-                     "unit": unit, "status": status, "detail": detail})
+        rows.append(
+            {
+                "kind": kind_id,
+                "year": int(record["year"]),
+                "quarter": int(record["quarter"]),
+                "unit": unit,
+                "status": status,
+                "detail": detail,
+            }
+        )
     return rows
 
 
@@ -74,12 +83,13 @@ def preview(con: duckdb.DuckDBPyConnection, reports: list[FileReport]) -> pd.Dat
     names = dict(con.execute("SELECT unit_id, name FROM units").fetchall())
     rows: list[dict] = []
     for kind_id in sorted({k for r in reports for k in r.kinds if k != "targets"}):
-        frame = pd.concat([s.frame for r in reports for s in r.data_sheets if s.kind == kind_id],
-                          ignore_index=True)
+        frame = pd.concat(
+            [s.frame for r in reports for s in r.data_sheets if s.kind == kind_id], ignore_index=True
+        )
         # units not known yet get negative ids so they never match an existing row
         keys = frame["unit"].map(lambda u: name_key(str(u)))
         unknown = {k: -(i + 1) for i, k in enumerate(sorted(set(keys) - set(ids)))}
-        frame = frame.assign(unit_id=keys.map(lambda k: ids.get(k, unknown.get(k))))
+        frame = frame.assign(unit_id=keys.map(lambda k, new=unknown: ids.get(k, new.get(k))))
         table = KINDS[kind_id].table
         periods = frame[["year", "quarter"]].drop_duplicates()
         con.register("preview_periods", periods)
@@ -104,7 +114,10 @@ def summary_text(changes: pd.DataFrame) -> str:
     lines = []
     for (kind_id, year, quarter), group in changes.groupby(["kind", "year", "quarter"], sort=True):
         counts = group["status"].value_counts()
-        parts = [f"{counts[s]} 个单位{'数据' if s == 'changed' else ''}{STATUS_ZH[s]}"
-                 for s in ("added", "changed", "unchanged") if counts.get(s, 0)]
+        parts = [
+            f"{counts[s]} 个单位{'数据' if s == 'changed' else ''}{STATUS_ZH[s]}"
+            for s in ("added", "changed", "unchanged")
+            if counts.get(s, 0)
+        ]
         lines.append(f"{KINDS[str(kind_id)].zh} {period_label(int(year), int(quarter))}：{'，'.join(parts)}")
     return "\n".join(lines)

@@ -20,7 +20,9 @@ EXIT_USAGE = 64
 
 
 def _db_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", help="DuckDB 数据库文件（默认取环境变量 UNION_KPI_DB，否则 data/union_kpi.duckdb）")
+    parser.add_argument(
+        "--db", help="DuckDB 数据库文件（默认取环境变量 UNION_KPI_DB，否则 data/union_kpi.duckdb）"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,7 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="生成演示数据库")
     _db_arg(p)
     p.add_argument("--files", type=Path, help="同时把演示表格写到此目录")
-    for name, text in (("backup", "备份整个数据库到一个新目录（Parquet）"), ("restore", "从备份目录恢复数据库")):
+    for name, text in (
+        ("backup", "备份整个数据库到一个新目录（Parquet）"),
+        ("restore", "从备份目录恢复数据库"),
+    ):
         p = sub.add_parser(name, help=text)
         p.add_argument("dir", type=Path)
         _db_arg(p)
@@ -90,8 +95,10 @@ def _load(args: argparse.Namespace, write: bool) -> int:
         return EXIT_REJECTED
     for s in summaries:
         new = f"，新增单位 {len(s.new_units)} 个" if s.new_units else ""
-        print(f"已导入「{s.file_name}」：{'、'.join(KINDS[k].zh for k in s.kinds)}，{s.rows} 行，"
-              f"{s.units} 个单位{new}（导入编号 {s.load_id}）")
+        print(
+            f"已导入「{s.file_name}」：{'、'.join(KINDS[k].zh for k in s.kinds)}，{s.rows} 行，"
+            f"{s.units} 个单位{new}（导入编号 {s.load_id}）"
+        )
     return 0
 
 

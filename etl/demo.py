@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 import pandas as pd
 
@@ -37,10 +38,10 @@ PARENTS = (EDU, HEALTH, ORGAN, STREET)
 
 @dataclass(frozen=True)
 class Sector:
-    dues: float        # union dues per member per quarter (元)
-    funds: float       # union funds to remit per employee per quarter (元)
-    growth: float      # headcount growth per quarter
-    turnover: float    # share of members leaving per quarter (replaced by new joiners)
+    dues: float  # union dues per member per quarter (元)
+    funds: float  # union funds to remit per employee per quarter (元)
+    growth: float  # headcount growth per quarter
+    turnover: float  # share of members leaving per quarter (replaced by new joiners)
 
 
 SECTORS = {
@@ -58,13 +59,13 @@ class DemoUnit:
     name: str
     parent: str
     sector: str
-    employees: int            # headcount at the end of 2023
-    female: float             # share of women among employees
-    migrant: float            # share of migrant workers among employees
-    rate: float               # 2024 membership rate
-    orgs: int = 1             # organisations covered (groups and street federations cover several)
+    employees: int  # headcount at the end of 2023
+    female: float  # share of women among employees
+    migrant: float  # share of migrant workers among employees
+    rate: float  # 2024 membership rate
+    orgs: int = 1  # organisations covered (groups and street federations cover several)
     contracts: tuple[int, int, int] = (1, 1, 1)  # signs: collective / wage / female-rights contract
-    since: int = 2024         # first year with data
+    since: int = 2024  # first year with data
 
 
 UNITS: tuple[DemoUnit, ...] = (
@@ -98,8 +99,9 @@ UNITS: tuple[DemoUnit, ...] = (
     DemoUnit("江滨电子科技有限公司", STREET, "private", 780, 0.55, 0.45, 0.965),
     DemoUnit("江滨绿源食品有限公司", STREET, "private", 340, 0.60, 0.55, 0.900, contracts=(1, 1, 0)),
     DemoUnit("滨江华信建设工程有限公司", STREET, "private", 460, 0.10, 0.70, 0.870, contracts=(1, 0, 0)),
-    DemoUnit("江滨新材料科技有限公司", STREET, "private", 150, 0.30, 0.45, 0.960, contracts=(0, 0, 0),
-             since=2025),
+    DemoUnit(
+        "江滨新材料科技有限公司", STREET, "private", 150, 0.30, 0.45, 0.960, contracts=(0, 0, 0), since=2025
+    ),
 )
 UNIT_BY_NAME = {u.name: u for u in UNITS}
 
@@ -114,15 +116,28 @@ DUES_ARREARS: dict[str, dict[tuple[int, int], float]] = {
 }
 # Street federations cover many small enterprises: per quarter (2024Q1..2025Q4), how many
 # enterprises appear in the area and how many new unions are founded.
-_STREET_GROWTH = {
-    "江滨街道非公企业联合工会": {"unionized": 35, "new_orgs": (1, 0, 1, 1, 1, 1, 0, 1),
-                          "new_unions": (2, 1, 2, 3, 3, 2, 2, 3),
-                          "contracts": {2024: (0.76, 0.70, 0.60), 2025: (0.81, 0.80, 0.63)}},
-    "江滨街道沿江社区工会联合会": {"unionized": 18, "new_orgs": (0, 1, 0, 0, 1, 0, 1, 0),
-                           "new_unions": (0, 1, 0, 1, 1, 0, 1, 1),
-                           "contracts": {2024: (0.80, 0.72, 0.65), 2025: (0.87, 0.83, 0.70)}},
+class _StreetPlan(TypedDict):
+    unionized: int
+    new_orgs: tuple[int, ...]
+    new_unions: tuple[int, ...]
+    contracts: dict[int, tuple[float, float, float]]
+
+
+_STREET_GROWTH: dict[str, _StreetPlan] = {
+    "江滨街道非公企业联合工会": {
+        "unionized": 35,
+        "new_orgs": (1, 0, 1, 1, 1, 1, 0, 1),
+        "new_unions": (2, 1, 2, 3, 3, 2, 2, 3),
+        "contracts": {2024: (0.76, 0.70, 0.60), 2025: (0.81, 0.80, 0.63)},
+    },
+    "江滨街道沿江社区工会联合会": {
+        "unionized": 18,
+        "new_orgs": (0, 1, 0, 0, 1, 0, 1, 0),
+        "new_unions": (0, 1, 0, 1, 1, 0, 1, 1),
+        "contracts": {2024: (0.80, 0.72, 0.65), 2025: (0.87, 0.83, 0.70)},
+    },
 }
-_RATE_GAIN_2025 = 0.005      # membership drives make 2025 a little better than 2024
+_RATE_GAIN_2025 = 0.005  # membership drives make 2025 a little better than 2024
 _MIGRANT_GAP = {2024: 0.11, 2025: 0.09}  # migrant workers join less often than others
 
 
@@ -139,31 +154,41 @@ def _day(rng: random.Random, year: int, month: int, first: int = 1, last: int = 
 
 # ---------------------------------------------------------------- membership
 
+
 def _street_orgs(unit: DemoUnit, index: int, year: int) -> dict[str, int]:
     plan = _STREET_GROWTH[unit.name]
     total = unit.orgs + sum(plan["new_orgs"][: index + 1])
     unionized = plan["unionized"] + sum(plan["new_unions"][: index + 1])
     c, w, f = plan["contracts"][year]
-    return {"orgs_total": total, "orgs_unionized": unionized, "new_unions": plan["new_unions"][index],
-            "contracts_signed": round(unionized * c), "wage_agreements": round(unionized * w),
-            "female_contracts": round(unionized * f)}
+    return {
+        "orgs_total": total,
+        "orgs_unionized": unionized,
+        "new_unions": plan["new_unions"][index],
+        "contracts_signed": round(unionized * c),
+        "wage_agreements": round(unionized * w),
+        "female_contracts": round(unionized * f),
+    }
 
 
 def _single_orgs(unit: DemoUnit, year: int, quarter: int, first: bool) -> dict[str, int]:
     contract, wage, female = unit.contracts
     if unit.name == JOINED_2025 and (year, quarter) >= (2025, 3):
         contract = 1  # the new union signed its first collective contract in Q3
-    return {"orgs_total": unit.orgs, "orgs_unionized": unit.orgs,
-            "new_unions": 1 if first and unit.since > YEARS[0] else 0,
-            "contracts_signed": unit.orgs * contract, "wage_agreements": unit.orgs * wage,
-            "female_contracts": unit.orgs * female}
+    return {
+        "orgs_total": unit.orgs,
+        "orgs_unionized": unit.orgs,
+        "new_unions": 1 if first and unit.since > YEARS[0] else 0,
+        "contracts_signed": unit.orgs * contract,
+        "wage_agreements": unit.orgs * wage,
+        "female_contracts": unit.orgs * female,
+    }
 
 
 def _unit_membership(rng: random.Random, unit: DemoUnit) -> list[dict]:
     sector = SECTORS[unit.sector]
     employees_prev = unit.employees
     members_prev = 0 if unit.since > YEARS[0] else round(unit.employees * unit.rate)
-    rows = []
+    rows: list[dict] = []
     for index, (year, quarter) in enumerate(periods()):
         if year < unit.since:
             continue
@@ -176,18 +201,26 @@ def _unit_membership(rng: random.Random, unit: DemoUnit) -> list[dict]:
         employees_migrant = round(employees * unit.migrant)
         migrant_rate = min(1.0, rate - _MIGRANT_GAP[year] + rng.uniform(-0.01, 0.01))
         row = {
-            "year": year, "quarter": quarter, "unit": unit.name, "parent": unit.parent,
-            "employees": employees, "members": members,
+            "year": year,
+            "quarter": quarter,
+            "unit": unit.name,
+            "parent": unit.parent,
+            "employees": employees,
+            "members": members,
             "employees_female": employees_female,
-            "members_female": min(employees_female, members,
-                                  round(employees_female * min(1.0, rate + 0.004))),
+            "members_female": min(
+                employees_female, members, round(employees_female * min(1.0, rate + 0.004))
+            ),
             "employees_migrant": employees_migrant,
             "members_migrant": min(employees_migrant, round(employees_migrant * migrant_rate)),
             "new_members": max(0, members - members_prev + leavers),
         }
         first = not rows
-        row.update(_street_orgs(unit, index, year) if unit.name in _STREET_GROWTH
-                   else _single_orgs(unit, year, quarter, first))
+        row.update(
+            _street_orgs(unit, index, year)
+            if unit.name in _STREET_GROWTH
+            else _single_orgs(unit, year, quarter, first)
+        )
         rows.append(row)
         employees_prev, members_prev = employees, members
     return rows
@@ -199,6 +232,7 @@ def _reported(unit_name: str, year: int, quarter: int) -> bool:
 
 # ---------------------------------------------------------------- dues
 
+
 def _dues_rows(rng: random.Random, membership: list[dict]) -> list[dict]:
     rows = []
     for m in membership:
@@ -209,48 +243,69 @@ def _dues_rows(rng: random.Random, membership: list[dict]) -> list[dict]:
         share = DUES_ARREARS.get(unit.name, {}).get((m["year"], m["quarter"]), 1.0)
         last_month = m["quarter"] * 3
         paid_on = _day(rng, m["year"], last_month, 5, 25)
-        rows.append({"year": m["year"], "quarter": m["quarter"], "unit": unit.name,
-                     "dues_due": due, "dues_paid": round(due * share),
-                     # union funds are collected by the tax office, so they arrive in full
-                     "funds_due": funds, "funds_paid": funds,
-                     "paid_on": paid_on if share > 0 else None})
+        rows.append(
+            {
+                "year": m["year"],
+                "quarter": m["quarter"],
+                "unit": unit.name,
+                "dues_due": due,
+                "dues_paid": round(due * share),
+                # union funds are collected by the tax office, so they arrive in full
+                "funds_due": funds,
+                "funds_paid": funds,
+                "paid_on": paid_on if share > 0 else None,
+            }
+        )
     return rows
 
 
 # ---------------------------------------------------------------- welfare
+
 
 @dataclass(frozen=True)
 class WelfareItem:
     category: str
     quarter: int
     months: tuple[int, ...]
-    chance: float                          # probability that a unit runs it that quarter
-    share: tuple[float, float] | None      # beneficiaries as a share of members ...
-    fixed: tuple[int, int] | None          # ... or a small fixed number of people
-    amounts: tuple[int, ...]               # 元 per beneficiary
+    chance: float  # probability that a unit runs it that quarter
+    share: tuple[float, float] | None  # beneficiaries as a share of members ...
+    fixed: tuple[int, int] | None  # ... or a small fixed number of people
+    amounts: tuple[int, ...]  # 元 per beneficiary
     note: str
 
 
 _WELFARE_PLAN = (
-    WelfareItem("送温暖", 1, (1, 2), 0.80, (0.01, 0.03), None, (800, 1000, 1500, 2000),
-                "元旦春节送温暖，走访慰问困难职工"),
+    WelfareItem(
+        "送温暖",
+        1,
+        (1, 2),
+        0.80,
+        (0.01, 0.03),
+        None,
+        (800, 1000, 1500, 2000),
+        "元旦春节送温暖，走访慰问困难职工",
+    ),
     WelfareItem("节日慰问", 1, (1, 2), 0.50, (0.03, 0.10), None, (200,), "春节慰问坚守岗位一线职工"),
-    WelfareItem("医疗互助", 2, (4, 5, 6), 0.40, (0.005, 0.02), None, (800, 1200, 2000, 3000),
-                "职工医疗互助保障理赔"),
+    WelfareItem(
+        "医疗互助", 2, (4, 5, 6), 0.40, (0.005, 0.02), None, (800, 1200, 2000, 3000), "职工医疗互助保障理赔"
+    ),
     WelfareItem("节日慰问", 2, (6,), 0.35, (0.03, 0.08), None, (150,), "端午节慰问一线职工"),
-    WelfareItem("金秋助学", 3, (8, 9), 0.45, None, (1, 5), (1000, 2000, 3000),
-                "金秋助学：资助困难职工子女入学"),
+    WelfareItem(
+        "金秋助学", 3, (8, 9), 0.45, None, (1, 5), (1000, 2000, 3000), "金秋助学：资助困难职工子女入学"
+    ),
     WelfareItem("其他", 3, (7, 8), 0.40, (0.15, 0.30), None, (50,), "夏送清凉，慰问高温一线职工"),
     WelfareItem("节日慰问", 3, (9,), 0.35, (0.03, 0.08), None, (200,), "中秋节慰问一线职工"),
-    WelfareItem("送温暖", 4, (12,), 0.65, (0.01, 0.025), None, (800, 1000, 1500),
-                "两节送温暖，慰问困难职工家庭"),
+    WelfareItem(
+        "送温暖", 4, (12,), 0.65, (0.01, 0.025), None, (800, 1000, 1500), "两节送温暖，慰问困难职工家庭"
+    ),
 )
-_BIRTHDAY_SHARE = 0.35   # share of units running a 生日慰问 programme
+_BIRTHDAY_SHARE = 0.35  # share of units running a 生日慰问 programme
 
 
 def _beneficiaries(rng: random.Random, members: int, item: WelfareItem) -> int:
     if item.fixed:
         return rng.randint(*item.fixed)
+    assert item.share is not None  # every item has either `fixed` or `share`
     return max(1, round(members * rng.uniform(*item.share)))
 
 
@@ -266,21 +321,38 @@ def _welfare_rows(rng: random.Random, membership: list[dict]) -> list[dict]:
             if item.quarter == quarter and rng.random() < min(1.0, item.chance * boost):
                 count = _beneficiaries(rng, members, item)
                 day = _day(rng, year, rng.choice(item.months), 3, 28)
-                rows.append(_welfare(day, unit, item.category, count, count * rng.choice(item.amounts),
-                                     item.note))
+                rows.append(
+                    _welfare(day, unit, item.category, count, count * rng.choice(item.amounts), item.note)
+                )
         if unit in birthday_units:
             count = max(1, round(members / 4 * rng.uniform(0.9, 1.1)))
             day = _day(rng, year, quarter * 3 - 2, 5, 15)
-            rows.append(_welfare(day, unit, "生日慰问", count, count * (120 if year == 2025 else 100),
-                                 "职工生日慰问（蛋糕卡）"))
+            rows.append(
+                _welfare(
+                    day,
+                    unit,
+                    "生日慰问",
+                    count,
+                    count * (120 if year == 2025 else 100),
+                    "职工生日慰问（蛋糕卡）",
+                )
+            )
         for _ in range(_hits(rng, members / 400)):
             day = _day(rng, year, rng.randint(quarter * 3 - 2, quarter * 3))
             rows.append(_welfare(day, unit, "住院探望", 1, rng.choice((300, 500)), "探望住院职工"))
         if rng.random() < min(0.9, 0.15 + members / 3000):
             count = rng.randint(1, 3)
             day = _day(rng, year, rng.randint(quarter * 3 - 2, quarter * 3))
-            rows.append(_welfare(day, unit, "困难职工帮扶", count, count * rng.choice((2000, 3000, 5000)),
-                                 rng.choice(("困难职工大病救助", "困难职工生活补助"))))
+            rows.append(
+                _welfare(
+                    day,
+                    unit,
+                    "困难职工帮扶",
+                    count,
+                    count * rng.choice((2000, 3000, 5000)),
+                    rng.choice(("困难职工大病救助", "困难职工生活补助")),
+                )
+            )
     rows.sort(key=lambda r: (r["date"], r["unit"]))
     return rows
 
@@ -292,15 +364,27 @@ def _hits(rng: random.Random, expected: float) -> int:
 
 
 def _welfare(day: dt.date, unit: str, category: str, count: int, amount: float, note: str) -> dict:
-    return {"date": day, "unit": unit, "category": category, "beneficiaries": count,
-            "amount": round(amount), "note": note}
+    return {
+        "date": day,
+        "unit": unit,
+        "category": category,
+        "beneficiaries": count,
+        "amount": round(amount),
+        "note": note,
+    }
 
 
 # ---------------------------------------------------------------- activities
 
 # (title or {sector: title}, category, months, share of members (lo, hi), women only, cost per head)
-_SKILLS = {"health": "护理技能竞赛", "edu": "青年教师教学基本功比赛", "organ": "公文写作技能比赛",
-           "soe": "岗位技能比武", "private": "岗位技能比武", "street": "职工职业技能大赛"}
+_SKILLS = {
+    "health": "护理技能竞赛",
+    "edu": "青年教师教学基本功比赛",
+    "organ": "公文写作技能比赛",
+    "soe": "岗位技能比武",
+    "private": "岗位技能比武",
+    "street": "职工职业技能大赛",
+}
 _ACTIVITY_PLAN = (
     ("迎新春职工联欢会", "文体活动", (1,), (0.50, 0.90), False, 60),
     ("庆三八女职工健步走", "女职工活动", (3,), (0.50, 0.90), True, 30),
@@ -351,11 +435,17 @@ def _activity_rows(rng: random.Random, membership: list[dict]) -> list[dict]:
                     female = participants
                 else:
                     female = min(participants, round(participants * unit.female * rng.uniform(0.9, 1.1)))
-                rows.append({"date": _day(rng, year, month, 1, 28), "unit": unit.name,
-                             "title": title[unit.sector] if isinstance(title, dict) else title,
-                             "category": category, "participants": participants,
-                             "participants_female": female,
-                             "cost": round(participants * cost * rng.uniform(0.8, 1.2), -1)})
+                rows.append(
+                    {
+                        "date": _day(rng, year, month, 1, 28),
+                        "unit": unit.name,
+                        "title": title[unit.sector] if isinstance(title, dict) else title,
+                        "category": category,
+                        "participants": participants,
+                        "participants_female": female,
+                        "cost": round(participants * cost * rng.uniform(0.8, 1.2), -1),
+                    }
+                )
     rows.sort(key=lambda r: (r["date"], r["unit"]))
     return rows
 
@@ -396,9 +486,11 @@ TARGETS_2025: tuple[tuple[str, object, str, tuple | None], ...] = (
 
 # ---------------------------------------------------------------- assembling
 
+
 @dataclass(frozen=True)
 class DemoData:
     """The demo in canonical field ids (years and quarters as integers)."""
+
     membership: pd.DataFrame
     dues: pd.DataFrame
     welfare: pd.DataFrame
@@ -413,8 +505,18 @@ def _targets_frame() -> pd.DataFrame:
     rows = []
     for indicator, target, unit, milestones in TARGETS_2025:
         q = milestones or (None, None, None, None)
-        rows.append({"year": 2025, "indicator": indicator, "target": target, "unit": unit or None,
-                     "q1": q[0], "q2": q[1], "q3": q[2], "q4": q[3]})
+        rows.append(
+            {
+                "year": 2025,
+                "indicator": indicator,
+                "target": target,
+                "unit": unit or None,
+                "q1": q[0],
+                "q2": q[1],
+                "q3": q[2],
+                "q4": q[3],
+            }
+        )
     return pd.DataFrame(rows, dtype=object)
 
 
@@ -436,18 +538,38 @@ def demo_data() -> DemoData:
     membership = [m for m in all_membership if _reported(m["unit"], m["year"], m["quarter"])]
     dues_frame = pd.DataFrame(dues)
     dues_frame["paid_on"] = pd.to_datetime(dues_frame["paid_on"])
-    return DemoData(pd.DataFrame(membership), dues_frame, _with_period(welfare),
-                    _with_period(activities), _targets_frame())
+    return DemoData(
+        pd.DataFrame(membership),
+        dues_frame,
+        _with_period(welfare),
+        _with_period(activities),
+        _targets_frame(),
+    )
 
 
 # ---------------------------------------------------------------- files
 
 # Column order in the files, as a statistician lays out the sheet; headers come from the dictionary.
 _FILE_COLUMNS = {
-    "membership": ("year", "quarter", "unit", "parent", "employees", "members", "employees_female",
-                   "members_female", "employees_migrant", "members_migrant", "new_members", "orgs_total",
-                   "orgs_unionized", "new_unions", "contracts_signed", "wage_agreements",
-                   "female_contracts"),
+    "membership": (
+        "year",
+        "quarter",
+        "unit",
+        "parent",
+        "employees",
+        "members",
+        "employees_female",
+        "members_female",
+        "employees_migrant",
+        "members_migrant",
+        "new_members",
+        "orgs_total",
+        "orgs_unionized",
+        "new_unions",
+        "contracts_signed",
+        "wage_agreements",
+        "female_contracts",
+    ),
     "dues": ("year", "quarter", "unit", "dues_due", "dues_paid", "funds_due", "funds_paid", "paid_on"),
     "welfare": ("date", "unit", "category", "beneficiaries", "amount", "note"),
     "activities": ("date", "unit", "title", "category", "participants", "participants_female", "cost"),
@@ -458,6 +580,7 @@ _FILE_COLUMNS = {
 def demo_file_name(kind_id: str, year: int, quarter: int | None = None) -> str:
     if kind_id == "targets":
         return f"{year}年度目标.xlsx"
+    assert quarter is not None  # only the yearly targets file has no quarter
     return f"{year}年{QUARTER_ZH[quarter]}_{KINDS[kind_id].zh}.xlsx"
 
 
@@ -481,9 +604,11 @@ def demo_files(data: DemoData | None = None) -> dict[str, bytes]:
             part = table[(table["year"] == year) & (table["quarter"] == quarter)]
             title = f"{year}年{QUARTER_ZH[quarter]}{KINDS[kind_id].zh}情况统计表"
             files[demo_file_name(kind_id, year, quarter)] = write_frame_xlsx(
-                _sheet_frame(kind_id, part), KINDS[kind_id].zh, title)
+                _sheet_frame(kind_id, part), KINDS[kind_id].zh, title
+            )
     files[demo_file_name("targets", 2025)] = write_frame_xlsx(
-        _sheet_frame("targets", data.targets), KINDS["targets"].zh, f"{ORG_NAME}2025年度工作目标")
+        _sheet_frame("targets", data.targets), KINDS["targets"].zh, f"{ORG_NAME}2025年度工作目标"
+    )
     return files
 
 

@@ -8,9 +8,19 @@ from etl.settings import PROJECT_ROOT, SETTINGS
 
 BEGIN = "<!-- BEGIN GENERATED: python -m etl docs -->"
 END = "<!-- END GENERATED -->"
-_TYPES = {"text": "文本", "int": "整数 ≥ 0", "money": "金额（元；表头写“万元/千元”自动换算）",
-          "date": "日期", "number": "数值", "rate": "比率"}
-_KIND_ZH = {"rate": "比率（分子之和 ÷ 分母之和）", "stock": "时点数（所选季度）", "flow": "累计数（一季度至所选季度）"}
+_TYPES = {
+    "text": "文本",
+    "int": "整数 ≥ 0",
+    "money": "金额（元；表头写“万元/千元”自动换算）",
+    "date": "日期",
+    "number": "数值",
+    "rate": "比率",
+}
+_KIND_ZH = {
+    "rate": "比率（分子之和 ÷ 分母之和）",
+    "stock": "时点数（所选季度）",
+    "flow": "累计数（一季度至所选季度）",
+}
 
 
 def kinds_markdown() -> str:
@@ -29,7 +39,9 @@ def indicators_markdown() -> str:
     themes = {t.id: t.zh for t in THEMES}
     out = ["| 指标 | id | 类别 | 口径 | 计算 |", "|---|---|---|---|---|"]
     for ind in INDICATORS:
-        out.append(f"| {ind.zh} | `{ind.id}` | {themes[ind.theme]} | {_KIND_ZH[ind.kind]} | {ind.formula_zh} |")
+        out.append(
+            f"| {ind.zh} | `{ind.id}` | {themes[ind.theme]} | {_KIND_ZH[ind.kind]} | {ind.formula_zh} |"
+        )
     return "\n".join(out)
 
 
@@ -42,5 +54,21 @@ def settings_markdown() -> str:
 
 
 def generated_block() -> str:
-    return "\n".join([BEGIN, "", "### 指标（19 项）", "", indicators_markdown(), "",
-                      "### 表格类型与列", "", kinds_markdown(), "### 配置", "", settings_markdown(), "", END])
+    return "\n".join(
+        [
+            BEGIN,
+            "",
+            "### 指标（19 项）",
+            "",
+            indicators_markdown(),
+            "",
+            "### 表格类型与列",
+            "",
+            kinds_markdown(),
+            "### 配置",
+            "",
+            settings_markdown(),
+            "",
+            END,
+        ]
+    )

@@ -190,7 +190,9 @@ def save_targets(db: Path | str | None, year: int, rows: pd.DataFrame, user: str
                 resolver.resolve(str(r["unit"]), reports=False) if r["unit"] else None for r in records
             ]
             load_id = int(con.execute("SELECT nextval('load_ids')").fetchall()[0][0])
-            con.execute("INSERT INTO replaced_targets SELECT *, ? FROM targets WHERE year = ?", [load_id, year])
+            con.execute(
+                "INSERT INTO replaced_targets SELECT *, ? FROM targets WHERE year = ?", [load_id, year]
+            )
             con.execute("DELETE FROM targets WHERE year = ?", [year])
             if records:
                 con.executemany(

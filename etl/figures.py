@@ -35,16 +35,21 @@ SIZE_SLIDE = (1280, 720)
 SIZE_A4 = (1000, 620)
 
 STATUS_COLORS = {
-    "ahead": "#2E7D32",      # green
-    "on_track": "#1F5FAD",   # blue
-    "behind": "#D9480F",     # orange-red
-    "no_target": "#7A9CCF",   # light blue: a value without a target (no status to show)
+    "ahead": "#2E7D32",  # green
+    "on_track": "#1F5FAD",  # blue
+    "behind": "#D9480F",  # orange-red
+    "no_target": "#7A9CCF",  # light blue: a value without a target (no status to show)
     "no_data": "#BDBDBD",
 }
 # Bar fill patterns (overlaid on the colour) and marker shapes per status: greyscale-safe.
 STATUS_PATTERNS = {"ahead": "/", "on_track": "", "behind": "x", "no_target": "", "no_data": ""}
-STATUS_SYMBOLS = {"ahead": "triangle-up", "on_track": "circle", "behind": "triangle-down",
-                  "no_target": "square", "no_data": "circle-open"}
+STATUS_SYMBOLS = {
+    "ahead": "triangle-up",
+    "on_track": "circle",
+    "behind": "triangle-down",
+    "no_target": "square",
+    "no_data": "circle-open",
+}
 STATUS_ORDER = ("behind", "on_track", "ahead", "no_target", "no_data")
 
 NEUTRAL = "#1F5FAD"
@@ -59,11 +64,12 @@ _TITLE_SIZE = 18
 _FONT_SIZE = 13
 _FOOT_SIZE = 11
 _FOOT_LINE = 16
-_AXIS_SPACE = 58          # px under the plot area for x tick labels + x axis title
-_MAX_LABEL_CHARS = 24     # unit names longer than this are shortened on the axis (full in hover)
+_AXIS_SPACE = 58  # px under the plot area for x tick labels + x axis title
+_MAX_LABEL_CHARS = 24  # unit names longer than this are shortened on the axis (full in hover)
 
 
 # ---------------------------------------------------------------- small helpers
+
 
 def escape(text: Any) -> str:
     """Make data text display literally in plotly (no tags, no entities)."""
@@ -121,8 +127,7 @@ def _fit_title(title: str, max_px: float = 760) -> str:
     return title
 
 
-def _scale_for(ind_measure: str, values: Sequence[float | None], lang: str,
-               unit: str) -> tuple[float, str]:
+def _scale_for(ind_measure: str, values: Sequence[float | None], lang: str, unit: str) -> tuple[float, str]:
     """(divisor, unit label) for an axis: rates in %, money in 元/万元/亿元, counts as is."""
     if ind_measure == "rate":
         return 0.01, "%"
@@ -178,9 +183,20 @@ def source_line(kind: str | Sequence[str], period: str, updated: str, lang: str 
     return t("fig.source", lang, source=src, period=period, updated=updated or "—")
 
 
-def _base_layout(fig: go.Figure, *, title: str, subtitle: str | None, source: str,
-                 notes: Sequence[str], lang: str, height: int, margin_l: int, margin_r: int,
-                 show_legend: bool | None = None, axis_space: int = _AXIS_SPACE) -> go.Figure:
+def _base_layout(
+    fig: go.Figure,
+    *,
+    title: str,
+    subtitle: str | None,
+    source: str,
+    notes: Sequence[str],
+    lang: str,
+    height: int,
+    margin_l: int,
+    margin_r: int,
+    show_legend: bool | None = None,
+    axis_space: int = _AXIS_SPACE,
+) -> go.Figure:
     """Title, fonts, margins, white background, legend and the footer (notes + source)."""
     foot_lines: list[str] = []
     for note in notes:
@@ -201,8 +217,13 @@ def _base_layout(fig: go.Figure, *, title: str, subtitle: str | None, source: st
         template="plotly_white",
         title=dict(
             text=title,
-            x=0.012, xanchor="left", xref="container",
-            y=1, yanchor="top", yref="container", pad=dict(t=16 + 12 * title.count("<br>")),
+            x=0.012,
+            xanchor="left",
+            xref="container",
+            y=1,
+            yanchor="top",
+            yref="container",
+            pad=dict(t=16 + 12 * title.count("<br>")),
             font=dict(size=_TITLE_SIZE, color=TEXT, family=FONT_FAMILY),
             subtitle=dict(text=subtitle or "", font=dict(size=12, color=MUTED, family=FONT_FAMILY)),
         ),
@@ -212,25 +233,56 @@ def _base_layout(fig: go.Figure, *, title: str, subtitle: str | None, source: st
         height=height + top + bottom,
         margin=dict(l=margin_l, r=margin_r, t=top, b=bottom, autoexpand=True),
         showlegend=show_legend,
-        legend=dict(orientation="h", x=0, xanchor="left", y=1, yanchor="bottom", yref="paper",
-                    font=dict(size=12), bgcolor="rgba(255,255,255,0)", traceorder="normal",
-                    entrywidth=0, itemsizing="constant"),
+        legend=dict(
+            orientation="h",
+            x=0,
+            xanchor="left",
+            y=1,
+            yanchor="bottom",
+            yref="paper",
+            font=dict(size=12),
+            bgcolor="rgba(255,255,255,0)",
+            traceorder="normal",
+            entrywidth=0,
+            itemsizing="constant",
+        ),
         hoverlabel=dict(font=dict(family=FONT_FAMILY, size=12)),
         separators=".,",
         bargap=0.3,
     )
     if foot_lines:
         fig.add_annotation(
-            text="<br>".join(foot_lines), showarrow=False, align="left",
-            xref="paper", x=0, xanchor="left", xshift=-margin_l + 12,
-            yref="paper", y=0, yanchor="top", yshift=-axis_space,
+            text="<br>".join(foot_lines),
+            showarrow=False,
+            align="left",
+            xref="paper",
+            x=0,
+            xanchor="left",
+            xshift=-margin_l + 12,
+            yref="paper",
+            y=0,
+            yanchor="top",
+            yshift=-axis_space,
             font=dict(size=_FOOT_SIZE, color=MUTED, family=FONT_FAMILY),
         )
-    fig.update_xaxes(showline=True, linecolor="#999999", gridcolor=GRID, zeroline=False,
-                     ticks="outside", tickcolor="#999999", automargin=True,
-                     title=dict(font=dict(size=13)))
-    fig.update_yaxes(showline=True, linecolor="#999999", gridcolor=GRID, zeroline=False,
-                     automargin=True, title=dict(font=dict(size=13)))
+    fig.update_xaxes(
+        showline=True,
+        linecolor="#999999",
+        gridcolor=GRID,
+        zeroline=False,
+        ticks="outside",
+        tickcolor="#999999",
+        automargin=True,
+        title=dict(font=dict(size=13)),
+    )
+    fig.update_yaxes(
+        showline=True,
+        linecolor="#999999",
+        gridcolor=GRID,
+        zeroline=False,
+        automargin=True,
+        title=dict(font=dict(size=13)),
+    )
     return fig
 
 
@@ -254,8 +306,10 @@ def _label_margin(labels: Sequence[str], size: float = 12, minimum: int = 80) ->
 
 # ---------------------------------------------------------------- trend
 
-def trend_figure(ind: Indicator | str, trend: pd.DataFrame, scope_name: str, year: int,
-                 lang: str = "zh", source: str = "") -> go.Figure:
+
+def trend_figure(
+    ind: Indicator | str, trend: pd.DataFrame, scope_name: str, year: int, lang: str = "zh", source: str = ""
+) -> go.Figure:
     """Quarterly progress of one indicator in `year`, with last year, expected progress and target.
 
     trend: columns year, quarter, actual, target, expected (+ optional status), one row per
@@ -284,8 +338,11 @@ def trend_figure(ind: Indicator | str, trend: pd.DataFrame, scope_name: str, yea
     if ind.kind == "flow" and target is not None:
         for q in range(1, 5):
             expected_by_q.setdefault(q, target * q / 4)
-    show_expected = ind.measure != "rate" and bool(expected_by_q) and not (
-        target is not None and all(abs(v - target) < 1e-9 for v in expected_by_q.values()))
+    show_expected = (
+        ind.measure != "rate"
+        and bool(expected_by_q)
+        and not (target is not None and all(abs(v - target) < 1e-9 for v in expected_by_q.values()))
+    )
 
     unit = fmt.unit_of(ind, lang)
     every = actual + prev_actual + [target] + list(expected_by_q.values())
@@ -296,15 +353,18 @@ def trend_figure(ind: Indicator | str, trend: pd.DataFrame, scope_name: str, yea
     fig = go.Figure()
     # previous year, light and dotted
     if len(prev) and any(v is not None for v in prev_actual):
-        fig.add_trace(go.Scatter(
-            x=[cats[int(q) - 1] for q in prev["quarter"]],
-            y=[_scaled(v, divisor) for v in prev_actual],
-            mode="lines+markers", name=t("fig.previous_year", lang, year=int(year) - 1),
-            line=dict(color=PREVIOUS, width=2, dash="dot"),
-            marker=dict(symbol="circle-open", size=8, color=PREVIOUS),
-            customdata=[fmt.fmt_value(ind, v, lang) for v in prev_actual],
-            hovertemplate="%{x}: %{customdata}<extra>%{fullData.name}</extra>",
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=[cats[int(q) - 1] for q in prev["quarter"]],
+                y=[_scaled(v, divisor) for v in prev_actual],
+                mode="lines+markers",
+                name=t("fig.previous_year", lang, year=int(year) - 1),
+                line=dict(color=PREVIOUS, width=2, dash="dot"),
+                marker=dict(symbol="circle-open", size=8, color=PREVIOUS),
+                customdata=[fmt.fmt_value(ind, v, lang) for v in prev_actual],
+                hovertemplate="%{x}: %{customdata}<extra>%{fullData.name}</extra>",
+            )
+        )
 
     has_status = "status" in cur.columns
     statuses = [_status(s) for s in cur["status"]] if has_status else [None] * len(cur)
@@ -342,53 +402,89 @@ def trend_figure(ind: Indicator | str, trend: pd.DataFrame, scope_name: str, yea
         ticktext.append("<br>".join(lines))
     n_lines = max(t_.count("<br>") + 1 for t_ in ticktext)
 
-    hover = [fmt.fmt_value(ind, v, lang) + (f" · {status_label(s, lang)}" if s else "")
-             for v, s in zip(actual, statuses, strict=True)]
+    hover = [
+        fmt.fmt_value(ind, v, lang) + (f" · {status_label(s, lang)}" if s else "")
+        for v, s in zip(actual, statuses, strict=True)
+    ]
     if ind.measure == "rate":
-        fig.add_trace(go.Scatter(
-            x=[cats[q - 1] for q in q_cur], y=[_scaled(v, divisor) for v in actual],
-            mode="lines+markers+text", name=actual_name,
-            text=[fmt.fmt_value(ind, v, lang) if v is not None else "" for v in actual],
-            textposition="top center", textfont=dict(size=12, color=TEXT), cliponaxis=False,
-            line=dict(color=NEUTRAL, width=3),
-            marker=dict(size=11, color=[STATUS_COLORS[s] if s else NEUTRAL for s in statuses],
-                        symbol=[STATUS_SYMBOLS[s] if s else "circle" for s in statuses],
-                        line=dict(color="white", width=1)),
-            customdata=hover, hovertemplate="%{x}: %{customdata}<extra></extra>",
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=[cats[q - 1] for q in q_cur],
+                y=[_scaled(v, divisor) for v in actual],
+                mode="lines+markers+text",
+                name=actual_name,
+                text=[fmt.fmt_value(ind, v, lang) if v is not None else "" for v in actual],
+                textposition="top center",
+                textfont=dict(size=12, color=TEXT),
+                cliponaxis=False,
+                line=dict(color=NEUTRAL, width=3),
+                marker=dict(
+                    size=11,
+                    color=[STATUS_COLORS[s] if s else NEUTRAL for s in statuses],
+                    symbol=[STATUS_SYMBOLS[s] if s else "circle" for s in statuses],
+                    line=dict(color="white", width=1),
+                ),
+                customdata=hover,
+                hovertemplate="%{x}: %{customdata}<extra></extra>",
+            )
+        )
     else:
         groups: dict[str | None, list[int]] = {}
         for i, s in enumerate(statuses):
             groups.setdefault(s, []).append(i)
         for s, idx in sorted(groups.items(), key=lambda kv: STATUS_ORDER.index(kv[0]) if kv[0] else 0):
             color = STATUS_COLORS[s] if s else NEUTRAL
-            fig.add_trace(go.Bar(
-                x=[cats[q_cur[i] - 1] for i in idx], y=[_scaled(actual[i], divisor) for i in idx],
-                name=actual_name + (f" · {status_label(s, lang)}" if s else ""),
-                showlegend=not has_status,
-                marker=dict(color=color, line=dict(color=color, width=1),
-                            pattern=dict(shape=STATUS_PATTERNS[s] if s else "", fillmode="overlay",
-                                         fgcolor="white", size=8, solidity=0.25)),
-                width=0.55, customdata=[hover[i] for i in idx],
-                hovertemplate="%{x}: %{customdata}<extra></extra>",
-            ))
+            fig.add_trace(
+                go.Bar(
+                    x=[cats[q_cur[i] - 1] for i in idx],
+                    y=[_scaled(actual[i], divisor) for i in idx],
+                    name=actual_name + (f" · {status_label(s, lang)}" if s else ""),
+                    showlegend=not has_status,
+                    marker=dict(
+                        color=color,
+                        line=dict(color=color, width=1),
+                        pattern=dict(
+                            shape=STATUS_PATTERNS[s] if s else "",
+                            fillmode="overlay",
+                            fgcolor="white",
+                            size=8,
+                            solidity=0.25,
+                        ),
+                    ),
+                    width=0.55,
+                    customdata=[hover[i] for i in idx],
+                    hovertemplate="%{x}: %{customdata}<extra></extra>",
+                )
+            )
 
         if has_status and groups:
             # status is written under each bar; the legend only says what the bars are
-            fig.add_trace(go.Bar(x=[None], y=[None], name=actual_name, marker=dict(color=NEUTRAL),
-                                 showlegend=True, hoverinfo="skip"))
+            fig.add_trace(
+                go.Bar(
+                    x=[None],
+                    y=[None],
+                    name=actual_name,
+                    marker=dict(color=NEUTRAL),
+                    showlegend=True,
+                    hoverinfo="skip",
+                )
+            )
 
     if show_expected:
         qs = sorted(expected_by_q)
         ev = [expected_by_q[q] for q in qs]
-        fig.add_trace(go.Scatter(
-            x=[cats[q - 1] for q in qs], y=[_scaled(v, divisor) for v in ev],
-            mode="lines+markers", name=t("fig.expected", lang),
-            line=dict(color=EXPECTED_LINE, width=2, dash="dash"),
-            marker=dict(symbol="diamond", size=9, color=EXPECTED_LINE),
-            customdata=[fmt.fmt_value(ind, v, lang) for v in ev],
-            hovertemplate="%{x}: %{customdata}<extra>%{fullData.name}</extra>",
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=[cats[q - 1] for q in qs],
+                y=[_scaled(v, divisor) for v in ev],
+                mode="lines+markers",
+                name=t("fig.expected", lang),
+                line=dict(color=EXPECTED_LINE, width=2, dash="dash"),
+                marker=dict(symbol="diamond", size=9, color=EXPECTED_LINE),
+                customdata=[fmt.fmt_value(ind, v, lang) for v in ev],
+                hovertemplate="%{x}: %{customdata}<extra>%{fullData.name}</extra>",
+            )
+        )
 
     # y range: from 0 for amounts, a readable window for rates (not past 100% without need)
     vals = [v for v in (_scaled(x, divisor) for x in every) if v is not None]
@@ -404,35 +500,73 @@ def trend_figure(ind: Indicator | str, trend: pd.DataFrame, scope_name: str, yea
     if target is not None:
         ty = target / divisor
         label = t("fig.target_value", lang, value=fmt.fmt_value(ind, target, lang))
-        fig.add_shape(type="line", xref="paper", x0=0, x1=1, yref="y", y0=ty, y1=ty,
-                      line=dict(color=TARGET_LINE, width=2, dash="longdash"),
-                      name=label, showlegend=True)
-        fig.add_annotation(text=t("fig.target", lang) + "<br>" + fmt.fmt_value(ind, target, lang),
-                           xref="paper", x=1, xanchor="left", xshift=6, yref="y", y=ty,
-                           yanchor="middle", showarrow=False, align="left",
-                           font=dict(size=12, color=TARGET_LINE))
+        fig.add_shape(
+            type="line",
+            xref="paper",
+            x0=0,
+            x1=1,
+            yref="y",
+            y0=ty,
+            y1=ty,
+            line=dict(color=TARGET_LINE, width=2, dash="longdash"),
+            name=label,
+            showlegend=True,
+        )
+        fig.add_annotation(
+            text=t("fig.target", lang) + "<br>" + fmt.fmt_value(ind, target, lang),
+            xref="paper",
+            x=1,
+            xanchor="left",
+            xshift=6,
+            yref="y",
+            y=ty,
+            yanchor="middle",
+            showarrow=False,
+            align="left",
+            font=dict(size=12, color=TARGET_LINE),
+        )
 
     last_with_data = [q for q, v in zip(q_cur, actual, strict=True) if v is not None]
     sub = t("fig.subtitle_cumulative" if fmt.is_cumulative(ind) else "fig.subtitle_snapshot", lang)
     if last_with_data:
-        sub = t("fig.subtitle_as_of", lang, period=fmt.period_label(year, max(last_with_data), lang),
-                note=sub)
+        sub = t(
+            "fig.subtitle_as_of", lang, period=fmt.period_label(year, max(last_with_data), lang), note=sub
+        )
     else:
         sub = sub[:1].upper() + sub[1:]
     title = t("fig.title_trend", lang, scope=escape(scope_name), year=int(year), what=name)
     axis_space = 36 + 17 * n_lines
-    _base_layout(fig, title=title, subtitle=sub, source=source, notes=(), lang=lang, height=340,
-                 margin_l=80, margin_r=120, axis_space=axis_space)
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=cats, range=[-0.5, 3.5],
-                     tickmode="array", tickvals=cats, ticktext=ticktext, tickangle=0,
-                     title=dict(text=t("fig.axis_quarter", lang)), showgrid=False)
-    fig.update_yaxes(range=yrange, title=dict(text=_axis_unit_title(name, axis_unit, lang)),
-                     tickformat=",~f")
+    _base_layout(
+        fig,
+        title=title,
+        subtitle=sub,
+        source=source,
+        notes=(),
+        lang=lang,
+        height=340,
+        margin_l=80,
+        margin_r=120,
+        axis_space=axis_space,
+    )
+    fig.update_xaxes(
+        type="category",
+        categoryorder="array",
+        categoryarray=cats,
+        range=[-0.5, 3.5],
+        tickmode="array",
+        tickvals=cats,
+        ticktext=ticktext,
+        tickangle=0,
+        title=dict(text=t("fig.axis_quarter", lang)),
+        showgrid=False,
+    )
+    fig.update_yaxes(range=yrange, title=dict(text=_axis_unit_title(name, axis_unit, lang)), tickformat=",~f")
     fig.update_layout(barmode="overlay")
     return fig
 
 
 # ---------------------------------------------------------------- value column
+
 
 def _status_span(s: str, lang: str) -> str:
     return f"<span style='color:{STATUS_COLORS[s]}'>{status_label(s, lang)}</span>"
@@ -443,9 +577,22 @@ def _value_column(fig: go.Figure, texts: Sequence[str], size: int = 12) -> int:
 
     A column never collides with bars, target lines or markers. Returns the px width needed.
     """
-    column = [dict(text=text, xref="paper", x=1, xanchor="left", xshift=10, yref="y", y=i,
-                   yanchor="middle", showarrow=False, align="left", font=dict(size=size, color=TEXT))
-              for i, text in enumerate(texts)]
+    column = [
+        dict(
+            text=text,
+            xref="paper",
+            x=1,
+            xanchor="left",
+            xshift=10,
+            yref="y",
+            y=i,
+            yanchor="middle",
+            showarrow=False,
+            align="left",
+            font=dict(size=size, color=TEXT),
+        )
+        for i, text in enumerate(texts)
+    ]
     # one assignment: add_annotation per row copies the whole list each time (quadratic)
     fig.update_layout(annotations=list(fig.layout.annotations) + column)
     return int(max((_text_width(x, size) for x in texts), default=0) + 30)
@@ -453,8 +600,16 @@ def _value_column(fig: go.Figure, texts: Sequence[str], size: int = 12) -> int:
 
 # ---------------------------------------------------------------- bullet (theme overview)
 
-def bullet_figure(rows: pd.DataFrame, scope_name: str, year: int, quarter: int,
-                  lang: str = "zh", source: str = "", theme: str | None = None) -> go.Figure:
+
+def bullet_figure(
+    rows: pd.DataFrame,
+    scope_name: str,
+    year: int,
+    quarter: int,
+    lang: str = "zh",
+    source: str = "",
+    theme: str | None = None,
+) -> go.Figure:
     """完成率 of the indicators of one theme: a bar per indicator, expected-progress marker, 100% line.
 
     rows: indicator_id, actual, target, expected, achievement, status (one row per indicator,
@@ -482,11 +637,16 @@ def bullet_figure(rows: pd.DataFrame, scope_name: str, year: int, quarter: int,
     labels, details = [], []
     for i in kept:
         ind = inds[i]
-        detail = t("fig.actual_of_target", lang, actual=fmt.fmt_value(ind, actual[i], lang),
-                   target=fmt.fmt_value(ind, target[i], lang))
+        detail = t(
+            "fig.actual_of_target",
+            lang,
+            actual=fmt.fmt_value(ind, actual[i], lang),
+            target=fmt.fmt_value(ind, target[i], lang),
+        )
         details.append(detail)
-        labels.append(f"{indicator_label(ind, lang)}<br><span style='font-size:11px;color:{MUTED}'>"
-                      f"{detail}</span>")
+        labels.append(
+            f"{indicator_label(ind, lang)}<br><span style='font-size:11px;color:{MUTED}'>{detail}</span>"
+        )
     row_of = {i: n for n, i in enumerate(kept)}
 
     ach: dict[int, float | None] = {}
@@ -499,8 +659,17 @@ def bullet_figure(rows: pd.DataFrame, scope_name: str, year: int, quarter: int,
 
     fig = go.Figure()
     # light track from 0 to 100%
-    fig.add_trace(go.Bar(y=labels, x=[100] * len(kept), orientation="h", width=0.62,
-                         marker=dict(color="#EFEFEF"), showlegend=False, hoverinfo="skip"))
+    fig.add_trace(
+        go.Bar(
+            y=labels,
+            x=[100] * len(kept),
+            orientation="h",
+            width=0.62,
+            marker=dict(color="#EFEFEF"),
+            showlegend=False,
+            hoverinfo="skip",
+        )
+    )
     texts = [""] * len(kept)
     for s in STATUS_ORDER:
         idx = [i for i in kept if statuses[i] == s]
@@ -516,17 +685,30 @@ def bullet_figure(rows: pd.DataFrame, scope_name: str, year: int, quarter: int,
             else:
                 texts[row_of[i]] = f"<b>{fmt.fmt_number(a, 1)}%</b> · {_status_span(s, lang)}"
             a_text = fmt.fmt_number(a, 1) + "%" if a is not None else fmt.DASH
-            hover.append(f"{indicator_label(inds[i], lang)}<br>{details[row_of[i]]}<br>"
-                         f"{t('fig.achievement', lang)} {a_text} · {status_label(s, lang)}")
+            hover.append(
+                f"{indicator_label(inds[i], lang)}<br>{details[row_of[i]]}<br>"
+                f"{t('fig.achievement', lang)} {a_text} · {status_label(s, lang)}"
+            )
         color = STATUS_COLORS[s]
-        fig.add_trace(go.Bar(
-            y=[labels[row_of[i]] for i in idx], x=[ach[i] or 0 for i in idx], orientation="h",
-            width=0.34, name=status_label(s, lang), showlegend=False,
-            marker=dict(color=color, line=dict(color=color, width=1),
-                        pattern=dict(shape=STATUS_PATTERNS[s], fillmode="overlay", fgcolor="white",
-                                     size=7, solidity=0.3)),
-            customdata=hover, hovertemplate="%{customdata}<extra></extra>",
-        ))
+        fig.add_trace(
+            go.Bar(
+                y=[labels[row_of[i]] for i in idx],
+                x=[ach[i] or 0 for i in idx],
+                orientation="h",
+                width=0.34,
+                name=status_label(s, lang),
+                showlegend=False,
+                marker=dict(
+                    color=color,
+                    line=dict(color=color, width=1),
+                    pattern=dict(
+                        shape=STATUS_PATTERNS[s], fillmode="overlay", fgcolor="white", size=7, solidity=0.3
+                    ),
+                ),
+                customdata=hover,
+                hovertemplate="%{customdata}<extra></extra>",
+            )
+        )
     exp_x, exp_y, exp_t = [], [], []
     for i in kept:
         if expected[i] is not None:
@@ -534,38 +716,90 @@ def bullet_figure(rows: pd.DataFrame, scope_name: str, year: int, quarter: int,
             exp_y.append(labels[row_of[i]])
             exp_t.append(fmt.fmt_value(inds[i], expected[i], lang))
     if exp_x:
-        fig.add_trace(go.Scatter(
-            x=exp_x, y=exp_y, mode="markers", name=t("fig.expected", lang),
-            marker=dict(symbol="line-ns", size=26, line=dict(width=3, color=TEXT), color=TEXT),
-            customdata=exp_t, hovertemplate=t("fig.expected", lang) + " %{customdata}<extra></extra>",
-        ))
-    fig.add_shape(type="line", xref="x", x0=100, x1=100, yref="paper", y0=0, y1=1,
-                  line=dict(color=TARGET_LINE, width=1.5, dash="dash"))
-    fig.add_annotation(text=t("fig.full_target", lang), xref="x", x=100, yref="y", y=-0.75,
-                       yanchor="middle", xanchor="center", showarrow=False,
-                       font=dict(size=11, color=TARGET_LINE), bgcolor="white")
+        fig.add_trace(
+            go.Scatter(
+                x=exp_x,
+                y=exp_y,
+                mode="markers",
+                name=t("fig.expected", lang),
+                marker=dict(symbol="line-ns", size=26, line=dict(width=3, color=TEXT), color=TEXT),
+                customdata=exp_t,
+                hovertemplate=t("fig.expected", lang) + " %{customdata}<extra></extra>",
+            )
+        )
+    fig.add_shape(
+        type="line",
+        xref="x",
+        x0=100,
+        x1=100,
+        yref="paper",
+        y0=0,
+        y1=1,
+        line=dict(color=TARGET_LINE, width=1.5, dash="dash"),
+    )
+    fig.add_annotation(
+        text=t("fig.full_target", lang),
+        xref="x",
+        x=100,
+        yref="y",
+        y=-0.75,
+        yanchor="middle",
+        xanchor="center",
+        showarrow=False,
+        font=dict(size=11, color=TARGET_LINE),
+        bgcolor="white",
+    )
     margin_r = max(110, _value_column(fig, texts))
 
     sep = "、" if lang == "zh" else ", "
     notes = [t("fig.omitted_no_target", lang, names=sep.join(omitted))] if omitted else []
     period = fmt.period_label(year, quarter, lang)
-    title = t("fig.title_theme", lang, scope=escape(scope_name), period=t("fig.as_of", lang, period=period),
-              theme=theme_label(theme, lang))
+    title = t(
+        "fig.title_theme",
+        lang,
+        scope=escape(scope_name),
+        period=t("fig.as_of", lang, period=period),
+        theme=theme_label(theme, lang),
+    )
     margin_l = _label_margin([indicator_label(inds[i], lang) for i in kept] + details, 12)
-    _base_layout(fig, title=title, subtitle=None, source=source, notes=notes, lang=lang,
-                 height=max(160, 62 * len(kept) + 30), margin_l=margin_l, margin_r=margin_r)
+    _base_layout(
+        fig,
+        title=title,
+        subtitle=None,
+        source=source,
+        notes=notes,
+        lang=lang,
+        height=max(160, 62 * len(kept) + 30),
+        margin_l=margin_l,
+        margin_r=margin_r,
+    )
     fig.update_layout(barmode="overlay")
     fig.update_xaxes(range=[0, top * 1.04], ticksuffix="%", title=dict(text=t("fig.axis_achievement", lang)))
     # one empty row above the first indicator carries the "目标 100%" label
-    fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels,
-                     range=[len(kept) - 0.5, -1.2], showgrid=False, ticks="")
+    fig.update_yaxes(
+        type="category",
+        categoryorder="array",
+        categoryarray=labels,
+        range=[len(kept) - 0.5, -1.2],
+        showgrid=False,
+        ticks="",
+    )
     return fig
 
 
 # ---------------------------------------------------------------- ranking
 
-def ranking_figure(ind: Indicator | str, ranking: pd.DataFrame, scope_name: str, year: int,
-                   quarter: int, lang: str = "zh", source: str = "", sort: str | None = "asc") -> go.Figure:
+
+def ranking_figure(
+    ind: Indicator | str,
+    ranking: pd.DataFrame,
+    scope_name: str,
+    year: int,
+    quarter: int,
+    lang: str = "zh",
+    source: str = "",
+    sort: str | None = "asc",
+) -> go.Figure:
     """One indicator across units: a horizontal bar per unit, target line, value · status column.
 
     ranking: unit, actual, target, expected, achievement, status (one row per unit).
@@ -578,8 +812,11 @@ def ranking_figure(ind: Indicator | str, ranking: pd.DataFrame, scope_name: str,
     actual = _col(ranking, "actual")
     target = _col(ranking, "target")
     expected = _col(ranking, "expected")
-    statuses = [_status(s) for s in ranking["status"]] if "status" in ranking.columns else \
-        ["no_target"] * len(ranking)
+    statuses = (
+        [_status(s) for s in ranking["status"]]
+        if "status" in ranking.columns
+        else ["no_target"] * len(ranking)
+    )
     for i, v in enumerate(actual):
         if v is None:
             statuses[i] = "no_data"
@@ -627,56 +864,106 @@ def ranking_figure(ind: Indicator | str, ranking: pd.DataFrame, scope_name: str,
             extra = ""
             if target[i] is not None:
                 extra = "<br>" + t("fig.target_value", lang, value=fmt.fmt_value(ind, target[i], lang))
-            hover.append(f"{escape(units[i])}<br>{fmt.fmt_value(ind, actual[i], lang)} · "
-                         f"{status_label(s, lang)}{extra}")
+            hover.append(
+                f"{escape(units[i])}<br>{fmt.fmt_value(ind, actual[i], lang)} · "
+                f"{status_label(s, lang)}{extra}"
+            )
         color = STATUS_COLORS[s]
-        fig.add_trace(go.Bar(
-            y=[label_of[i] for i in idx], x=[(_scaled(actual[i], divisor) or 0) for i in idx],
-            orientation="h", name=status_label(s, lang), showlegend=False,
-            marker=dict(color=color, line=dict(color=color, width=1),
-                        pattern=dict(shape=STATUS_PATTERNS[s], fillmode="overlay", fgcolor="white",
-                                     size=6, solidity=0.3)),
-            customdata=hover, hovertemplate="%{customdata}<extra></extra>",
-        ))
+        fig.add_trace(
+            go.Bar(
+                y=[label_of[i] for i in idx],
+                x=[(_scaled(actual[i], divisor) or 0) for i in idx],
+                orientation="h",
+                name=status_label(s, lang),
+                showlegend=False,
+                marker=dict(
+                    color=color,
+                    line=dict(color=color, width=1),
+                    pattern=dict(
+                        shape=STATUS_PATTERNS[s], fillmode="overlay", fgcolor="white", size=6, solidity=0.3
+                    ),
+                ),
+                customdata=hover,
+                hovertemplate="%{customdata}<extra></extra>",
+            )
+        )
 
     tvals = {round(v, 9) for v in target if v is not None}
     label_row = False
     if len(tvals) == 1:
         tv = next(iter(tvals))
         label = t("fig.target_value", lang, value=fmt.fmt_value(ind, tv, lang))
-        fig.add_shape(type="line", yref="paper", y0=0, y1=1, xref="x", x0=tv / divisor, x1=tv / divisor,
-                      line=dict(color=TARGET_LINE, width=2, dash="longdash"), name=label, showlegend=False)
-        fig.add_annotation(text=label, xref="x", x=tv / divisor, yref="y", y=-0.9, yanchor="middle",
-                           xanchor="center", showarrow=False, font=dict(size=12, color=TARGET_LINE),
-                           bgcolor="white")
+        fig.add_shape(
+            type="line",
+            yref="paper",
+            y0=0,
+            y1=1,
+            xref="x",
+            x0=tv / divisor,
+            x1=tv / divisor,
+            line=dict(color=TARGET_LINE, width=2, dash="longdash"),
+            name=label,
+            showlegend=False,
+        )
+        fig.add_annotation(
+            text=label,
+            xref="x",
+            x=tv / divisor,
+            yref="y",
+            y=-0.9,
+            yanchor="middle",
+            xanchor="center",
+            showarrow=False,
+            font=dict(size=12, color=TARGET_LINE),
+            bgcolor="white",
+        )
         label_row = True
     elif len(tvals) > 1:
         idx = [i for i in order if target[i] is not None]
-        fig.add_trace(go.Scatter(
-            x=[target[i] / divisor for i in idx], y=[label_of[i] for i in idx], mode="markers",
-            name=t("fig.target_marker", lang),
-            marker=dict(symbol="line-ns", size=18, line=dict(width=3, color=TARGET_LINE)),
-            customdata=[fmt.fmt_value(ind, target[i], lang) for i in idx],
-            hovertemplate=t("fig.target", lang) + " %{customdata}<extra></extra>",
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=[target[i] / divisor for i in idx],
+                y=[label_of[i] for i in idx],
+                mode="markers",
+                name=t("fig.target_marker", lang),
+                marker=dict(symbol="line-ns", size=18, line=dict(width=3, color=TARGET_LINE)),
+                customdata=[fmt.fmt_value(ind, target[i], lang) for i in idx],
+                hovertemplate=t("fig.target", lang) + " %{customdata}<extra></extra>",
+            )
+        )
     if ind.measure != "rate":
-        idx = [i for i in order if expected[i] is not None and
-               (target[i] is None or abs(expected[i] - target[i]) > 1e-9)]
+        idx = [
+            i
+            for i in order
+            if expected[i] is not None and (target[i] is None or abs(expected[i] - target[i]) > 1e-9)
+        ]
         evals = {round(expected[i], 9) for i in idx}
         if len(evals) == 1 and len(idx) == sum(1 for i in order if expected[i] is not None):
             ev = next(iter(evals))
-            fig.add_shape(type="line", yref="paper", y0=0, y1=1, xref="x", x0=ev / divisor,
-                          x1=ev / divisor, line=dict(color=EXPECTED_LINE, width=2, dash="dot"),
-                          name=t("fig.expected_value", lang, value=fmt.fmt_value(ind, ev, lang)),
-                          showlegend=True)
+            fig.add_shape(
+                type="line",
+                yref="paper",
+                y0=0,
+                y1=1,
+                xref="x",
+                x0=ev / divisor,
+                x1=ev / divisor,
+                line=dict(color=EXPECTED_LINE, width=2, dash="dot"),
+                name=t("fig.expected_value", lang, value=fmt.fmt_value(ind, ev, lang)),
+                showlegend=True,
+            )
         elif idx:
-            fig.add_trace(go.Scatter(
-                x=[expected[i] / divisor for i in idx], y=[label_of[i] for i in idx], mode="markers",
-                name=t("fig.expected_marker", lang),
-                marker=dict(symbol="line-ns", size=18, line=dict(width=2, color=EXPECTED_LINE)),
-                customdata=[fmt.fmt_value(ind, expected[i], lang) for i in idx],
-                hovertemplate=t("fig.expected", lang) + " %{customdata}<extra></extra>",
-            ))
+            fig.add_trace(
+                go.Scatter(
+                    x=[expected[i] / divisor for i in idx],
+                    y=[label_of[i] for i in idx],
+                    mode="markers",
+                    name=t("fig.expected_marker", lang),
+                    marker=dict(symbol="line-ns", size=18, line=dict(width=2, color=EXPECTED_LINE)),
+                    customdata=[fmt.fmt_value(ind, expected[i], lang) for i in idx],
+                    hovertemplate=t("fig.expected", lang) + " %{customdata}<extra></extra>",
+                )
+            )
     margin_r = max(90, _value_column(fig, texts, size=11))
 
     name = indicator_label(ind, lang)
@@ -685,17 +972,35 @@ def ranking_figure(ind: Indicator | str, ranking: pd.DataFrame, scope_name: str,
     xr = [0, max(top, 100.0 if ind.measure == "rate" else 0) * 1.02]
     period = fmt.indicator_period_label(ind, year, quarter, lang)
     title = t("fig.title_ranking", lang, scope=escape(scope_name), period=period, what=name)
-    sub = t("fig.subtitle_ranking_desc" if sort == "desc" else "fig.subtitle_ranking_asc", lang) \
-        if sort in ("asc", "desc") else None
+    sub = (
+        t("fig.subtitle_ranking_desc" if sort == "desc" else "fig.subtitle_ranking_asc", lang)
+        if sort in ("asc", "desc")
+        else None
+    )
     n = max(1, len(order))
-    _base_layout(fig, title=title, subtitle=sub, source=source, notes=(), lang=lang,
-                 height=24 * (n + (1 if label_row else 0)) + 16, margin_l=_label_margin(shown, 12),
-                 margin_r=margin_r)
+    _base_layout(
+        fig,
+        title=title,
+        subtitle=sub,
+        source=source,
+        notes=(),
+        lang=lang,
+        height=24 * (n + (1 if label_row else 0)) + 16,
+        margin_l=_label_margin(shown, 12),
+        margin_r=margin_r,
+    )
     fig.update_layout(barmode="overlay", bargap=0.25)
     fig.update_xaxes(range=xr, title=dict(text=_axis_unit_title(name, axis_unit, lang)), tickformat=",~f")
-    fig.update_yaxes(type="category", categoryorder="array", categoryarray=shown,
-                     range=[n - 0.5, -1.5 if label_row else -0.5],
-                     showgrid=True, gridcolor="#F0F0F0", ticks="", tickfont=dict(size=12))
+    fig.update_yaxes(
+        type="category",
+        categoryorder="array",
+        categoryarray=shown,
+        range=[n - 0.5, -1.5 if label_row else -0.5],
+        showgrid=True,
+        gridcolor="#F0F0F0",
+        ticks="",
+        tickfont=dict(size=12),
+    )
     return fig
 
 
@@ -706,9 +1011,19 @@ _MONEY_UNITS = {"元", "CNY", "yuan", "¥"}
 _UNIT_EN = {"人": "people", "人次": "people", "次": "events", "家": "unions", "个": "", "项": ""}
 
 
-def breakdown_figure(frame: pd.DataFrame, value_col: str, label_col: str, title_what: str,
-                     scope_name: str, year: int, quarter: int, lang: str = "zh", source: str = "",
-                     unit_label: str = "", value_label: str | None = None) -> go.Figure:
+def breakdown_figure(
+    frame: pd.DataFrame,
+    value_col: str,
+    label_col: str,
+    title_what: str,
+    scope_name: str,
+    year: int,
+    quarter: int,
+    lang: str = "zh",
+    source: str = "",
+    unit_label: str = "",
+    value_label: str | None = None,
+) -> go.Figure:
     """A total split by category (e.g. welfare amount by category): bars sorted desc, value · share.
 
     frame: one row per category with label_col and value_col. unit_label '元' (or 'CNY')
@@ -730,22 +1045,51 @@ def breakdown_figure(frame: pd.DataFrame, value_col: str, label_col: str, title_
 
     shown = [escape(_shorten(category_label(lab, lang))) for lab, _ in pairs]
     texts = [f"{fv(v)} · {fmt.fmt_rate(v / total) if total else fmt.DASH}" for _, v in pairs]
-    fig = go.Figure(go.Bar(
-        y=shown, x=[v / divisor for _, v in pairs], orientation="h", text=texts, textposition="outside",
-        cliponaxis=False, textfont=dict(size=12, color=TEXT), marker=dict(color=NEUTRAL),
-        width=0.6, showlegend=False, customdata=texts, hovertemplate="%{y}: %{customdata}<extra></extra>",
-    ))
+    fig = go.Figure(
+        go.Bar(
+            y=shown,
+            x=[v / divisor for _, v in pairs],
+            orientation="h",
+            text=texts,
+            textposition="outside",
+            cliponaxis=False,
+            textfont=dict(size=12, color=TEXT),
+            marker=dict(color=NEUTRAL),
+            width=0.6,
+            showlegend=False,
+            customdata=texts,
+            hovertemplate="%{y}: %{customdata}<extra></extra>",
+        )
+    )
     period = fmt.period_label(year, quarter, lang, cumulative=True)
     title = t("fig.title_breakdown", lang, scope=escape(scope_name), period=period, what=escape(title_what))
     sub = t("fig.subtitle_breakdown", lang, total=fv(total))
     top = max((v / divisor for _, v in pairs), default=1) or 1
-    _base_layout(fig, title=title, subtitle=sub, source=source, notes=(), lang=lang,
-                 height=max(160, 40 * len(pairs) + 20), margin_l=_label_margin(shown, 12),
-                 margin_r=150, show_legend=False)
-    fig.update_xaxes(range=[0, top * 1.04], tickformat=",~f",
-                     title=dict(text=_axis_unit_title(escape(value_label or title_what), axis_unit, lang)))
-    fig.update_yaxes(type="category", categoryorder="array", categoryarray=shown, autorange="reversed",
-                     showgrid=False, ticks="")
+    _base_layout(
+        fig,
+        title=title,
+        subtitle=sub,
+        source=source,
+        notes=(),
+        lang=lang,
+        height=max(160, 40 * len(pairs) + 20),
+        margin_l=_label_margin(shown, 12),
+        margin_r=150,
+        show_legend=False,
+    )
+    fig.update_xaxes(
+        range=[0, top * 1.04],
+        tickformat=",~f",
+        title=dict(text=_axis_unit_title(escape(value_label or title_what), axis_unit, lang)),
+    )
+    fig.update_yaxes(
+        type="category",
+        categoryorder="array",
+        categoryarray=shown,
+        autorange="reversed",
+        showgrid=False,
+        ticks="",
+    )
     return fig
 
 
@@ -763,12 +1107,15 @@ def chart_filename(year: int, quarter: int | None, ind_label: str, what: str) ->
 
 def chart_config(filename: str) -> dict:
     """Config for st.plotly_chart(fig, config=...): PNG download at 2x with a meaningful file name."""
-    return {"displaylogo": False,
-            "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2}}
+    return {"displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2}}
 
 
-_BROWSER_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome",
-                       "/usr/bin/google-chrome-stable")
+_BROWSER_CANDIDATES = (
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+    "/usr/bin/google-chrome",
+    "/usr/bin/google-chrome-stable",
+)
 
 
 def browser_path() -> str | None:
@@ -837,8 +1184,9 @@ def warm_browser() -> Iterator[None]:
         kaleido.stop_sync_server(silence_warnings=True)
 
 
-def export_png(fig: go.Figure, width: int | None = None, height: int | None = None,
-               scale: float = 2) -> bytes:
+def export_png(
+    fig: go.Figure, width: int | None = None, height: int | None = None, scale: float = 2
+) -> bytes:
     """PNG bytes of fig rendered by kaleido with the system Chromium.
 
     width defaults to SIZE_A4[0]; height to the figure's own height (ranking figures grow

@@ -23,6 +23,7 @@ _QUARTER_ZH = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第�
 
 # ---------------------------------------------------------------- helpers
 
+
 def to_number(x: Any) -> float | None:
     """A float, or None for None / NaN / pandas NA / NaT / empty or non-numeric input."""
     if x is None or isinstance(x, bool):
@@ -75,6 +76,7 @@ def _percent_points(fraction: float, digits: int = 1) -> Decimal:
 
 
 # ---------------------------------------------------------------- values
+
 
 def fmt_count(x: Any, unit: str = "") -> str:
     """18486 -> '18,486'; with unit '18,486 人'. Rounded to a whole number."""
@@ -136,6 +138,7 @@ def fmt_rate(fraction: Any, digits: int = 1) -> str:
 
 
 # ---------------------------------------------------------------- changes
+
 
 def fmt_pp_change(delta_fraction: Any, lang: str = "zh") -> str:
     """Change of a rate in percentage points, for sentences.
@@ -200,6 +203,7 @@ def fmt_growth_delta(ratio_change: Any, lang: str = "zh") -> str:
 
 # ---------------------------------------------------------------- indicators
 
+
 def unit_of(ind: Indicator, lang: str = "zh") -> str:
     return ind.unit_en if _lang(lang) == "en" else ind.unit_zh
 
@@ -228,8 +232,9 @@ def yoy_change(ind: Indicator, current: Any, previous: Any) -> float | None:
     return c / p - 1
 
 
-def fmt_yoy(ind: Indicator, current: Any, previous: Any, lang: str = "zh",
-            compact: bool = False) -> str | None:
+def fmt_yoy(
+    ind: Indicator, current: Any, previous: Any, lang: str = "zh", compact: bool = False
+) -> str | None:
     """同比: '提高0.6个百分点' for rates, '增长12.5%' for counts and money; None when not computable.
 
     compact=True gives '+0.6 个百分点' / '+12.5%' (for st.metric deltas and table cells).
@@ -246,6 +251,7 @@ def fmt_yoy(ind: Indicator, current: Any, previous: Any, lang: str = "zh",
 
 # ---------------------------------------------------------------- periods
 
+
 def is_cumulative(ind: Indicator) -> bool:
     """True when the indicator's value at quarter Q covers Q1..Q (flows and year-to-date rates)."""
     return ind.kind == "flow" or ind.year_to_date
@@ -260,8 +266,7 @@ def quarter_label(quarter: int, lang: str = "zh", short: bool = False) -> str:
     return s[1:] if short else s
 
 
-def period_label(year: int, quarter: int | None = None, lang: str = "zh",
-                 cumulative: bool = False) -> str:
+def period_label(year: int, quarter: int | None = None, lang: str = "zh", cumulative: bool = False) -> str:
     """'2025年第三季度' / cumulative '2025年1-3季度' / en '2025 Q3', '2025 Q1–Q3'.
 
     Cumulative to Q1 is just '2025年第一季度'; to Q4 is '2025年全年' / '2025 full year'.

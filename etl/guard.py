@@ -27,9 +27,12 @@ def _column_number(letters: str) -> int:
 
 
 def _limits() -> tuple[int, int, int, int]:
-    return (int(float(settings.get("UNION_KPI_MAX_UPLOAD_MB")) * 1024 * 1024),
-            int(float(settings.get("UNION_KPI_MAX_UNZIPPED_MB")) * 1024 * 1024),
-            int(settings.get("UNION_KPI_MAX_ROWS")), int(settings.get("UNION_KPI_MAX_COLUMNS")))
+    return (
+        int(float(settings.get("UNION_KPI_MAX_UPLOAD_MB")) * 1024 * 1024),
+        int(float(settings.get("UNION_KPI_MAX_UNZIPPED_MB")) * 1024 * 1024),
+        int(settings.get("UNION_KPI_MAX_ROWS")),
+        int(settings.get("UNION_KPI_MAX_COLUMNS")),
+    )
 
 
 def check_bytes(data: bytes, file_name: str) -> list[Problem]:
@@ -56,12 +59,16 @@ def check_bytes(data: bytes, file_name: str) -> list[Problem]:
         return refuse("文件已损坏（压缩包结构不完整），请用 Excel/WPS 打开后重新保存再上传")
     unzipped = sum(m.file_size for m in members)
     if unzipped > max_unzipped:
-        return refuse(f"文件解压后达 {unzipped / 1024 / 1024:,.0f} MB，超过上限 "
-                      f"{max_unzipped // 1024 // 1024} MB（疑似压缩炸弹），已拒绝")
+        return refuse(
+            f"文件解压后达 {unzipped / 1024 / 1024:,.0f} MB，超过上限 "
+            f"{max_unzipped // 1024 // 1024} MB（疑似压缩炸弹），已拒绝"
+        )
     for member in members:
         if member.file_size > 10 * 1024 * 1024 and member.file_size > 200 * max(member.compress_size, 1):
-            return refuse(f"文件中的「{member.filename}」压缩比异常（{member.file_size // max(member.compress_size, 1)}"
-                          f" 倍，疑似压缩炸弹），已拒绝")
+            return refuse(
+                f"文件中的「{member.filename}」压缩比异常（{member.file_size // max(member.compress_size, 1)}"
+                f" 倍，疑似压缩炸弹），已拒绝"
+            )
     for member in members:
         if not member.filename.endswith(".xml") and not member.filename.endswith(".rels"):
             continue
@@ -76,6 +83,8 @@ def check_bytes(data: bytes, file_name: str) -> list[Problem]:
         if dimension:
             rows, cols = int(dimension["row"]), _column_number(dimension["col"].decode())
             if rows > max_rows or cols > max_cols:
-                return refuse(f"工作表「{member.filename}」范围为 {rows:,} 行 × {cols:,} 列，超过上限 "
-                              f"{max_rows:,} 行 × {max_cols:,} 列；请删除多余的空行空列或拆分后上传")
+                return refuse(
+                    f"工作表「{member.filename}」范围为 {rows:,} 行 × {cols:,} 列，超过上限 "
+                    f"{max_rows:,} 行 × {max_cols:,} 列；请删除多余的空行空列或拆分后上传"
+                )
     return []

@@ -21,14 +21,18 @@ def replaced_summary(con: duckdb.DuckDBPyConnection, load_id: int) -> pd.DataFra
     parts = " UNION ALL ".join(
         f"SELECT '{t}' AS table_name, count(*) AS rows, "
         f"count(DISTINCT {'unit_id' if t != 'targets' else 'indicator'}) AS units "
-        f"FROM replaced_{t} WHERE replaced_by = $load" for t in ARCHIVED_TABLES if t != "coverage")
+        f"FROM replaced_{t} WHERE replaced_by = $load"
+        for t in ARCHIVED_TABLES
+        if t != "coverage"
+    )
     return con.execute(f"SELECT * FROM ({parts}) WHERE rows > 0", {"load": load_id}).df()
 
 
 def _later_replacer(con: duckdb.DuckDBPyConnection, load_id: int) -> int | None:
     """A later load that replaced some of this load's rows (those must be undone first)."""
-    parts = " UNION ".join(f"SELECT replaced_by FROM replaced_{t} WHERE load_id = $load"
-                           for t in ARCHIVED_TABLES)
+    parts = " UNION ".join(
+        f"SELECT replaced_by FROM replaced_{t} WHERE load_id = $load" for t in ARCHIVED_TABLES
+    )
     rows = con.execute(f"SELECT max(replaced_by) FROM ({parts})", {"load": load_id}).fetchall()
     return rows[0][0]
 
@@ -51,19 +55,26 @@ def undo(db: Path | str | None, load_id: int, user: str) -> int:
                 raise UndoRefused(f"#{load_id} 本身是一次撤销操作；如需恢复，请重新导入原文件")
             later = _later_replacer(con, load_id)
             if later is not None:
-                raise UndoRefused(f"导入 #{load_id} 的部分数据已被之后的导入 #{later} 替换，请先撤销 #{later}")
+                raise UndoRefused(
+                    f"导入 #{load_id} 的部分数据已被之后的导入 #{later} 替换，请先撤销 #{later}"
+                )
             for table in ARCHIVED_TABLES:
                 con.execute(f"DELETE FROM {table} WHERE load_id = ?", [load_id])
-                con.execute(f"INSERT INTO {table} SELECT * EXCLUDE (replaced_by) FROM replaced_{table} "
-                            f"WHERE replaced_by = ?", [load_id])
+                con.execute(
+                    f"INSERT INTO {table} SELECT * EXCLUDE (replaced_by) FROM replaced_{table} "
+                    f"WHERE replaced_by = ?",
+                    [load_id],
+                )
                 con.execute(f"DELETE FROM replaced_{table} WHERE replaced_by = ?", [load_id])
             undo_id = con.execute("SELECT nextval('load_ids')").fetchall()[0][0]
             con.execute("UPDATE loads SET status = 'undone' WHERE load_id = ?", [load_id])
-            con.execute("""INSERT INTO loads (load_id, file_name, kind, periods, rows_loaded, loaded_at,
+            con.execute(
+                """INSERT INTO loads (load_id, file_name, kind, periods, rows_loaded, loaded_at,
                                               user_name, status, undoes)
                            SELECT ?, '撤销导入 #' || load_id || '：' || file_name, kind, periods, 0, ?, ?,
                                   'undo', load_id FROM loads WHERE load_id = ?""",
-                        [undo_id, dt.datetime.now(), user, load_id])
+                [undo_id, dt.datetime.now(), user, load_id],
+            )
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

@@ -20,8 +20,12 @@ from etl.names import name_key
 from etl.settings import StatusRules
 
 # source kind -> (CTE for rates and stocks, CTE for flows)
-_SOURCE = {"membership": ("m_at", "m_ytd"), "dues": ("d_ytd", "d_ytd"),
-           "welfare": ("w_ytd", "w_ytd"), "activities": ("a_members", "a_ytd")}
+_SOURCE = {
+    "membership": ("m_at", "m_ytd"),
+    "dues": ("d_ytd", "d_ytd"),
+    "welfare": ("w_ytd", "w_ytd"),
+    "activities": ("a_members", "a_ytd"),
+}
 _EPS = 1e-9
 
 
@@ -35,8 +39,10 @@ def _aggregates(ind: Indicator) -> list[str]:
     n, d = ind.numerator, ind.denominator
     if ind.kind == "rate":
         both = f"{n} IS NOT NULL AND {d} IS NOT NULL"
-        return [f"sum({n}) FILTER (WHERE {both}) AS {ind.id}__num",
-                f"sum({d}) FILTER (WHERE {both}) AS {ind.id}__den"]
+        return [
+            f"sum({n}) FILTER (WHERE {both}) AS {ind.id}__num",
+            f"sum({d}) FILTER (WHERE {both}) AS {ind.id}__den",
+        ]
     if n == "*":
         return [f"count(*) AS {ind.id}__num"]
     return [f"sum({n}) AS {ind.id}__num"]
@@ -46,8 +52,10 @@ def _presence(ind: Indicator) -> str:
     """A flow is 0, not 'no data', once its kind has data for the period anywhere."""
     table = KINDS[ind.source].table
     has_value = "" if ind.numerator == "*" else f" AND t.{ind.numerator} IS NOT NULL"
-    return (f"EXISTS (SELECT 1 FROM {table} t WHERE t.year = p.y AND t.quarter <= p.q{has_value}) "
-            f"AS {ind.id}__present")
+    return (
+        f"EXISTS (SELECT 1 FROM {table} t WHERE t.year = p.y AND t.quarter <= p.q{has_value}) "
+        f"AS {ind.id}__present"
+    )
 
 
 def _value(ind: Indicator) -> str:
@@ -58,12 +66,12 @@ def _value(ind: Indicator) -> str:
     return f"CASE WHEN {ind.id}__present THEN CAST(coalesce({ind.id}__num, 0) AS DOUBLE) END AS {ind.id}"
 
 
+_IN_SCOPE = "FROM lineage WHERE CAST($scope AS INTEGER) IS NULL OR ancestor_id = $scope"
 _GROUPINGS = {
     # the scope as one group (scope NULL = the whole organisation)
-    "total": "SELECT DISTINCT unit_id, 0 AS group_id FROM lineage WHERE CAST($scope AS INTEGER) IS NULL OR ancestor_id = $scope",
+    "total": f"SELECT DISTINCT unit_id, 0 AS group_id {_IN_SCOPE}",
     # every unit in the scope as its own group, for rankings
-    "unit": "SELECT DISTINCT unit_id, unit_id AS group_id FROM lineage "
-            "WHERE CAST($scope AS INTEGER) IS NULL OR ancestor_id = $scope",
+    "unit": f"SELECT DISTINCT unit_id, unit_id AS group_id {_IN_SCOPE}",
 }
 
 
@@ -75,12 +83,15 @@ def indicator_sql(grouping: str) -> str:
         by_cte.setdefault(_source_cte(ind), []).extend(_aggregates(ind))
     agg_ctes = ",\n".join(
         f"agg_{cte} AS (SELECT y, q, group_id, {', '.join(items)} FROM {cte} GROUP BY y, q, group_id)"
-        for cte, items in by_cte.items())
+        for cte, items in by_cte.items()
+    )
     joins = "\n".join(f"LEFT JOIN agg_{cte} USING (y, q, group_id)" for cte in by_cte)
     flows = [i for i in computed if i.kind == "flow"]
-    values = ",\n       ".join([_value(i) for i in computed] +
-                              [f"{i.id}__num" for i in computed] +
-                              [f"{i.id}__den" for i in computed if i.kind == "rate"])
+    values = ",\n       ".join(
+        [_value(i) for i in computed]
+        + [f"{i.id}__num" for i in computed]
+        + [f"{i.id}__den" for i in computed if i.kind == "rate"]
+    )
     return f"""
 WITH RECURSIVE
 periods AS (SELECT * FROM period_list),
@@ -134,8 +145,12 @@ ORDER BY year, quarter, group_id
 """
 
 
-def indicator_values(con: duckdb.DuckDBPyConnection, periods: list[tuple[int, int]],
-                     scope: int | None = None, grouping: str = "total") -> pd.DataFrame:
+def indicator_values(
+    con: duckdb.DuckDBPyConnection,
+    periods: list[tuple[int, int]],
+    scope: int | None = None,
+    grouping: str = "total",
+) -> pd.DataFrame:
     """One row per (year, quarter, group) with every indicator's value, numerator, denominator."""
     period_list = pd.DataFrame(periods, columns=["y", "q"]).astype("int32")
     con.register("period_list", period_list)
@@ -146,6 +161,7 @@ def indicator_values(con: duckdb.DuckDBPyConnection, periods: list[tuple[int, in
 
 
 # ------------------------------------------------------------------ targets and status
+
 
 def _targets(con: duckdb.DuckDBPyConnection, years: list[int]) -> pd.DataFrame:
     return con.execute("SELECT * FROM targets WHERE list_contains(?, year)", [years]).df()
@@ -158,13 +174,21 @@ def resolve_targets(targets: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame
     A flow target of the organisation is its total and is never split among units.
     """
     rate_ids = [i.id for i in INDICATORS if i.kind == "rate"]
-    own = groups.merge(targets.dropna(subset=["unit_id"]), how="inner",
-                       left_on=["year", "target_unit"], right_on=["year", "unit_id"])
+    own = groups.merge(
+        targets.dropna(subset=["unit_id"]),
+        how="inner",
+        left_on=["year", "target_unit"],
+        right_on=["year", "unit_id"],
+    )
     org = targets[targets["unit_id"].isna()]
     org_for_org = groups[groups["target_unit"].isna()].merge(org, on="year")
     org_rates = groups[groups["target_unit"].notna()].merge(org[org["indicator"].isin(rate_ids)], on="year")
-    org_rates = org_rates.merge(own[["year", "group_id", "indicator"]], how="left", indicator=True,
-                                on=["year", "group_id", "indicator"])
+    org_rates = org_rates.merge(
+        own[["year", "group_id", "indicator"]],
+        how="left",
+        indicator=True,
+        on=["year", "group_id", "indicator"],
+    )
     org_rates = org_rates[org_rates["_merge"] == "left_only"].drop(columns="_merge")
     cols = ["year", "group_id", "indicator", "target", "q1", "q2", "q3", "q4"]
     parts = [p[cols] for p in (own, org_for_org, org_rates) if not p.empty]
@@ -176,9 +200,15 @@ def judge(long: pd.DataFrame, rules: StatusRules) -> pd.DataFrame:
     kinds = long["indicator"].map(lambda i: INDICATOR_BY_ID[i].kind)
     higher = long["indicator"].map(lambda i: INDICATOR_BY_ID[i].higher_is_better)
     quarter = long["quarter"].astype(int)
-    milestone = pd.Series(np.select([quarter == q for q in (1, 2, 3, 4)],
-                                    [long.get(f"q{q}", pd.Series(np.nan, index=long.index)) for q in (1, 2, 3, 4)],
-                                    default=np.nan), index=long.index, dtype="float64")
+    milestone = pd.Series(
+        np.select(
+            [quarter == q for q in (1, 2, 3, 4)],
+            [long.get(f"q{q}", pd.Series(np.nan, index=long.index)) for q in (1, 2, 3, 4)],
+            default=np.nan,
+        ),
+        index=long.index,
+        dtype="float64",
+    )
     target = long["target"].astype("float64")
     pro_rata = np.where(kinds == "flow", target * quarter / 4, target)
     expected = milestone.where(milestone.notna(), pro_rata)
@@ -190,15 +220,19 @@ def judge(long: pd.DataFrame, rules: StatusRules) -> pd.DataFrame:
     gap = np.where(higher, gap, -gap)
     behind = np.where(is_rate, gap < -_EPS, gap < -rules.flow_tolerance - _EPS)
     ahead = np.where(is_rate, gap >= rules.rate_ahead - _EPS, gap > rules.flow_tolerance + _EPS)
-    status = np.select([actual.isna(), target.isna(), behind, ahead],
-                       ["no_data", "no_target", "behind", "ahead"], default="on_track")
+    status = np.select(
+        [actual.isna(), target.isna(), behind, ahead],
+        ["no_data", "no_target", "behind", "ahead"],
+        default="on_track",
+    )
     return long.assign(expected=expected.where(target.notna()), achievement=achievement, status=status)
 
 
 def _long(values: pd.DataFrame) -> pd.DataFrame:
     ids = [i.id for i in INDICATORS]
-    return values.melt(id_vars=["year", "quarter", "group_id"], value_vars=ids,
-                       var_name="indicator", value_name="actual")
+    return values.melt(
+        id_vars=["year", "quarter", "group_id"], value_vars=ids, var_name="indicator", value_name="actual"
+    )
 
 
 def _with_targets(con: duckdb.DuckDBPyConnection, long: pd.DataFrame, target_unit) -> pd.DataFrame:
@@ -211,6 +245,7 @@ def _with_targets(con: duckdb.DuckDBPyConnection, long: pd.DataFrame, target_uni
 
 # ------------------------------------------------------------------ public API
 
+
 @dataclass
 class Kpi:
     id: str
@@ -219,8 +254,8 @@ class Kpi:
     expected: float | None
     achievement: float | None
     status: str
-    previous: float | None = None    # same quarter of the previous year
-    yoy: float | None = None         # rates: change in points (fraction); others: growth ratio
+    previous: float | None = None  # same quarter of the previous year
+    yoy: float | None = None  # rates: change in points (fraction); others: growth ratio
 
     def contract(self) -> dict:
         """The five keys of the command-line contract."""
@@ -240,8 +275,13 @@ def _yoy(ind: Indicator, current: float | None, previous: float | None) -> float
     return None if previous == 0 else current / previous - 1
 
 
-def compute(con: duckdb.DuckDBPyConnection, year: int, quarter: int, unit_id: int | None = None,
-            rules: StatusRules | None = None) -> dict[str, Kpi]:
+def compute(
+    con: duckdb.DuckDBPyConnection,
+    year: int,
+    quarter: int,
+    unit_id: int | None = None,
+    rules: StatusRules | None = None,
+) -> dict[str, Kpi]:
     """Every indicator for one scope (unit and everything below it; None = organisation)."""
     rules = rules or StatusRules.from_env()
     long = _long(indicator_values(con, [(year, quarter), (year - 1, quarter)], unit_id))
@@ -252,14 +292,22 @@ def compute(con: duckdb.DuckDBPyConnection, year: int, quarter: int, unit_id: in
     for ind in INDICATORS:
         row = now.loc[ind.id]
         actual, previous = _none(row["actual"]), _none(before.get(ind.id))
-        result[ind.id] = Kpi(ind.id, actual, _none(row["target"]), _none(row["expected"]),
-                             _none(row["achievement"]), str(row["status"]), previous,
-                             _yoy(ind, actual, previous))
+        result[ind.id] = Kpi(
+            ind.id,
+            actual,
+            _none(row["target"]),
+            _none(row["expected"]),
+            _none(row["achievement"]),
+            str(row["status"]),
+            previous,
+            _yoy(ind, actual, previous),
+        )
     return result
 
 
-def trend(con: duckdb.DuckDBPyConnection, year: int, unit_id: int | None = None,
-          rules: StatusRules | None = None) -> pd.DataFrame:
+def trend(
+    con: duckdb.DuckDBPyConnection, year: int, unit_id: int | None = None, rules: StatusRules | None = None
+) -> pd.DataFrame:
     """Every indicator for Q1–Q4 of the year and of the year before (long form)."""
     rules = rules or StatusRules.from_env()
     periods = [(y, q) for y in (year - 1, year) for q in (1, 2, 3, 4)]
@@ -268,8 +316,13 @@ def trend(con: duckdb.DuckDBPyConnection, year: int, unit_id: int | None = None,
     return long.drop(columns=["group_id"])
 
 
-def by_unit(con: duckdb.DuckDBPyConnection, year: int, quarter: int, scope: int | None = None,
-            rules: StatusRules | None = None) -> pd.DataFrame:
+def by_unit(
+    con: duckdb.DuckDBPyConnection,
+    year: int,
+    quarter: int,
+    scope: int | None = None,
+    rules: StatusRules | None = None,
+) -> pd.DataFrame:
     """Every indicator for every reporting unit in the scope (long form), for rankings."""
     return unit_history(con, year, quarter, scope, rules)
 
@@ -281,15 +334,23 @@ class UnknownUnit(LookupError):
 def find_unit(con: duckdb.DuckDBPyConnection, name: str) -> int:
     """A unit id from a name as users write it (brackets, spaces, Traditional)."""
     key = name_key(name)
-    rows = con.execute("SELECT unit_id FROM units WHERE name_key = ? UNION "
-                       "SELECT unit_id FROM unit_aliases WHERE alias_key = ?", [key, key]).fetchall()
+    rows = con.execute(
+        "SELECT unit_id FROM units WHERE name_key = ? UNION "
+        "SELECT unit_id FROM unit_aliases WHERE alias_key = ?",
+        [key, key],
+    ).fetchall()
     if not rows:
         raise UnknownUnit(f"找不到单位「{name}」。请检查名称，或在「单位管理」中查看已有单位")
     return int(rows[0][0])
 
 
-def unit_history(con: duckdb.DuckDBPyConnection, year: int, quarter: int, scope: int | None = None,
-                 rules: StatusRules | None = None) -> pd.DataFrame:
+def unit_history(
+    con: duckdb.DuckDBPyConnection,
+    year: int,
+    quarter: int,
+    scope: int | None = None,
+    rules: StatusRules | None = None,
+) -> pd.DataFrame:
     """by_unit for every quarter Q1..quarter of the year, with `behind_since`: the first quarter
     of the run of 滞后 that reaches the chosen quarter (NaN when not behind now)."""
     rules = rules or StatusRules.from_env()

@@ -36,8 +36,9 @@ class UnitResolver:
 
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self.con = con
-        rows = con.execute("SELECT name_key, unit_id FROM units UNION ALL "
-                           "SELECT alias_key, unit_id FROM unit_aliases").fetchall()
+        rows = con.execute(
+            "SELECT name_key, unit_id FROM units UNION ALL SELECT alias_key, unit_id FROM unit_aliases"
+        ).fetchall()
         self.by_key = {k: i for k, i in rows}
         self.reporting = {r[0] for r in con.execute("SELECT unit_id FROM units WHERE reports").fetchall()}
         self.created: list[str] = []
@@ -48,8 +49,10 @@ class UnitResolver:
         if unit_id is None:
             unit_id = self.con.execute("SELECT nextval('unit_ids')").fetchall()[0][0]
             display = to_simplified(clean_name(name))
-            self.con.execute("INSERT INTO units (unit_id, name, name_key, reports) VALUES (?, ?, ?, ?)",
-                             [unit_id, display, key, reports])
+            self.con.execute(
+                "INSERT INTO units (unit_id, name, name_key, reports) VALUES (?, ?, ?, ?)",
+                [unit_id, display, key, reports],
+            )
             self.by_key[key] = unit_id
             self.created.append(display)
         elif reports and unit_id not in self.reporting:
@@ -70,7 +73,9 @@ class UnitResolver:
                    UNION ALL
                    SELECT u.parent_id, depth + 1 FROM units u JOIN up ON u.unit_id = up.id
                    WHERE up.id IS NOT NULL AND depth < 50)
-               SELECT count(*) FROM up WHERE id = ?""", [candidate, unit_id]).fetchall()
+               SELECT count(*) FROM up WHERE id = ?""",
+            [candidate, unit_id],
+        ).fetchall()
         return rows[0][0] > 0
 
 
@@ -111,21 +116,26 @@ def _write_kind(con: duckdb.DuckDBPyConnection, kind_id: str, frame: pd.DataFram
             con.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT t.rowid {match})")
         faults.point("after_delete")
         casts = ", ".join(f"CAST({m} AS {SQL_TYPES[kind.field(m).type]})" for m in measures)
-        con.execute(f"INSERT INTO {kind.table} (year, quarter, unit_id, {', '.join(measures)}, load_id) "
-                    f"SELECT year, quarter, unit_id, {casts}, {load_id} FROM incoming_rows")
+        con.execute(
+            f"INSERT INTO {kind.table} (year, quarter, unit_id, {', '.join(measures)}, load_id) "
+            f"SELECT year, quarter, unit_id, {casts}, {load_id} FROM incoming_rows"
+        )
         faults.point("after_insert")
-        con.execute(f"INSERT INTO coverage SELECT '{kind_id}', year, quarter, unit_id, {load_id} "
-                    f"FROM covered_periods")
+        con.execute(
+            f"INSERT INTO coverage SELECT '{kind_id}', year, quarter, unit_id, {load_id} FROM covered_periods"
+        )
     finally:
         con.unregister("incoming_rows")
         con.unregister("covered_periods")
 
 
-def _write_targets(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, resolver: UnitResolver,
-                   load_id: int) -> None:
+def _write_targets(
+    con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, resolver: UnitResolver, load_id: int
+) -> None:
     frame = frame.copy()
-    frame["unit_id"] = [None if not isinstance(u, str) or not u else resolver.resolve(u, reports=True)
-                        for u in frame["unit"]]
+    frame["unit_id"] = [
+        None if not isinstance(u, str) or not u else resolver.resolve(u, reports=True) for u in frame["unit"]
+    ]
     frame["unit_id"] = frame["unit_id"].astype("Int64")
     incoming = frame[["year", "indicator", "unit_id", "target", "q1", "q2", "q3", "q4"]]
     con.register("incoming_targets", incoming)
@@ -142,8 +152,15 @@ def _write_targets(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, resolver
         con.unregister("incoming_targets")
 
 
-def write_sheets(con: duckdb.DuckDBPyConnection, sheets: list[ParsedSheet], *, file_name: str,
-                 sha256: str, user: str, warnings: int) -> LoadSummary:
+def write_sheets(
+    con: duckdb.DuckDBPyConnection,
+    sheets: list[ParsedSheet],
+    *,
+    file_name: str,
+    sha256: str,
+    user: str,
+    warnings: int,
+) -> LoadSummary:
     """Write already-validated sheets of one file. The caller owns the transaction."""
     resolver = UnitResolver(con)
     load_id = con.execute("SELECT nextval('load_ids')").fetchall()[0][0]
@@ -160,11 +177,25 @@ def write_sheets(con: duckdb.DuckDBPyConnection, sheets: list[ParsedSheet], *, f
             continue
         frame = _with_unit_ids(frame, resolver)
         units |= set(frame["unit_id"])
-        periods |= {(int(y), int(q)) for y, q in frame[["year", "quarter"]].drop_duplicates().itertuples(index=False)}
+        periods |= {
+            (int(y), int(q)) for y, q in frame[["year", "quarter"]].drop_duplicates().itertuples(index=False)
+        }
         _write_kind(con, kind_id, frame, load_id)
     period_text = ",".join(f"{y}Q{q}" if q else f"{y}" for y, q in sorted(periods))
-    con.execute("""INSERT INTO loads (load_id, file_name, sha256, kind, periods, rows_loaded, units, warnings,
+    con.execute(
+        """INSERT INTO loads (load_id, file_name, sha256, kind, periods, rows_loaded, units, warnings,
                                       loaded_at, user_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                [load_id, file_name, sha256, ",".join(kinds), period_text, rows, len(units), warnings,
-                 dt.datetime.now(), user])
+        [
+            load_id,
+            file_name,
+            sha256,
+            ",".join(kinds),
+            period_text,
+            rows,
+            len(units),
+            warnings,
+            dt.datetime.now(),
+            user,
+        ],
+    )
     return LoadSummary(load_id, file_name, kinds, sorted(periods), rows, len(units), resolver.created)

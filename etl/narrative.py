@@ -37,6 +37,7 @@ _FLOW_STATUS_EN = {"ahead": "ahead of schedule", "on_track": "on schedule", "beh
 
 # ---------------------------------------------------------------- small helpers
 
+
 def _lang(lang: str) -> str:
     return "en" if lang == "en" else "zh"
 
@@ -124,6 +125,7 @@ def _yoy_clause(ind: Indicator, kpi: Any, lang: str) -> str | None:
 
 # ---------------------------------------------------------------- one indicator
 
+
 def _rate_target_clause(ind: Indicator, actual: float, target: float, lang: str) -> str:
     """超过 / 达到 / 接近 / 低于 the target, judged on the figures as printed (96.3% vs 95%)."""
     zh = _lang(lang) == "zh"
@@ -152,17 +154,29 @@ def _amount_target_clauses(ind: Indicator, kpi: Any, quarter: int, lang: str) ->
     done = achievement >= 1 - _EPS
     if ind.kind == "stock":
         if done:
-            return [f"达到{target_text(ind, target, lang)}的年度目标" if zh
-                    else f"meeting the annual target of {target_text(ind, target, lang)}"]
-        return [f"为年度目标{target_text(ind, target, lang)}的{fmt.fmt_rate(achievement)}" if zh
-                else f"{fmt.fmt_rate(achievement)} of the annual target of {target_text(ind, target, lang)}"]
-    clauses = [f"完成年度计划的{fmt.fmt_rate(achievement)}" if zh
-               else f"{fmt.fmt_rate(achievement)} of the annual plan"]
+            return [
+                f"达到{target_text(ind, target, lang)}的年度目标"
+                if zh
+                else f"meeting the annual target of {target_text(ind, target, lang)}"
+            ]
+        return [
+            f"为年度目标{target_text(ind, target, lang)}的{fmt.fmt_rate(achievement)}"
+            if zh
+            else f"{fmt.fmt_rate(achievement)} of the annual target of {target_text(ind, target, lang)}"
+        ]
+    clauses = [
+        f"完成年度计划的{fmt.fmt_rate(achievement)}"
+        if zh
+        else f"{fmt.fmt_rate(achievement)} of the annual plan"
+    ]
     if int(quarter) == 4:
         if done:
             over = achievement > 1 + 0.0005
-            clauses.append(("超额完成年度目标" if over else "完成年度目标") if zh
-                           else ("exceeding the annual target" if over else "meeting the annual target"))
+            clauses.append(
+                ("超额完成年度目标" if over else "完成年度目标")
+                if zh
+                else ("exceeding the annual target" if over else "meeting the annual target")
+            )
         else:
             clauses.append("未达到年度目标" if zh else "short of the annual target")
         return clauses
@@ -178,8 +192,9 @@ def _amount_target_clauses(ind: Indicator, kpi: Any, quarter: int, lang: str) ->
     return clauses
 
 
-def indicator_sentence(ind: Indicator | str, kpi: Any, year: int, quarter: int, lang: str = "zh",
-                       with_period: bool = True) -> str | None:
+def indicator_sentence(
+    ind: Indicator | str, kpi: Any, year: int, quarter: int, lang: str = "zh", with_period: bool = True
+) -> str | None:
     """One clause chain for one indicator, without final punctuation; None when it has no data.
 
     kpi: an etl.kpis.Kpi (or a dict with actual, target, expected, achievement, status,
@@ -221,7 +236,7 @@ def indicator_sentence(ind: Indicator | str, kpi: Any, year: int, quarter: int, 
     if not with_period:
         return body
     if zh and ind.kind == "flow" and q == 4:
-        return body                      # "全年新发展会员892人，…" needs no other period
+        return body  # "全年新发展会员892人，…" needs no other period
     prefix = period_phrase(q, cumulative, lang)
     return f"{prefix}，{body}" if zh else f"{prefix}, {body}"
 
@@ -243,6 +258,7 @@ def sentence(ind: Indicator | str, kpi: Any, year: int, quarter: int, lang: str 
 
 # ---------------------------------------------------------------- paragraphs
 
+
 def _theme_label(theme_id: str, lang: str) -> str:
     for th in THEMES:
         if th.id == theme_id:
@@ -250,15 +266,18 @@ def _theme_label(theme_id: str, lang: str) -> str:
     raise KeyError(theme_id)
 
 
-def theme_paragraph(theme_id: str, results: Mapping[str, Any], year: int, quarter: int,
-                    lang: str = "zh") -> str:
+def theme_paragraph(
+    theme_id: str, results: Mapping[str, Any], year: int, quarter: int, lang: str = "zh"
+) -> str:
     """The paragraph of one theme: '截至三季度，新发展会员700人，…；入会率97.5%，…。'
 
     Indicators without data are left out; a theme without any data gets one short sentence.
     """
     zh = _lang(lang) == "zh"
-    drafted = [indicator_sentence(ind, results.get(ind.id), year, quarter, lang, with_period=False)
-               for ind in indicators_of_theme(theme_id)]
+    drafted = [
+        indicator_sentence(ind, results.get(ind.id), year, quarter, lang, with_period=False)
+        for ind in indicators_of_theme(theme_id)
+    ]
     parts = [p for p in drafted if p]
     prefix = period_phrase(quarter, True, lang)
     label = _theme_label(theme_id, lang)
@@ -296,15 +315,19 @@ def theme_status_sentence(theme_id: str, results: Mapping[str, Any], lang: str =
     behind = [ind.zh if zh else ind.en for ind in inds if statuses[ind.id] == "behind"]
     label = _theme_label(theme_id, lang)
     if zh:
-        text = (f"{label}{len(inds)}项指标中，进度超前{counts['ahead']}项、符合进度{counts['on_track']}项、"
-                f"滞后{counts['behind']}项")
+        text = (
+            f"{label}{len(inds)}项指标中，进度超前{counts['ahead']}项、符合进度{counts['on_track']}项、"
+            f"滞后{counts['behind']}项"
+        )
         if behind:
             text += f"（{_join_list(behind, 8)}）"
         if judged < len(inds):
             text += f"；{len(inds) - judged}项未设目标或暂无数据"
         return text + "。"
-    text = (f"{label}: of {len(inds)} indicators, {counts['ahead']} ahead, {counts['on_track']} on track, "
-            f"{counts['behind']} behind")
+    text = (
+        f"{label}: of {len(inds)} indicators, {counts['ahead']} ahead, {counts['on_track']} on track, "
+        f"{counts['behind']} behind"
+    )
     if behind:
         text += f" ({_join_list(behind, 8, 'en')})"
     if judged < len(inds):
@@ -312,9 +335,16 @@ def theme_status_sentence(theme_id: str, results: Mapping[str, Any], lang: str =
     return text + "."
 
 
-def summary_paragraph(results: Mapping[str, Any], year: int, quarter: int, scope_name: str = "",
-                      missing_units: Sequence[str] | int = (), arrears_units: Sequence[str] | int = (),
-                      arrears_total: Any = None, lang: str = "zh") -> str:
+def summary_paragraph(
+    results: Mapping[str, Any],
+    year: int,
+    quarter: int,
+    scope_name: str = "",
+    missing_units: Sequence[str] | int = (),
+    arrears_units: Sequence[str] | int = (),
+    arrears_total: Any = None,
+    lang: str = "zh",
+) -> str:
     """总体情况: how many indicators are 超前 / 正常 / 滞后 (naming the 滞后 ones), then 未报送 and 欠缴.
 
     missing_units: the units that have not sent the quarter's membership sheet (names or a count);
@@ -323,8 +353,11 @@ def summary_paragraph(results: Mapping[str, Any], year: int, quarter: int, scope
     zh = _lang(lang) == "zh"
     counts = status_counts(results)
     judged = counts["ahead"] + counts["on_track"] + counts["behind"]
-    behind = [INDICATOR_BY_ID[k].zh if zh else INDICATOR_BY_ID[k].en
-              for k, kpi in results.items() if _get(kpi, "status") == "behind" and k in INDICATOR_BY_ID]
+    behind = [
+        INDICATOR_BY_ID[k].zh if zh else INDICATOR_BY_ID[k].en
+        for k, kpi in results.items()
+        if _get(kpi, "status") == "behind" and k in INDICATOR_BY_ID
+    ]
     period = fmt.period_label(year, quarter, lang)
     n_missing = missing_units if isinstance(missing_units, int) else len(missing_units)
     n_arrears = arrears_units if isinstance(arrears_units, int) else len(arrears_units)
@@ -367,8 +400,10 @@ def summary_paragraph(results: Mapping[str, Any], year: int, quarter: int, scope
     else:
         lead += "all have a target"
     if judged:
-        lead += (f": {counts['ahead']} {STATUS_EN['ahead'].lower()}, {counts['on_track']} "
-                 f"{STATUS_EN['on_track'].lower()}, {counts['behind']} {STATUS_EN['behind'].lower()}")
+        lead += (
+            f": {counts['ahead']} {STATUS_EN['ahead'].lower()}, {counts['on_track']} "
+            f"{STATUS_EN['on_track'].lower()}, {counts['behind']} {STATUS_EN['behind'].lower()}"
+        )
         if behind:
             lead += f" ({_join_list(behind, 8, 'en')})"
     extra = []
@@ -395,8 +430,10 @@ def summary_paragraph(results: Mapping[str, Any], year: int, quarter: int, scope
 
 # ---------------------------------------------------------------- charts of units and categories
 
-def ranking_sentence(ind: Indicator | str, rows: Sequence[tuple[str, Any, str | None]],
-                     lang: str = "zh") -> str | None:
+
+def ranking_sentence(
+    ind: Indicator | str, rows: Sequence[tuple[str, Any, str | None]], lang: str = "zh"
+) -> str | None:
     """What a ranking chart shows: highest and lowest unit, and the units 滞后.
 
     rows: (unit name, actual, status) per unit. None when fewer than two units have data.
@@ -413,8 +450,10 @@ def ranking_sentence(ind: Indicator | str, rows: Sequence[tuple[str, Any, str | 
     name = ind.zh if zh else ind.en
     if zh:
         hi, lo = ("最高", "最低") if ind.measure == "rate" else ("最多", "最少")
-        text = (f"从各单位看，{name}{hi}的是{top[0]}（{value_text(ind, top[1])}），"
-                f"{lo}的是{bottom[0]}（{value_text(ind, bottom[1])}）")
+        text = (
+            f"从各单位看，{name}{hi}的是{top[0]}（{value_text(ind, top[1])}），"
+            f"{lo}的是{bottom[0]}（{value_text(ind, bottom[1])}）"
+        )
         if behind:
             text += f"；{len(valued)}个单位中有{len(behind)}个进度滞后：{_join_list(behind)}"
         else:
@@ -422,8 +461,10 @@ def ranking_sentence(ind: Indicator | str, rows: Sequence[tuple[str, Any, str | 
         if no_data:
             text += f"；另有{no_data}个单位暂无数据"
         return text + "。"
-    text = (f"Across units, {name.lower()} ranges from {value_text(ind, bottom[1], 'en')} ({bottom[0]}) "
-            f"to {value_text(ind, top[1], 'en')} ({top[0]})")
+    text = (
+        f"Across units, {name.lower()} ranges from {value_text(ind, bottom[1], 'en')} ({bottom[0]}) "
+        f"to {value_text(ind, top[1], 'en')} ({top[0]})"
+    )
     if behind:
         text += f"; {len(behind)} of {len(valued)} units are behind: {_join_list(behind, lang='en')}"
     else:
@@ -433,8 +474,9 @@ def ranking_sentence(ind: Indicator | str, rows: Sequence[tuple[str, Any, str | 
     return text + "."
 
 
-def breakdown_sentence(what: str, rows: Sequence[tuple[str, Any]], unit_label: str = "",
-                       lang: str = "zh") -> str | None:
+def breakdown_sentence(
+    what: str, rows: Sequence[tuple[str, Any]], unit_label: str = "", lang: str = "zh"
+) -> str | None:
     """What a breakdown chart shows: the total and the three largest categories with their share.
 
     rows: (category, value); unit_label '元' makes the values money, else a count unit ('次', '人次').

@@ -17,13 +17,15 @@ from etl.problems import LoadRejected, Problem
 from etl.read import read_bytes
 from etl.validate import cross_sheet_duplicates, validate_sheet
 
+NO_HINTS = Hints()  # let the file tell kind and period
+
 
 @dataclass
 class FileReport:
     file_name: str
     sha256: str
     sheets: list[ParsedSheet] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)   # file-level, beyond the sheets'
+    problems: list[Problem] = field(default_factory=list)  # file-level, beyond the sheets'
 
     @property
     def all_problems(self) -> list[Problem]:
@@ -50,11 +52,11 @@ class FileReport:
         return sorted({p for s in self.data_sheets for p in s.periods})
 
 
-def inspect_bytes(data: bytes, file_name: str, hints: Hints = Hints()) -> FileReport:
+def inspect_bytes(data: bytes, file_name: str, hints: Hints = NO_HINTS) -> FileReport:
     return inspect_many([(data, file_name)], hints)[0]
 
 
-def inspect_many(files: list[tuple[bytes, str]], hints: Hints = Hints()) -> list[FileReport]:
+def inspect_many(files: list[tuple[bytes, str]], hints: Hints = NO_HINTS) -> list[FileReport]:
     """Guard checks here, then parsing — in a child process with limits when the sandbox is on."""
     reports: dict[int, FileReport] = {}
     jobs = []
@@ -75,15 +77,19 @@ def inspect_many(files: list[tuple[bytes, str]], hints: Hints = Hints()) -> list
 def _inspect_job(data: bytes, file_name: str, hints: Hints) -> FileReport:
     try:
         return _inspect_trusted(data, file_name, hints)
-    except Exception as exc:  # noqa: BLE001 - a parser bug must not cost the user the whole batch
+    except Exception as exc:
         return _failed_job((data, file_name, hints), f"读取时出错（{type(exc).__name__}）")
 
 
 def _failed_job(job: tuple, reason: str) -> FileReport:
     data, file_name = job[0], job[1]
-    return FileReport(file_name, hashlib.sha256(data).hexdigest(),
-                      problems=[Problem("error", f"{reason}，文件可能过大、已损坏或不是正常的报表，已拒绝",
-                                        file=file_name)])
+    return FileReport(
+        file_name,
+        hashlib.sha256(data).hexdigest(),
+        problems=[
+            Problem("error", f"{reason}，文件可能过大、已损坏或不是正常的报表，已拒绝", file=file_name)
+        ],
+    )
 
 
 def _inspect_trusted(data: bytes, file_name: str, hints: Hints) -> FileReport:
@@ -93,8 +99,11 @@ def _inspect_trusted(data: bytes, file_name: str, hints: Hints) -> FileReport:
     except LoadRejected as rejected:
         report.problems.extend(rejected.problems)
         return report
-    parsed = [parse_sheet(raw, file_name, hints) for raw in raw_sheets
-              if any(str(c).strip() for row in raw.rows for c in row)]
+    parsed = [
+        parse_sheet(raw, file_name, hints)
+        for raw in raw_sheets
+        if any(str(c).strip() for row in raw.rows for c in row)
+    ]
     for sheet in parsed:
         validate_sheet(sheet)
     recognised = [s for s in parsed if s.kind]
@@ -102,24 +111,26 @@ def _inspect_trusted(data: bytes, file_name: str, hints: Hints) -> FileReport:
         # extra sheets (填写说明, 汇总) that hold no table of any kind are passed over, visibly
         for sheet in parsed:
             if sheet.kind is None and all("未找到表头" in p.message for p in sheet.problems.errors):
-                sheet.problems.items = [Problem("warning", "未识别为数据表，已跳过此工作表",
-                                                file=file_name, sheet=sheet.sheet)]
+                sheet.problems.items = [
+                    Problem("warning", "未识别为数据表，已跳过此工作表", file=file_name, sheet=sheet.sheet)
+                ]
     report.sheets = parsed
     for sheet, message in cross_sheet_duplicates(recognised):
         report.problems.append(Problem("error", message, file=file_name, sheet=sheet.sheet))
     return report
 
 
-def inspect_path(path: Path, hints: Hints = Hints()) -> FileReport:
+def inspect_path(path: Path, hints: Hints = NO_HINTS) -> FileReport:
     return inspect_bytes(Path(path).read_bytes(), Path(path).name, hints)
 
 
-def inspect_paths(paths: list[Path], hints: Hints = Hints()) -> list[FileReport]:
+def inspect_paths(paths: list[Path], hints: Hints = NO_HINTS) -> list[FileReport]:
     return inspect_many([(Path(p).read_bytes(), Path(p).name) for p in paths], hints)
 
 
-def load_reports(reports: list[FileReport], *, db: Path | str | None = None,
-                 user: str | None = None) -> list[LoadSummary]:
+def load_reports(
+    reports: list[FileReport], *, db: Path | str | None = None, user: str | None = None
+) -> list[LoadSummary]:
     """Write every report in one transaction, or raise LoadRejected and write nothing."""
     errors = [p for r in reports for p in r.errors]
     if errors:
@@ -131,8 +142,17 @@ def load_reports(reports: list[FileReport], *, db: Path | str | None = None,
     with store.writer(db) as con:
         con.execute("BEGIN TRANSACTION")
         try:
-            summaries = [write_sheets(con, r.data_sheets, file_name=r.file_name, sha256=r.sha256,
-                                      user=user, warnings=len(r.warnings)) for r in reports]
+            summaries = [
+                write_sheets(
+                    con,
+                    r.data_sheets,
+                    file_name=r.file_name,
+                    sha256=r.sha256,
+                    user=user,
+                    warnings=len(r.warnings),
+                )
+                for r in reports
+            ]
             faults.point("before_commit")
             con.execute("COMMIT")
         except BaseException:
@@ -142,8 +162,14 @@ def load_reports(reports: list[FileReport], *, db: Path | str | None = None,
     return summaries
 
 
-def load_paths(paths: list[Path], *, db: Path | str | None = None, kind: str | None = None,
-               year: int | None = None, quarter: int | None = None,
-               user: str | None = None) -> list[LoadSummary]:
+def load_paths(
+    paths: list[Path],
+    *,
+    db: Path | str | None = None,
+    kind: str | None = None,
+    year: int | None = None,
+    quarter: int | None = None,
+    user: str | None = None,
+) -> list[LoadSummary]:
     reports = inspect_paths([Path(p) for p in paths], Hints(kind, year, quarter))
     return load_reports(reports, db=db, user=user)

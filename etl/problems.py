@@ -21,11 +21,11 @@ def column_letter(index: int) -> str:
 @dataclass(frozen=True)
 class Problem:
     level: Level
-    message: str                 # what is wrong and what was expected, in Chinese
+    message: str  # what is wrong and what was expected, in Chinese
     file: str = ""
     sheet: str = ""
-    row: int | None = None       # 1-based, as the spreadsheet shows it
-    column: int | None = None    # 0-based index
+    row: int | None = None  # 1-based, as the spreadsheet shows it
+    column: int | None = None  # 0-based index
     header: str = ""
     value: object = None
 
@@ -63,7 +63,7 @@ class ProblemList:
     def warning(self, message: str, **where: object) -> None:
         self.items.append(Problem("warning", message, **where))  # type: ignore[arg-type]
 
-    def extend(self, other: "ProblemList") -> None:
+    def extend(self, other: ProblemList) -> None:
         self.items.extend(other.items)
 
     @property

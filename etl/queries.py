@@ -42,7 +42,9 @@ def unit_name(con: duckdb.DuckDBPyConnection, unit_id: int | None) -> str:
 
 def periods(con: duckdb.DuckDBPyConnection) -> list[tuple[int, int]]:
     """(year, quarter) pairs that hold any data, newest first."""
-    rows = con.execute("SELECT DISTINCT year, quarter FROM coverage ORDER BY year DESC, quarter DESC").fetchall()
+    rows = con.execute(
+        "SELECT DISTINCT year, quarter FROM coverage ORDER BY year DESC, quarter DESC"
+    ).fetchall()
     return [(int(y), int(q)) for y, q in rows]
 
 
@@ -55,37 +57,44 @@ def last_loaded(con: duckdb.DuckDBPyConnection) -> str:
     return rows[0][0].strftime("%Y-%m-%d") if rows and rows[0][0] else ""
 
 
-def breakdown(con: duckdb.DuckDBPyConnection, kind: str, year: int, quarter: int,
-              scope: int | None) -> pd.DataFrame:
+def breakdown(
+    con: duckdb.DuckDBPyConnection, kind: str, year: int, quarter: int, scope: int | None
+) -> pd.DataFrame:
     """Welfare or activities year to date by category: category, count, amount/cost, people."""
     if kind not in ("welfare", "activities"):
         raise ValueError(kind)
     people, money = ("beneficiaries", "amount") if kind == "welfare" else ("participants", "cost")
-    return con.execute(f"""{_SCOPE}
+    return con.execute(
+        f"""{_SCOPE}
         SELECT coalesce(category, '其他') AS category, count(*) AS count,
                CAST(coalesce(sum({money}), 0) AS DOUBLE) AS money,
                coalesce(sum({people}), 0) AS people
         FROM {kind} JOIN scope USING (unit_id)
         WHERE year = $year AND quarter <= $quarter
         GROUP BY ALL ORDER BY money DESC, count DESC""",
-                       {"scope": scope, "year": year, "quarter": quarter}).df()
+        {"scope": scope, "year": year, "quarter": quarter},
+    ).df()
 
 
-def events(con: duckdb.DuckDBPyConnection, kind: str, year: int, quarter: int,
-           scope: int | None) -> pd.DataFrame:
+def events(
+    con: duckdb.DuckDBPyConnection, kind: str, year: int, quarter: int, scope: int | None
+) -> pd.DataFrame:
     """The rows behind a breakdown, with unit names, year to date."""
     if kind not in ("welfare", "activities"):
         raise ValueError(kind)
-    return con.execute(f"""{_SCOPE}
+    return con.execute(
+        f"""{_SCOPE}
         SELECT e.date, u.name AS unit, e.* EXCLUDE (unit_id, load_id, date, year)
         FROM {kind} e JOIN scope USING (unit_id) JOIN units u USING (unit_id)
         WHERE e.year = $year AND e.quarter <= $quarter ORDER BY e.date, u.name""",
-                       {"scope": scope, "year": year, "quarter": quarter}).df()
+        {"scope": scope, "year": year, "quarter": quarter},
+    ).df()
 
 
 def reporting_matrix(con: duckdb.DuckDBPyConnection, year: int, scope: int | None) -> pd.DataFrame:
     """One row per reporting unit × kind × quarter of the year: loaded or not, and when."""
-    return con.execute(f"""{_SCOPE},
+    return con.execute(
+        f"""{_SCOPE},
         kinds AS (SELECT unnest($kinds) AS kind),
         quarters AS (SELECT unnest([1, 2, 3, 4]) AS quarter)
         SELECT u.unit_id, u.name AS unit, p.name AS parent, k.kind, q.quarter,
@@ -97,13 +106,16 @@ def reporting_matrix(con: duckdb.DuckDBPyConnection, year: int, scope: int | Non
         LEFT JOIN loads l ON l.load_id = c.load_id
         WHERE u.reports
         ORDER BY parent NULLS FIRST, unit, k.kind, q.quarter""",
-                       {"scope": scope, "year": year, "kinds": list(DATA_KINDS)}).df()
+        {"scope": scope, "year": year, "kinds": list(DATA_KINDS)},
+    ).df()
 
 
-def missing_units(con: duckdb.DuckDBPyConnection, year: int, quarter: int, scope: int | None,
-                  kind: str = "membership") -> pd.DataFrame:
+def missing_units(
+    con: duckdb.DuckDBPyConnection, year: int, quarter: int, scope: int | None, kind: str = "membership"
+) -> pd.DataFrame:
     """Units that have not sent the quarter's sheet of this kind (未报送), with their last report."""
-    return con.execute(f"""{_SCOPE}
+    return con.execute(
+        f"""{_SCOPE}
         SELECT u.name AS unit, p.name AS parent,
                (SELECT max(c2.year * 10 + c2.quarter) FROM coverage c2
                 WHERE c2.unit_id = u.unit_id AND c2.kind = $kind) AS last_period
@@ -111,12 +123,15 @@ def missing_units(con: duckdb.DuckDBPyConnection, year: int, quarter: int, scope
         WHERE u.reports AND NOT EXISTS (
             SELECT 1 FROM coverage c WHERE c.unit_id = u.unit_id AND c.kind = $kind
               AND c.year = $year AND c.quarter = $quarter)
-        ORDER BY parent, unit""", {"scope": scope, "year": year, "quarter": quarter, "kind": kind}).df()
+        ORDER BY parent, unit""",
+        {"scope": scope, "year": year, "quarter": quarter, "kind": kind},
+    ).df()
 
 
 def dues_by_unit(con: duckdb.DuckDBPyConnection, year: int, quarter: int, scope: int | None) -> pd.DataFrame:
     """Dues year to date per unit: due, paid, arrears (欠缴) and collection rate."""
-    return con.execute(f"""{_SCOPE},
+    return con.execute(
+        f"""{_SCOPE},
         ytd AS (SELECT unit_id, sum(dues_due) AS due, sum(dues_paid) AS paid,
                        sum(funds_due) AS funds_due, sum(funds_paid) AS funds_paid, max(paid_on) AS last_paid
                 FROM dues JOIN scope USING (unit_id)
@@ -126,31 +141,44 @@ def dues_by_unit(con: duckdb.DuckDBPyConnection, year: int, quarter: int, scope:
                CAST(paid AS DOUBLE) / NULLIF(CAST(due AS DOUBLE), 0) AS rate,
                CAST(funds_due AS DOUBLE) AS funds_due, CAST(funds_paid AS DOUBLE) AS funds_paid, last_paid
         FROM ytd JOIN units u USING (unit_id) LEFT JOIN units p ON p.unit_id = u.parent_id
-        ORDER BY arrears DESC, unit""", {"scope": scope, "year": year, "quarter": quarter}).df()
+        ORDER BY arrears DESC, unit""",
+        {"scope": scope, "year": year, "quarter": quarter},
+    ).df()
 
 
-def membership_rows(con: duckdb.DuckDBPyConnection, year: int, quarter: int, scope: int | None) -> pd.DataFrame:
+def membership_rows(
+    con: duckdb.DuckDBPyConnection, year: int, quarter: int, scope: int | None
+) -> pd.DataFrame:
     """The membership snapshot rows of the quarter, as loaded."""
-    return con.execute(f"""{_SCOPE}
+    return con.execute(
+        f"""{_SCOPE}
         SELECT u.name AS unit, p.name AS parent, m.* EXCLUDE (unit_id, load_id, year, quarter)
         FROM membership m JOIN scope USING (unit_id) JOIN units u USING (unit_id)
         LEFT JOIN units p ON p.unit_id = u.parent_id
         WHERE m.year = $year AND m.quarter = $quarter ORDER BY parent, unit""",
-                       {"scope": scope, "year": year, "quarter": quarter}).df()
+        {"scope": scope, "year": year, "quarter": quarter},
+    ).df()
 
 
 def load_log(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
-    return con.execute("""SELECT load_id, loaded_at, user_name, file_name, kind, periods, rows_loaded,
+    return con.execute(
+        """SELECT load_id, loaded_at, user_name, file_name, kind, periods, rows_loaded,
                                  units, warnings, sha256, status, undoes
-                          FROM loads ORDER BY load_id DESC LIMIT ?""", [limit]).df()
+                          FROM loads ORDER BY load_id DESC LIMIT ?""",
+        [limit],
+    ).df()
 
 
 def sha_loaded(con: duckdb.DuckDBPyConnection, sha256: str) -> pd.DataFrame:
-    return con.execute("SELECT load_id, loaded_at, file_name FROM loads WHERE sha256 = ? ORDER BY load_id",
-                       [sha256]).df()
+    return con.execute(
+        "SELECT load_id, loaded_at, file_name FROM loads WHERE sha256 = ? ORDER BY load_id", [sha256]
+    ).df()
 
 
 def targets(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
-    return con.execute("""SELECT t.indicator, u.name AS unit, t.target, t.q1, t.q2, t.q3, t.q4
+    return con.execute(
+        """SELECT t.indicator, u.name AS unit, t.target, t.q1, t.q2, t.q3, t.q4
                           FROM targets t LEFT JOIN units u USING (unit_id)
-                          WHERE t.year = ? ORDER BY t.indicator, unit NULLS FIRST""", [year]).df()
+                          WHERE t.year = ? ORDER BY t.indicator, unit NULLS FIRST""",
+        [year],
+    ).df()

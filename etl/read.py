@@ -102,7 +102,7 @@ def uses_1904_dates(data: bytes) -> bool:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return bool(_DATE1904.search(archive.read("xl/workbook.xml")))
-    except Exception:  # noqa: BLE001 - a damaged archive is reported by calamine, not here
+    except Exception:  # a damaged archive is reported by calamine, not here
         return False
 
 

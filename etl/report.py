@@ -42,14 +42,23 @@ from etl.kpis import Kpi
 Progress = Callable[[float, str], None]
 
 # Indicators that also get a chart of every unit (when the scope has two units or more).
-RANKED = ("membership_rate", "new_members", "contract_signing_rate", "dues_collection_rate",
-          "activity_participation_rate")
+RANKED = (
+    "membership_rate",
+    "new_members",
+    "contract_signing_rate",
+    "dues_collection_rate",
+    "activity_participation_rate",
+)
 # Welfare and activities split by category: (column of queries.breakdown, label zh, label en, unit)
 BREAKDOWNS: dict[str, tuple[tuple[str, str, str, str], ...]] = {
-    "welfare": (("money", "帮扶慰问金额", "Welfare spending", "元"),
-                ("people", "帮扶慰问受益人次", "Welfare beneficiaries", "人次")),
-    "activities": (("count", "活动次数", "Activities held", "次"),
-                   ("people", "活动参与人次", "Activity participants", "人次")),
+    "welfare": (
+        ("money", "帮扶慰问金额", "Welfare spending", "元"),
+        ("people", "帮扶慰问受益人次", "Welfare beneficiaries", "人次"),
+    ),
+    "activities": (
+        ("count", "活动次数", "Activities held", "次"),
+        ("people", "活动参与人次", "Activity participants", "人次"),
+    ),
 }
 # Sheets whose absence makes a unit 未报送 (events sheets may rightly have no row for a unit).
 MISSING_KINDS = ("membership", "dues")
@@ -58,16 +67,16 @@ MISSING_KINDS = ("membership", "dues")
 # margins): 13 px text prints at ~7.3 pt. At figures.SIZE_A4's 1000 px it would print at ~5.9 pt.
 WORD_WIDTH_PX = 800
 WORD_WIDTH_CM = 16.0
-SLIDE_PX = figures.SIZE_SLIDE           # 16:9
+SLIDE_PX = figures.SIZE_SLIDE  # 16:9
 SCALE = 2
-FORMATS = ("png", "svg")                # "pdf" may be added: vector, fonts embedded by Chromium
+FORMATS = ("png", "svg")  # "pdf" may be added: vector, fonts embedded by Chromium
 
 _CN_NUM = "一二三四五六七八九十"
 _FONT_BODY = "宋体"
 _FONT_HEAD = "黑体"
 _FONT_LATIN = "Times New Roman"
 _FONT_SLIDE = "Microsoft YaHei"
-_RENDER_LOCK = threading.Lock()        # one Chromium server per process: one batch at a time
+_RENDER_LOCK = threading.Lock()  # one Chromium server per process: one batch at a time
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 _TXT: dict[str, dict[str, Any]] = {
@@ -78,14 +87,16 @@ _TXT: dict[str, dict[str, Any]] = {
         "overview": "总体情况",
         "table_caption": "表{n}　{scope}{period}主要指标完成情况",
         "cols": ("指标", "实际", "目标", "完成率", "同比", "状态"),
-        "note": ("注：完成率＝实际÷年度目标。进度预期：数量类指标按季度节点，未设节点的按“时间过半、任务过半”"
-                 "（年度目标×季度÷4）；比率类指标为年度目标本身。状态：比率类指标低于目标为滞后，高于目标"
-                 "{ahead}个百分点及以上为超前；数量类指标在进度预期±{tol}以内为正常。"),
+        "note": (
+            "注：完成率＝实际÷年度目标。进度预期：数量类指标按季度节点，未设节点的按“时间过半、任务过半”"
+            "（年度目标×季度÷4）；比率类指标为年度目标本身。状态：比率类指标低于目标为滞后，高于目标"
+            "{ahead}个百分点及以上为超前；数量类指标在进度预期±{tol}以内为正常。"
+        ),
         "figure": "图{n}",
         "reporting": "数据报送情况",
         "arrears": "会费欠缴情况",
         "missing_lead": "截至{period}，{n}个单位未按时报送统计表（帮扶慰问、活动开展为事件记录，"
-                        "单位当季无记录不视为未报送）：",
+        "单位当季无记录不视为未报送）：",
         "missing_none": "截至{period}，各单位均已报送会员发展和会费收缴统计表。",
         "missing_cols": ("序号", "单位", "上级工会", "未报送报表", "最近报送期"),
         "never": "从未报送",
@@ -93,7 +104,9 @@ _TXT: dict[str, dict[str, Any]] = {
         "arrears_none": "{period}，各单位会费均已足额缴纳，无欠缴单位。",
         "arrears_cols": ("序号", "单位", "上级工会", "应缴会费", "实缴会费", "欠缴金额", "收缴率"),
         "total": "合计",
-        "what_bullet": "完成情况", "what_trend": "分季度进展", "what_ranking": "各单位排名",
+        "what_bullet": "完成情况",
+        "what_trend": "分季度进展",
+        "what_ranking": "各单位排名",
         "what_breakdown": "分类",
         "page": "第 {page} 页",
         "subtitle_slide": "{period}　数据更新：{updated}",
@@ -106,15 +119,17 @@ _TXT: dict[str, dict[str, Any]] = {
         "overview": "Overview",
         "table_caption": "Table {n}. {scope}, {period}: indicators against targets",
         "cols": ("Indicator", "Actual", "Target", "Achievement", "Year on year", "Status"),
-        "note": ("Note: achievement = actual / annual target. Expected by now: the quarterly milestone, "
-                 "else target × quarter / 4 for amounts; the target itself for rates. Status: a rate is "
-                 "behind below its target and ahead from {ahead} points above; an amount is on track within "
-                 "±{tol} of the expected value."),
+        "note": (
+            "Note: achievement = actual / annual target. Expected by now: the quarterly milestone, "
+            "else target × quarter / 4 for amounts; the target itself for rates. Status: a rate is "
+            "behind below its target and ahead from {ahead} points above; an amount is on track within "
+            "±{tol} of the expected value."
+        ),
         "figure": "Figure {n}.",
         "reporting": "Reporting",
         "arrears": "Dues in arrears",
         "missing_lead": "As of {period}, {n} units have not sent their sheets (welfare and activities are "
-                        "event lists: no row in a quarter is not a missing report):",
+        "event lists: no row in a quarter is not a missing report):",
         "missing_none": "As of {period}, every unit has sent its membership and dues sheets.",
         "missing_cols": ("No.", "Unit", "Parent union", "Missing sheets", "Last reported"),
         "never": "never",
@@ -122,7 +137,9 @@ _TXT: dict[str, dict[str, Any]] = {
         "arrears_none": "{period}: no unit is in arrears with its dues.",
         "arrears_cols": ("No.", "Unit", "Parent union", "Due", "Paid", "Arrears", "Collection rate"),
         "total": "Total",
-        "what_bullet": "progress", "what_trend": "by_quarter", "what_ranking": "by_unit",
+        "what_bullet": "progress",
+        "what_trend": "by_quarter",
+        "what_ranking": "by_unit",
         "what_breakdown": "by_category",
         "page": "Page {page}",
         "subtitle_slide": "{period} · data updated: {updated}",
@@ -145,18 +162,20 @@ def _txt(lang: str, key: str) -> Any:
 
 # ---------------------------------------------------------------- the draft
 
+
 @dataclass
 class Chart:
     """One figure of the report and what goes with it."""
-    name: str                    # file name without extension (figures.chart_filename)
-    caption: str                 # the figure's title as plain text
-    kind: str                    # bullet | trend | ranking | breakdown
-    theme: str                   # section of the document
+
+    name: str  # file name without extension (figures.chart_filename)
+    caption: str  # the figure's title as plain text
+    kind: str  # bullet | trend | ranking | breakdown
+    theme: str  # section of the document
     figure: go.Figure
     sentence: str | None = None  # drafted text shown under the chart and on its slide
     indicator: str | None = None
-    png: bytes = b""             # WORD_WIDTH_PX wide, SCALE x
-    slide_png: bytes = b""       # 16:9, SCALE x
+    png: bytes = b""  # WORD_WIDTH_PX wide, SCALE x
+    slide_png: bytes = b""  # 16:9, SCALE x
     svg: bytes = b""
     pdf: bytes = b""
 
@@ -184,12 +203,12 @@ class Draft:
     scope_name: str
     updated: str
     title: str
-    period: str                        # '2025年1-3季度'
+    period: str  # '2025年1-3季度'
     results: dict[str, Kpi]
     summary: str
-    paragraphs: dict[str, str]         # theme id -> paragraph
-    missing: pd.DataFrame              # unit, parent, kinds, last_period
-    arrears: pd.DataFrame              # unit, parent, due, paid, arrears, rate
+    paragraphs: dict[str, str]  # theme id -> paragraph
+    missing: pd.DataFrame  # unit, parent, kinds, last_period
+    arrears: pd.DataFrame  # unit, parent, due, paid, arrears, rate
     charts: list[Chart] = field(default_factory=list)
 
     @property
@@ -222,17 +241,29 @@ def _missing_table(missing: dict[str, pd.DataFrame], lang: str) -> pd.DataFrame:
         return pd.DataFrame(columns=["unit", "parent", "kinds", "last_period"])
     last = missing["membership"].set_index("unit")["last_period"] if "membership" in missing else {}
     sep = "、" if lang == "zh" else ", "
-    out = (allm.groupby("unit", sort=False)
-           .agg(parent=("parent", "first"), kinds=("kind", lambda k: sep.join(k)))
-           .reset_index())
+    out = (
+        allm.groupby("unit", sort=False)
+        .agg(parent=("parent", "first"), kinds=("kind", lambda k: sep.join(k)))
+        .reset_index()
+    )
     out["last_period"] = out["unit"].map(last)
     return out.sort_values(["parent", "unit"], na_position="first").reset_index(drop=True)
 
 
 def _theme_rows(results: dict[str, Kpi], ids: list[str]) -> pd.DataFrame:
-    return pd.DataFrame([{"indicator_id": i, "actual": results[i].actual, "target": results[i].target,
-                          "expected": results[i].expected, "achievement": results[i].achievement,
-                          "status": results[i].status} for i in ids])
+    return pd.DataFrame(
+        [
+            {
+                "indicator_id": i,
+                "actual": results[i].actual,
+                "target": results[i].target,
+                "expected": results[i].expected,
+                "achievement": results[i].achievement,
+                "status": results[i].status,
+            }
+            for i in ids
+        ]
+    )
 
 
 def _has_values(frame: pd.DataFrame) -> bool:
@@ -254,12 +285,10 @@ def draft(db: Any, year: int, quarter: int, unit_id: int | None = None, lang: st
 def _no_data_message(con: duckdb.DuckDBPyConnection, year: int, quarter: int, scope: str) -> str:
     have = queries.periods(con)
     listed = "、".join(fmt.period_label(y, q) for y, q in have[:8]) or "（无）"
-    return (f"{scope}没有{fmt.period_label(year, quarter)}的数据，无法生成报告。"
-            f"已导入数据的统计期：{listed}")
+    return f"{scope}没有{fmt.period_label(year, quarter)}的数据，无法生成报告。已导入数据的统计期：{listed}"
 
 
-def _draft(con: duckdb.DuckDBPyConnection, year: int, quarter: int, unit_id: int | None,
-           lang: str) -> Draft:
+def _draft(con: duckdb.DuckDBPyConnection, year: int, quarter: int, unit_id: int | None, lang: str) -> Draft:
     if quarter not in (1, 2, 3, 4):
         raise ValueError(f"quarter must be 1-4, got {quarter!r}")
     org = queries.org_name(con)
@@ -280,28 +309,47 @@ def _draft(con: duckdb.DuckDBPyConnection, year: int, quarter: int, unit_id: int
     arrears = dues[dues["arrears"] > 0][["unit", "parent", "due", "paid", "arrears", "rate"]]
     arrears = arrears.reset_index(drop=True)
     membership_missing = list(missing_by_kind["membership"]["unit"])
-    summary = narrative.summary_paragraph(results, year, quarter, scope, membership_missing,
-                                          list(arrears["unit"]), float(arrears["arrears"].sum()), lang)
-    d = Draft(year=year, quarter=quarter, unit_id=unit_id, lang=lang, org_name=org, scope_name=scope,
-              updated=updated, title=_txt(lang, "title").format(scope=scope, year=year),
-              period=fmt.period_label(year, quarter, lang, cumulative=True), results=results,
-              summary=summary,
-              paragraphs={th.id: narrative.theme_paragraph(th.id, results, year, quarter, lang)
-                          for th in THEMES},
-              missing=missing, arrears=arrears)
+    summary = narrative.summary_paragraph(
+        results,
+        year,
+        quarter,
+        scope,
+        membership_missing,
+        list(arrears["unit"]),
+        float(arrears["arrears"].sum()),
+        lang,
+    )
+    d = Draft(
+        year=year,
+        quarter=quarter,
+        unit_id=unit_id,
+        lang=lang,
+        org_name=org,
+        scope_name=scope,
+        updated=updated,
+        title=_txt(lang, "title").format(scope=scope, year=year),
+        period=fmt.period_label(year, quarter, lang, cumulative=True),
+        results=results,
+        summary=summary,
+        paragraphs={th.id: narrative.theme_paragraph(th.id, results, year, quarter, lang) for th in THEMES},
+        missing=missing,
+        arrears=arrears,
+    )
     d.charts = _charts(d, trend, history, breakdowns)
     return d
 
 
 # ---------------------------------------------------------------- the chart set
 
+
 def _source(d: Draft, kind: str | list[str], cumulative: bool) -> str:
     period = fmt.period_label(d.year, d.quarter, d.lang, cumulative=cumulative)
     return figures.source_line(kind, period, d.updated, d.lang)
 
 
-def _charts(d: Draft, trend: pd.DataFrame, history: pd.DataFrame,
-            breakdowns: dict[str, pd.DataFrame]) -> list[Chart]:
+def _charts(
+    d: Draft, trend: pd.DataFrame, history: pd.DataFrame, breakdowns: dict[str, pd.DataFrame]
+) -> list[Chart]:
     """Per theme: the 完成情况 bullet, then each indicator with data (trend, and its ranking
     for the key indicators), then the category breakdowns of welfare and activities."""
     lang, year, quarter = d.lang, d.year, d.quarter
@@ -310,8 +358,15 @@ def _charts(d: Draft, trend: pd.DataFrame, history: pd.DataFrame,
     # the report is "as of" the quarter: later quarters of the year are not shown
     trend = trend[(trend["year"] < year) | (trend["quarter"] <= quarter)]
 
-    def add(kind: str, theme: str, fig: go.Figure, label: str, what: str, sentence: str | None,
-            indicator: str | None = None) -> None:
+    def add(
+        kind: str,
+        theme: str,
+        fig: go.Figure,
+        label: str,
+        what: str,
+        sentence: str | None,
+        indicator: str | None = None,
+    ) -> None:
         name = figures.chart_filename(year, quarter, label, what)
         taken = {c.name for c in charts}
         base, n = name, 2
@@ -326,46 +381,94 @@ def _charts(d: Draft, trend: pd.DataFrame, history: pd.DataFrame,
         rows = _theme_rows(d.results, ids)
         if rows["target"].notna().any() and rows["actual"].notna().any():
             kinds = sorted({i.source for i in inds})
-            fig = figures.bullet_figure(rows, d.scope_name, year, quarter, lang,
-                                        _source(d, kinds, cumulative=True), theme=th.id)
-            add("bullet", th.id, fig, theme_label(th.id, lang), words["what_bullet"],
-                narrative.theme_status_sentence(th.id, d.results, lang))
+            fig = figures.bullet_figure(
+                rows, d.scope_name, year, quarter, lang, _source(d, kinds, cumulative=True), theme=th.id
+            )
+            add(
+                "bullet",
+                th.id,
+                fig,
+                theme_label(th.id, lang),
+                words["what_bullet"],
+                narrative.theme_status_sentence(th.id, d.results, lang),
+            )
         for ind in inds:
             label = indicator_label(ind, lang)
             cumulative = fmt.is_cumulative(ind)
             rows_t = trend[trend["indicator"] == ind.id]
             if not _has_values(rows_t[rows_t["year"] == year]):
                 continue
-            fig = figures.trend_figure(ind, rows_t, d.scope_name, year, lang,
-                                       _source(d, ind.source, cumulative))
-            add("trend", th.id, fig, label, words["what_trend"],
-                narrative.sentence(ind, d.results[ind.id], year, quarter, lang), ind.id)
+            fig = figures.trend_figure(
+                ind, rows_t, d.scope_name, year, lang, _source(d, ind.source, cumulative)
+            )
+            add(
+                "trend",
+                th.id,
+                fig,
+                label,
+                words["what_trend"],
+                narrative.sentence(ind, d.results[ind.id], year, quarter, lang),
+                ind.id,
+            )
             if ind.id not in RANKED:
                 continue
             ranking = history[history["indicator"] == ind.id]
             if ranking["actual"].notna().sum() < 2:
                 continue
-            fig = figures.ranking_figure(ind, ranking, d.scope_name, year, quarter, lang,
-                                         _source(d, ind.source, cumulative), sort="desc")
+            fig = figures.ranking_figure(
+                ind,
+                ranking,
+                d.scope_name,
+                year,
+                quarter,
+                lang,
+                _source(d, ind.source, cumulative),
+                sort="desc",
+            )
             rows_r = list(zip(ranking["unit"], ranking["actual"], ranking["status"], strict=True))
-            add("ranking", th.id, fig, label, words["what_ranking"],
-                narrative.ranking_sentence(ind, rows_r, lang), ind.id)
+            add(
+                "ranking",
+                th.id,
+                fig,
+                label,
+                words["what_ranking"],
+                narrative.ranking_sentence(ind, rows_r, lang),
+                ind.id,
+            )
         for value_col, what_zh, what_en, unit in BREAKDOWNS.get(th.id, ()):
             frame = breakdowns[th.id]
             if frame.empty or not (frame[value_col] > 0).any():
                 continue
             what = what_zh if lang == "zh" else what_en
             unit_label = unit if lang == "zh" else {"元": "CNY", "人次": "people", "次": "events"}[unit]
-            fig = figures.breakdown_figure(frame, value_col, "category", what, d.scope_name, year, quarter,
-                                           lang, _source(d, th.id, cumulative=True), unit_label=unit_label)
-            pairs = [(category_label(c, lang), v) for c, v in zip(frame["category"], frame[value_col],
-                                                                  strict=True)]
-            add("breakdown", th.id, fig, what, words["what_breakdown"],
-                narrative.breakdown_sentence(what, pairs, unit_label, lang))
+            fig = figures.breakdown_figure(
+                frame,
+                value_col,
+                "category",
+                what,
+                d.scope_name,
+                year,
+                quarter,
+                lang,
+                _source(d, th.id, cumulative=True),
+                unit_label=unit_label,
+            )
+            pairs = [
+                (category_label(c, lang), v) for c, v in zip(frame["category"], frame[value_col], strict=True)
+            ]
+            add(
+                "breakdown",
+                th.id,
+                fig,
+                what,
+                words["what_breakdown"],
+                narrative.breakdown_sentence(what, pairs, unit_label, lang),
+            )
     return charts
 
 
 # ---------------------------------------------------------------- rendering
+
 
 def _export_vector(fig: go.Figure, fmt_: str, width: int, height: int) -> bytes:
     """SVG (text kept as text, font named) or PDF (fonts embedded) from the warm Chromium."""
@@ -375,8 +478,12 @@ def _export_vector(fig: go.Figure, fmt_: str, width: int, height: int) -> bytes:
     return data.encode("utf-8") if isinstance(data, str) else bytes(data)
 
 
-def render_charts(charts: Sequence[Chart], formats: Sequence[str] = FORMATS,
-                  progress: Progress | None = None, share: float = 1.0) -> None:
+def render_charts(
+    charts: Sequence[Chart],
+    formats: Sequence[str] = FORMATS,
+    progress: Progress | None = None,
+    share: float = 1.0,
+) -> None:
     """Fill png / slide_png / svg (/ pdf) of every chart, in one warm Chromium."""
     n = len(charts)
     with _RENDER_LOCK, figures.warm_browser():
@@ -474,8 +581,12 @@ def _normalise_zip(data: bytes, stamp: tuple[int, int, int, int, int, int]) -> b
     return buf.getvalue()
 
 
-def render(d: Draft, out_dir: Path | str | None = None, formats: Sequence[str] = FORMATS,
-           progress: Progress | None = None) -> ReportFiles:
+def render(
+    d: Draft,
+    out_dir: Path | str | None = None,
+    formats: Sequence[str] = FORMATS,
+    progress: Progress | None = None,
+) -> ReportFiles:
     """Render the charts, write the Word and PowerPoint files; write everything to out_dir if given."""
     start = time.perf_counter()
     render_charts(d.charts, formats, progress, share=0.9)
@@ -494,9 +605,16 @@ def render(d: Draft, out_dir: Path | str | None = None, formats: Sequence[str] =
     return files
 
 
-def build_report(db: Any, year: int, quarter: int, unit_id: int | None = None,
-                 out_dir: Path | str | None = None, lang: str = "zh", formats: Sequence[str] = FORMATS,
-                 progress: Progress | None = None) -> ReportFiles:
+def build_report(
+    db: Any,
+    year: int,
+    quarter: int,
+    unit_id: int | None = None,
+    out_dir: Path | str | None = None,
+    lang: str = "zh",
+    formats: Sequence[str] = FORMATS,
+    progress: Progress | None = None,
+) -> ReportFiles:
     """draft + render: every chart as PNG (2x) and SVG, the .docx and the .pptx (and out_dir files)."""
     start = time.perf_counter()
     d = draft(db, year, quarter, unit_id, lang)
@@ -506,6 +624,7 @@ def build_report(db: Any, year: int, quarter: int, unit_id: int | None = None,
 
 
 # ---------------------------------------------------------------- Word
+
 
 def _rfonts(rpr: Any, east_asia: str, latin: str = _FONT_LATIN) -> None:
     """Set the fonts of a w:rPr, East Asian included; drop theme fonts that would override them."""
@@ -522,9 +641,19 @@ def _rfonts(rpr: Any, east_asia: str, latin: str = _FONT_LATIN) -> None:
         rfonts.set(qn(attr), value)
 
 
-def _style(doc: Any, name: str, east_asia: str, size: float, bold: bool = False, align: Any = None,
-           before: float = 0, after: float = 0, line: float | None = None, indent: float | None = None,
-           base: str | None = None) -> Any:
+def _style(
+    doc: Any,
+    name: str,
+    east_asia: str,
+    size: float,
+    bold: bool = False,
+    align: Any = None,
+    before: float = 0,
+    after: float = 0,
+    line: float | None = None,
+    indent: float | None = None,
+    base: str | None = None,
+) -> Any:
     from docx.enum.style import WD_STYLE_TYPE
     from docx.shared import Pt, RGBColor
 
@@ -618,10 +747,16 @@ def _shade(cell: Any, fill: str) -> None:
 _STATUS_FILL = {"ahead": "E2EFDA", "on_track": "DDEBF7", "behind": "FCE4D6"}
 
 
-def _table(doc: Any, header: Sequence[str], rows: Sequence[Sequence[str]], widths_cm: Sequence[float],
-           right: Sequence[int] = (), center: Sequence[int] = (),
-           fills: dict[tuple[int, int], str] | None = None,
-           bold_last: bool = False) -> Any:
+def _table(
+    doc: Any,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    widths_cm: Sequence[float],
+    right: Sequence[int] = (),
+    center: Sequence[int] = (),
+    fills: dict[tuple[int, int], str] | None = None,
+    bold_last: bool = False,
+) -> Any:
     from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
@@ -632,10 +767,10 @@ def _table(doc: Any, header: Sequence[str], rows: Sequence[Sequence[str]], width
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
-    for c, width in enumerate(widths_cm):   # the grid (LibreOffice) and every cell (Word)
+    for c, width in enumerate(widths_cm):  # the grid (LibreOffice) and every cell (Word)
         table.columns[c].width = Cm(width)
     trpr = table.rows[0]._tr.get_or_add_trPr()
-    repeat = OxmlElement("w:tblHeader")   # header row repeated on every page
+    repeat = OxmlElement("w:tblHeader")  # header row repeated on every page
     repeat.set(qn("w:val"), "true")
     trpr.append(repeat)
     for r, values in enumerate([list(header), *[list(v) for v in rows]]):
@@ -671,10 +806,16 @@ def indicator_rows(results: dict[str, Kpi], lang: str = "zh") -> list[list[str]]
     rows = []
     for ind in INDICATORS:
         k = results[ind.id]
-        rows.append([indicator_label(ind, lang), fmt.fmt_value(ind, k.actual, lang),
-                     fmt.fmt_value(ind, k.target, lang), fmt.fmt_rate(k.achievement),
-                     fmt.fmt_yoy(ind, k.actual, k.previous, lang, compact=True) or fmt.DASH,
-                     _status_text(k.status, lang)])
+        rows.append(
+            [
+                indicator_label(ind, lang),
+                fmt.fmt_value(ind, k.actual, lang),
+                fmt.fmt_value(ind, k.target, lang),
+                fmt.fmt_rate(k.achievement),
+                fmt.fmt_yoy(ind, k.actual, k.previous, lang, compact=True) or fmt.DASH,
+                _status_text(k.status, lang),
+            ]
+        )
     return rows
 
 
@@ -711,8 +852,10 @@ def build_docx(d: Draft) -> bytes:
 
     doc.add_paragraph(d.title, style="Title")
     at = fmt.period_label(d.year, d.quarter, lang)
-    doc.add_paragraph(words["period_line"].format(period=d.period, at=at, updated=d.updated or fmt.DASH),
-                      style="Report Meta")
+    doc.add_paragraph(
+        words["period_line"].format(period=d.period, at=at, updated=d.updated or fmt.DASH),
+        style="Report Meta",
+    )
 
     def heading(n: int, text: str) -> None:
         label = f"{_CN_NUM[n - 1]}、{text}" if lang == "zh" else f"{n}. {text}"
@@ -723,12 +866,19 @@ def build_docx(d: Draft) -> bytes:
     caption = words["table_caption"].format(n=1, scope=d.scope_name, period=d.period)
     doc.add_paragraph(caption, style="Caption")
     rows = indicator_rows(d.results, lang)
-    fills = {(r, 5): _STATUS_FILL[d.results[ind.id].status]
-             for r, ind in enumerate(INDICATORS) if d.results[ind.id].status in _STATUS_FILL}
+    fills = {
+        (r, 5): _STATUS_FILL[d.results[ind.id].status]
+        for r, ind in enumerate(INDICATORS)
+        if d.results[ind.id].status in _STATUS_FILL
+    }
     _table(doc, words["cols"], rows, (4.1, 2.5, 2.5, 1.7, 3.1, 2.1), right=(1, 2, 3, 4), fills=fills)
     rules = settings.StatusRules.from_env()
-    doc.add_paragraph(words["note"].format(ahead=fmt.fmt_number(rules.rate_ahead * 100, 0),
-                                           tol=fmt.fmt_rate(rules.flow_tolerance, 0)), style="Report Note")
+    doc.add_paragraph(
+        words["note"].format(
+            ahead=fmt.fmt_number(rules.rate_ahead * 100, 0), tol=fmt.fmt_rate(rules.flow_tolerance, 0)
+        ),
+        style="Report Note",
+    )
 
     figure_no = 0
     for n, th in enumerate(THEMES, start=2):
@@ -739,21 +889,34 @@ def build_docx(d: Draft) -> bytes:
             pic = doc.add_paragraph(style="Report Figure")
             pic.add_run().add_picture(io.BytesIO(chart.png), width=Cm(WORD_WIDTH_CM))
             label = words["figure"].format(n=figure_no)
-            doc.add_paragraph(f"{label}　{chart.caption}" if lang == "zh" else f"{label} {chart.caption}",
-                              style="Caption")
+            doc.add_paragraph(
+                f"{label}　{chart.caption}" if lang == "zh" else f"{label} {chart.caption}", style="Caption"
+            )
             if chart.kind in ("ranking", "breakdown") and chart.sentence:
                 doc.add_paragraph(chart.sentence, style="Report Body")
 
     n = len(THEMES) + 2
     heading(n, words["reporting"])
     if d.missing.empty:
-        doc.add_paragraph(words["missing_none"].format(period=fmt.period_label(d.year, d.quarter, lang)),
-                          style="Report Body")
+        doc.add_paragraph(
+            words["missing_none"].format(period=fmt.period_label(d.year, d.quarter, lang)),
+            style="Report Body",
+        )
     else:
-        doc.add_paragraph(words["missing_lead"].format(period=fmt.period_label(d.year, d.quarter, lang),
-                                                       n=len(d.missing)), style="Report Body")
-        rows = [[str(i), r.unit, r.parent if isinstance(r.parent, str) else fmt.DASH, r.kinds,
-                 _last_period(r.last_period, lang)] for i, r in enumerate(d.missing.itertuples(), start=1)]
+        doc.add_paragraph(
+            words["missing_lead"].format(period=fmt.period_label(d.year, d.quarter, lang), n=len(d.missing)),
+            style="Report Body",
+        )
+        rows = [
+            [
+                str(i),
+                r.unit,
+                r.parent if isinstance(r.parent, str) else fmt.DASH,
+                r.kinds,
+                _last_period(r.last_period, lang),
+            ]
+            for i, r in enumerate(d.missing.itertuples(), start=1)
+        ]
         _table(doc, words["missing_cols"], rows, (1.3, 4.8, 3.8, 2.6, 3.5), center=(0,))
 
     heading(n + 1, words["arrears"])
@@ -762,16 +925,47 @@ def build_docx(d: Draft) -> bytes:
     else:
         due, paid, owed = (float(d.arrears[c].sum()) for c in ("due", "paid", "arrears"))
         total_due = due
-        doc.add_paragraph(words["arrears_lead"].format(
-            period=d.period, n=len(d.arrears), total=narrative.value_text("dues_collected", owed, lang),
-            share=fmt.fmt_rate(owed / total_due if total_due else None)), style="Report Body")
-        rows = [[str(i), r.unit, r.parent if isinstance(r.parent, str) else fmt.DASH,
-                 fmt.fmt_money(r.due, lang), fmt.fmt_money(r.paid, lang), fmt.fmt_money(r.arrears, lang),
-                 fmt.fmt_rate(r.rate)] for i, r in enumerate(d.arrears.itertuples(), start=1)]
-        rows.append(["", words["total"], "", fmt.fmt_money(due, lang), fmt.fmt_money(paid, lang),
-                     fmt.fmt_money(owed, lang), fmt.fmt_rate(paid / due if due else None)])
-        _table(doc, words["arrears_cols"], rows, (1.3, 3.6, 2.6, 2.3, 2.3, 2.3, 1.6),
-               right=(3, 4, 5, 6), center=(0,), bold_last=True)
+        doc.add_paragraph(
+            words["arrears_lead"].format(
+                period=d.period,
+                n=len(d.arrears),
+                total=narrative.value_text("dues_collected", owed, lang),
+                share=fmt.fmt_rate(owed / total_due if total_due else None),
+            ),
+            style="Report Body",
+        )
+        rows = [
+            [
+                str(i),
+                r.unit,
+                r.parent if isinstance(r.parent, str) else fmt.DASH,
+                fmt.fmt_money(r.due, lang),
+                fmt.fmt_money(r.paid, lang),
+                fmt.fmt_money(r.arrears, lang),
+                fmt.fmt_rate(r.rate),
+            ]
+            for i, r in enumerate(d.arrears.itertuples(), start=1)
+        ]
+        rows.append(
+            [
+                "",
+                words["total"],
+                "",
+                fmt.fmt_money(due, lang),
+                fmt.fmt_money(paid, lang),
+                fmt.fmt_money(owed, lang),
+                fmt.fmt_rate(paid / due if due else None),
+            ]
+        )
+        _table(
+            doc,
+            words["arrears_cols"],
+            rows,
+            (1.3, 3.6, 2.6, 2.3, 2.3, 2.3, 1.6),
+            right=(3, 4, 5, 6),
+            center=(0,),
+            bold_last=True,
+        )
 
     buf = io.BytesIO()
     doc.save(buf)
@@ -780,8 +974,10 @@ def build_docx(d: Draft) -> bytes:
 
 # ---------------------------------------------------------------- PowerPoint
 
-def _pptx_fonts(text_frame: Any, size: float, bold: bool = False,
-                color: tuple[int, int, int] = (0, 0, 0)) -> None:
+
+def _pptx_fonts(
+    text_frame: Any, size: float, bold: bool = False, color: tuple[int, int, int] = (0, 0, 0)
+) -> None:
     """Latin and East Asian typeface on every run, so PowerPoint does not fall back to a Latin font."""
     from pptx.dml.color import RGBColor
     from pptx.oxml.ns import qn
@@ -825,8 +1021,12 @@ def build_pptx(d: Draft) -> bytes:
     first = prs.slides.add_slide(prs.slide_layouts[0])
     title, subtitle = first.shapes.title, first.placeholders[1]
     title.left, title.top, title.width, title.height = Inches(0.8), Inches(2.2), sw - Inches(1.6), Inches(1.5)
-    subtitle.left, subtitle.top, subtitle.width, subtitle.height = (Inches(0.8), Inches(3.9),
-                                                                    sw - Inches(1.6), Inches(1.2))
+    subtitle.left, subtitle.top, subtitle.width, subtitle.height = (
+        Inches(0.8),
+        Inches(3.9),
+        sw - Inches(1.6),
+        Inches(1.2),
+    )
     title.text = d.title
     subtitle.text = words["subtitle_slide"].format(period=d.period, updated=d.updated or fmt.DASH)
     _pptx_fonts(title.text_frame, 40, bold=True)
@@ -851,8 +1051,9 @@ def build_pptx(d: Draft) -> bytes:
         img_w, img_h = chart.slide_size
         scale = min(box_w / img_w, box_h / img_h)
         w, h = int(img_w * scale), int(img_h * scale)
-        slide.shapes.add_picture(io.BytesIO(chart.slide_png), Emu(int((sw - w) / 2)), Emu(int(top)),
-                                 Emu(w), Emu(h))
+        slide.shapes.add_picture(
+            io.BytesIO(chart.slide_png), Emu(int((sw - w) / 2)), Emu(int(top)), Emu(w), Emu(h)
+        )
         text = chart.sentence or ""
         if text:
             box = slide.shapes.add_textbox(margin, sh - text_h - Inches(0.1), sw - 2 * margin, text_h)
@@ -869,6 +1070,7 @@ def build_pptx(d: Draft) -> bytes:
 
 # ---------------------------------------------------------------- command line
 
+
 def run_cli(args: Any) -> int:
     """`python -m etl report --year Y --quarter Q [--unit NAME] [--db FILE] --out DIR [--pdf]`."""
     import sys
@@ -877,8 +1079,11 @@ def run_cli(args: Any) -> int:
     if db.suffix == "":
         db = db.with_suffix(".duckdb")
     if not db.exists():
-        print(f"找不到数据库文件「{db}」。请先导入数据（python -m etl load）"
-              "或生成演示数据（python -m etl demo）。", file=sys.stderr)
+        print(
+            f"找不到数据库文件「{db}」。请先导入数据（python -m etl load）"
+            "或生成演示数据（python -m etl demo）。",
+            file=sys.stderr,
+        )
         return 2
     try:
         with store.connect(db, read_only=True) as con:
@@ -897,9 +1102,11 @@ def run_cli(args: Any) -> int:
     except RuntimeError as exc:  # no Chromium (figures.browser_path), or it could not start
         print(f"导出图表失败：{exc}", file=sys.stderr)
         return 2
-    print(f"已写入 {args.out}：{files.docx_name}、{files.pptx_name}、{len(d.charts)} 张图表（PNG"
-          f"{'、SVG' if 'svg' in formats else ''}{'、PDF' if 'pdf' in formats else ''}），"
-          f"用时 {files.seconds:.1f} 秒")
+    print(
+        f"已写入 {args.out}：{files.docx_name}、{files.pptx_name}、{len(d.charts)} 张图表（PNG"
+        f"{'、SVG' if 'svg' in formats else ''}{'、PDF' if 'pdf' in formats else ''}），"
+        f"用时 {files.seconds:.1f} 秒"
+    )
     for chart in d.charts:
         print(f"  {chart.name}.png")
     return 0

@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import IO, TypeVar
 
 from etl import settings
 
@@ -31,13 +31,13 @@ def enabled() -> bool:
     return settings.get("UNION_KPI_SANDBOX") not in ("0", "false", "no")
 
 
-def send(stream, payload: object) -> None:
+def send(stream: IO[bytes], payload: object) -> None:
     data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
     stream.write(_HEADER.pack(len(data)) + data)
     stream.flush()
 
 
-def receive(stream) -> object:
+def receive(stream: IO[bytes]) -> object:
     header = stream.read(_HEADER.size)
     if len(header) < _HEADER.size:
         raise EOFError
@@ -45,16 +45,23 @@ def receive(stream) -> object:
     data = stream.read(size)
     if len(data) < size:
         raise EOFError
-    return pickle.loads(data)  # noqa: S301 - only ever from our own child process
+    return pickle.loads(data)
 
 
 class _Child:
     def __init__(self, memory: int):
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(_ROOT),
-                                                                         os.environ.get("PYTHONPATH")]))}
-        self.process = subprocess.Popen([sys.executable, "-m", "etl.sandbox_child", str(memory)],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL, cwd=_ROOT, env=env)
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")])),
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "etl.sandbox_child", str(memory)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd=_ROOT,
+            env=env,
+        )
 
     def call(self, job: tuple, timeout: float) -> object:
         assert self.process.stdin and self.process.stdout
@@ -65,7 +72,9 @@ class _Child:
                 raise EOFError
             if time.monotonic() > deadline:
                 raise TimeoutError
-        status, value = receive(self.process.stdout)  # type: ignore[misc]
+        reply = receive(self.process.stdout)
+        assert isinstance(reply, tuple)
+        status, value = reply
         if status != "ok":
             raise RuntimeError(value)
         return value

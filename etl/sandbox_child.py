@@ -18,14 +18,16 @@ def main() -> None:
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:
         try:
-            (module, name), args = receive(stdin)  # type: ignore[misc]
+            job = receive(stdin)
         except EOFError:
             return  # the parent is gone or done
+        assert isinstance(job, tuple)
+        (module, name), args = job
         try:
             result = ("ok", getattr(importlib.import_module(module), name)(*args))
         except MemoryError:
             result = ("error", "MemoryError")
-        except Exception as exc:  # noqa: BLE001 - reported to the parent as a failed job
+        except Exception as exc:
             result = ("error", type(exc).__name__)
         send(stdout, result)
 

@@ -12,8 +12,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # name -> (default, one-line description used by the docs test)
 SETTINGS: dict[str, tuple[str, str]] = {
     "UNION_KPI_DB": (str(PROJECT_ROOT / "data" / "union_kpi.duckdb"), "DuckDB database file"),
-    "UNION_KPI_ALIASES": (str(PROJECT_ROOT / "data" / "aliases.csv"),
-                          "extra header aliases (CSV: kind,field,alias)"),
+    "UNION_KPI_ALIASES": (
+        str(PROJECT_ROOT / "data" / "aliases.csv"),
+        "extra header aliases (CSV: kind,field,alias)",
+    ),
     "UNION_KPI_FLOW_TOLERANCE": ("0.10", "flow/stock on track within this share of the expected value"),
     "UNION_KPI_RATE_AHEAD": ("0.05", "rate is ahead from this many points (fraction) above target"),
     "UNION_KPI_USER": ("", "name recorded in the load log (defaults to the OS user)"),
@@ -56,5 +58,5 @@ class StatusRules:
     rate_ahead: float = 0.05
 
     @classmethod
-    def from_env(cls) -> "StatusRules":
+    def from_env(cls) -> StatusRules:
         return cls(float(get("UNION_KPI_FLOW_TOLERANCE")), float(get("UNION_KPI_RATE_AHEAD")))

@@ -6,6 +6,7 @@ connections, so the dashboard and the command line can take turns on the same fi
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import threading
 import time
@@ -18,8 +19,14 @@ import duckdb
 from etl import settings
 from etl.dictionary import KINDS, Kind
 
-SQL_TYPES = {"text": "VARCHAR", "int": "BIGINT", "money": "DECIMAL(18,2)", "date": "DATE",
-              "number": "DOUBLE", "rate": "DOUBLE"}
+SQL_TYPES = {
+    "text": "VARCHAR",
+    "int": "BIGINT",
+    "money": "DECIMAL(18,2)",
+    "date": "DATE",
+    "number": "DOUBLE",
+    "rate": "DOUBLE",
+}
 # Period columns are stored explicitly; they are never taken from these fields directly.
 _PERIOD_FIELDS = {"year", "quarter", "unit", "parent"}
 
@@ -66,18 +73,24 @@ def _ddl() -> list[str]:
         cols = ", ".join(f"{name} {sql}" for name, sql in _fact_columns(kind))
         statements.append(
             f"CREATE TABLE IF NOT EXISTS {kind.table} (year INTEGER NOT NULL, quarter INTEGER NOT NULL, "
-            f"unit_id INTEGER NOT NULL, {cols}, load_id INTEGER)")
+            f"unit_id INTEGER NOT NULL, {cols}, load_id INTEGER)"
+        )
     statements.append(
         """CREATE TABLE IF NOT EXISTS targets (
             year INTEGER NOT NULL, indicator VARCHAR NOT NULL, unit_id INTEGER,
-            target DOUBLE NOT NULL, q1 DOUBLE, q2 DOUBLE, q3 DOUBLE, q4 DOUBLE, load_id INTEGER)""")
+            target DOUBLE NOT NULL, q1 DOUBLE, q2 DOUBLE, q3 DOUBLE, q4 DOUBLE, load_id INTEGER)"""
+    )
     # columns added after the first release: databases made by it gain them at start-up
-    statements += ["ALTER TABLE loads ADD COLUMN IF NOT EXISTS status VARCHAR DEFAULT 'loaded'",
-                   "ALTER TABLE loads ADD COLUMN IF NOT EXISTS undoes INTEGER"]
+    statements += [
+        "ALTER TABLE loads ADD COLUMN IF NOT EXISTS status VARCHAR DEFAULT 'loaded'",
+        "ALTER TABLE loads ADD COLUMN IF NOT EXISTS undoes INTEGER",
+    ]
     # what each load replaced, so the history can show it and an undo can restore it exactly
     for table in ARCHIVED_TABLES:
-        statements.append(f"CREATE TABLE IF NOT EXISTS replaced_{table} AS "
-                          f"SELECT *, 0::INTEGER AS replaced_by FROM {table} WHERE false")
+        statements.append(
+            f"CREATE TABLE IF NOT EXISTS replaced_{table} AS "
+            f"SELECT *, 0::INTEGER AS replaced_by FROM {table} WHERE false"
+        )
     return statements
 
 
@@ -101,8 +114,9 @@ def _open(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnect
 
 class DatabaseBusy(RuntimeError):
     def __init__(self, path: Path):
-        super().__init__(f"数据库文件「{path}」正被另一个程序写入，请稍后再试"
-                         f"（例如等待正在进行的导入完成）。")
+        super().__init__(
+            f"数据库文件「{path}」正被另一个程序写入，请稍后再试（例如等待正在进行的导入完成）。"
+        )
 
 
 _SCHEMA_READY: set[str] = set()
@@ -113,10 +127,9 @@ _OPEN_CLOSE = threading.Lock()
 
 def checkpoint(con: duckdb.DuckDBPyConnection) -> None:
     """Fold the WAL into the database file after a write; skipped (not failed) while busy."""
-    try:
+    # the data is committed in the WAL already; a later checkpoint folds it in
+    with contextlib.suppress(duckdb.TransactionException):
         con.execute("CHECKPOINT")
-    except duckdb.TransactionException:
-        pass  # the data is committed in the WAL already; a later checkpoint folds it in
 
 
 def resolve(path: Path | str | None) -> Path:
@@ -125,8 +138,9 @@ def resolve(path: Path | str | None) -> Path:
 
 
 @contextmanager
-def connect(path: Path | str | None = None, *, read_only: bool = False,
-            timeout: float = 30.0) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    path: Path | str | None = None, *, read_only: bool = False, timeout: float = 30.0
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the database file, with the schema in place.
 
     A read-only connection to a file that does not exist yet is not possible in DuckDB,

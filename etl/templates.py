@@ -31,8 +31,14 @@ from etl.dictionary import (
 TEMPLATE_FILE_NAMES: dict[str, str] = {k.id: f"{k.zh}_模板.xlsx" for k in KINDS.values()}
 GUIDE_SHEET = "填写说明"
 
-TYPE_ZH = {"text": "文本", "int": "整数", "money": "金额（元）", "date": "日期", "number": "数值",
-           "rate": "比率（如95%）"}
+TYPE_ZH = {
+    "text": "文本",
+    "int": "整数",
+    "money": "金额（元）",
+    "date": "日期",
+    "number": "数值",
+    "rate": "比率（如95%）",
+}
 _TITLE_HINT = {
     "snapshot": "（请填写年度、季度）",
     "events": "（每条记录一行，请填写实际日期）",
@@ -42,23 +48,41 @@ _TITLE_HINT = {
 _CATEGORY_CHOICES = {"welfare": WELFARE_CATEGORIES, "activities": ACTIVITY_CATEGORIES}
 # Example targets for the targets template; unknown indicators fall back by measure.
 _EXAMPLE_TARGETS: dict[str, object] = {
-    "membership_rate": "95%", "female_membership_rate": "95%", "migrant_membership_rate": "90%",
-    "members": 18000, "new_members": 900, "unionization_rate": "90%", "new_unions": 12,
-    "contract_signing_rate": "80%", "wage_agreement_rate": "70%", "female_contract_rate": "75%",
-    "dues_collection_rate": "100%", "funds_collection_rate": "100%", "dues_collected": 4800000,
-    "welfare_spend": 500000, "welfare_beneficiaries": 1200, "activities_count": 48,
-    "activity_participants": 6000, "activity_participation_rate": "85%", "reporting_rate": "100%",
+    "membership_rate": "95%",
+    "female_membership_rate": "95%",
+    "migrant_membership_rate": "90%",
+    "members": 18000,
+    "new_members": 900,
+    "unionization_rate": "90%",
+    "new_unions": 12,
+    "contract_signing_rate": "80%",
+    "wage_agreement_rate": "70%",
+    "female_contract_rate": "75%",
+    "dues_collection_rate": "100%",
+    "funds_collection_rate": "100%",
+    "dues_collected": 4800000,
+    "welfare_spend": 500000,
+    "welfare_beneficiaries": 1200,
+    "activities_count": 48,
+    "activity_participants": 6000,
+    "activity_participation_rate": "85%",
+    "reporting_rate": "100%",
 }
 _EXAMPLE_MILESTONES = {"new_members": (200, 450, 680, 900)}
 _FALLBACK_TARGET = {"rate": "95%", "count": 100, "money": 100000}
 _QUARTER_ZH = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _TEMPLATE_ROWS = 1000  # rows covered by dropdowns in a template
-_WORKBOOK_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
-                     "strings_to_urls": False}
+_WORKBOOK_OPTIONS = {
+    "in_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+}
 
 
 # ---------------------------------------------------------------- cell helpers
+
 
 def looks_like_formula(text: str) -> bool:
     return text.startswith(_FORMULA_STARTS)
@@ -98,12 +122,20 @@ class _Formats:
         self.text = book.add_format({"quote_prefix": True})
         self.date = book.add_format({"num_format": "yyyy-mm-dd"})
         self.datetime = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-        self.header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
-                                       "text_wrap": True, "valign": "vcenter"})
-        self.required = book.add_format({"bold": True, "font_color": "#C00000", "bg_color": "#DDEBF7",
-                                         "border": 1, "text_wrap": True, "valign": "vcenter"})
-        self.title = book.add_format({"bold": True, "font_size": 14, "align": "center",
-                                      "valign": "vcenter"})
+        self.header = book.add_format(
+            {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "vcenter"}
+        )
+        self.required = book.add_format(
+            {
+                "bold": True,
+                "font_color": "#C00000",
+                "bg_color": "#DDEBF7",
+                "border": 1,
+                "text_wrap": True,
+                "valign": "vcenter",
+            }
+        )
+        self.title = book.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"})
         self.section = book.add_format({"bold": True, "font_size": 12})
 
 
@@ -131,8 +163,9 @@ def write_cell(sheet: Worksheet, row: int, col: int, value: object, fmt: _Format
         sheet.write_string(row, col, text, fmt.text if looks_like_formula(text) else None)
 
 
-def _fit_columns(sheet: Worksheet, columns: Sequence[Iterable[object]], minimum: int = 6,
-                 maximum: int = 60) -> None:
+def _fit_columns(
+    sheet: Worksheet, columns: Sequence[Iterable[object]], minimum: int = 6, maximum: int = 60
+) -> None:
     for col, values in enumerate(columns):
         width = max((display_width(v) for v in values), default=0) + 2
         sheet.set_column(col, col, min(max(width, minimum), maximum))
@@ -147,6 +180,7 @@ def _title_row(sheet: Worksheet, title: str, ncols: int, fmt: _Formats) -> None:
 
 
 # ---------------------------------------------------------------- generic export
+
 
 def write_frame_xlsx(frame: pd.DataFrame, sheet_name: str, title: str | None = None) -> bytes:
     """An .xlsx of one table: optional merged title row, bold header, frozen header, real types."""
@@ -197,6 +231,7 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 # ---------------------------------------------------------------- templates
 
+
 def template_title(kind: Kind) -> str:
     name = f"{kind.zh}计划表" if kind.shape == "plan" else f"{kind.zh}情况统计表"
     return name + _TITLE_HINT[kind.shape]
@@ -236,8 +271,16 @@ def example_rows(kind: Kind) -> list[list[object]]:
     rows = []
     for ind in INDICATORS:
         milestones = _EXAMPLE_MILESTONES.get(ind.id, (None, None, None, None))
-        values = {"year": year, "indicator": ind.zh, "target": example_target(ind), "unit": None,
-                  "q1": milestones[0], "q2": milestones[1], "q3": milestones[2], "q4": milestones[3]}
+        values = {
+            "year": year,
+            "indicator": ind.zh,
+            "target": example_target(ind),
+            "unit": None,
+            "q1": milestones[0],
+            "q2": milestones[1],
+            "q3": milestones[2],
+            "q4": milestones[3],
+        }
         rows.append([values.get(f.id) for f in kind.fields])
     return rows
 
@@ -254,12 +297,22 @@ def _add_dropdown(sheet: Worksheet, col: int, first_row: int, choices: Sequence[
     # Excel caps an inline list at 255 characters; longer lists are left to the guide sheet.
     if not choices or len(",".join(choices)) > 255:
         return
-    sheet.data_validation(first_row, col, first_row + _TEMPLATE_ROWS - 1, col, {
-        "validate": "list", "source": list(choices),
-        "input_title": header[:32], "input_message": "请从下拉列表中选择",
-        # a warning, not a stop: the loader also understands common synonyms
-        "error_type": "warning", "error_title": "不在可选范围内",
-        "error_message": f"「{header}」建议从下拉列表中选择；其他写法导入时可能归为“其他”。"})
+    sheet.data_validation(
+        first_row,
+        col,
+        first_row + _TEMPLATE_ROWS - 1,
+        col,
+        {
+            "validate": "list",
+            "source": list(choices),
+            "input_title": header[:32],
+            "input_message": "请从下拉列表中选择",
+            # a warning, not a stop: the loader also understands common synonyms
+            "error_type": "warning",
+            "error_title": "不在可选范围内",
+            "error_message": f"「{header}」建议从下拉列表中选择；其他写法导入时可能归为“其他”。",
+        },
+    )
 
 
 def _write_data_sheet(book: xlsxwriter.Workbook, kind: Kind, fmt: _Formats) -> None:
@@ -290,8 +343,9 @@ def guide_rows(kind: Kind) -> list[list[str]]:
             allowed = "、".join(f"{ind.zh}（{ind.id}）" for ind in INDICATORS)
         else:
             allowed = "、".join(choices)
-        rows.append([f.zh, "是" if f.required else "否", TYPE_ZH.get(f.type, f.type),
-                     "，".join(f.aliases), allowed])
+        rows.append(
+            [f.zh, "是" if f.required else "否", TYPE_ZH.get(f.type, f.type), "，".join(f.aliases), allowed]
+        )
     return rows
 
 
@@ -318,16 +372,19 @@ def _write_guide_sheet(book: xlsxwriter.Workbook, kind: Kind, fmt: _Formats) -> 
 
 
 def _guide_notes(kind: Kind) -> list[str]:
-    notes = ["表头文字请保持不变（红色加粗为必填列）；也可使用“可用别名”中的写法。",
-             "第一行标题可以修改或删除；示例行请替换为本单位的实际数据。",
-             "金额以元为单位；如表头注明“（万元）”，导入时自动换算为元。"]
+    notes = [
+        "表头文字请保持不变（红色加粗为必填列）；也可使用“可用别名”中的写法。",
+        "第一行标题可以修改或删除；示例行请替换为本单位的实际数据。",
+        "金额以元为单位；如表头注明“（万元）”，导入时自动换算为元。",
+    ]
     if kind.shape == "snapshot":
         notes.append("每个单位每个季度填写一行；季度可写 3、Q3 或 第三季度；数据为季度末时点数。")
     elif kind.shape == "events":
         notes.append("每条记录一行，按发生日期自动归入对应季度；日期格式如 2025-09-20。")
     else:
-        notes.append("比率可写 95% 或 0.95；一季度至四季度为累计进度目标，可不填"
-                     "（不填时按“时间过半、任务过半”计算）。")
+        notes.append(
+            "比率可写 95% 或 0.95；一季度至四季度为累计进度目标，可不填（不填时按“时间过半、任务过半”计算）。"
+        )
         notes.append("单位名称留空表示全单位（本级工会）目标；比率类目标同时作为各单位的标准。")
     return notes
 

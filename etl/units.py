@@ -33,8 +33,11 @@ def _name(con: duckdb.DuckDBPyConnection, unit_id: int) -> str:
 
 
 def _owner(con: duckdb.DuckDBPyConnection, key: str) -> int | None:
-    rows = con.execute("SELECT unit_id FROM units WHERE name_key = ? UNION "
-                       "SELECT unit_id FROM unit_aliases WHERE alias_key = ?", [key, key]).fetchall()
+    rows = con.execute(
+        "SELECT unit_id FROM units WHERE name_key = ? UNION "
+        "SELECT unit_id FROM unit_aliases WHERE alias_key = ?",
+        [key, key],
+    ).fetchall()
     return int(rows[0][0]) if rows else None
 
 
@@ -62,7 +65,9 @@ def rename(db: Path | str | None, unit_id: int, new_name: str) -> None:
         old_name = _name(con, unit_id)
         owner = _owner(con, key)
         if owner is not None and owner != unit_id:
-            raise UnitEditError(f"名称「{display}」已属于单位「{_name(con, owner)}」；如是同一单位，请使用“合并”")
+            raise UnitEditError(
+                f"名称「{display}」已属于单位「{_name(con, owner)}」；如是同一单位，请使用“合并”"
+            )
         old_key = name_key(old_name)
         con.execute("DELETE FROM unit_aliases WHERE alias_key = ?", [key])
         con.execute("UPDATE units SET name = ?, name_key = ? WHERE unit_id = ?", [display, key, unit_id])
@@ -81,7 +86,9 @@ def add_alias(db: Path | str | None, unit_id: int, alias: str) -> None:
         _name(con, unit_id)
         owner = _owner(con, key)
         if owner is not None and owner != unit_id:
-            raise UnitEditError(f"写法「{alias}」已对应单位「{_name(con, owner)}」；如是同一单位，请使用“合并”")
+            raise UnitEditError(
+                f"写法「{alias}」已对应单位「{_name(con, owner)}」；如是同一单位，请使用“合并”"
+            )
         if owner is None:
             con.execute("INSERT INTO unit_aliases VALUES (?, ?)", [key, unit_id])
 
@@ -89,7 +96,9 @@ def add_alias(db: Path | str | None, unit_id: int, alias: str) -> None:
 
 
 def remove_alias(db: Path | str | None, alias: str) -> None:
-    _transaction(db, lambda con: con.execute("DELETE FROM unit_aliases WHERE alias_key = ?", [name_key(alias)]))
+    _transaction(
+        db, lambda con: con.execute("DELETE FROM unit_aliases WHERE alias_key = ?", [name_key(alias)])
+    )
 
 
 def set_parent(db: Path | str | None, unit_id: int, parent_id: int | None) -> None:
@@ -103,7 +112,9 @@ def set_parent(db: Path | str | None, unit_id: int, parent_id: int | None) -> No
                        UNION ALL
                        SELECT u.unit_id, d.depth + 1 FROM units u JOIN down d ON u.parent_id = d.id
                        WHERE d.depth < 50)
-                   SELECT count(*) FROM down WHERE id = ?""", [unit_id, parent_id]).fetchall()[0][0]
+                   SELECT count(*) FROM down WHERE id = ?""",
+                [unit_id, parent_id],
+            ).fetchall()[0][0]
             if below:
                 raise UnitEditError("不能把单位设为其自身或其下级单位的下级")
         con.execute("UPDATE units SET parent_id = ? WHERE unit_id = ?", [parent_id, unit_id])
@@ -131,23 +142,34 @@ def merge(db: Path | str | None, source_id: int, target_id: int) -> dict[str, in
                                     AND t.year = s.year AND t.quarter = s.quarter)"""
                 dropped[kind.id] = con.execute(
                     f"SELECT count(*) FROM {kind.table} s WHERE s.unit_id = $source AND {clash}",
-                    {"source": source_id, "target": target_id}).fetchall()[0][0]
-                con.execute(f"DELETE FROM {kind.table} s WHERE s.unit_id = $source AND {clash}",
-                            {"source": source_id, "target": target_id})
+                    {"source": source_id, "target": target_id},
+                ).fetchall()[0][0]
+                con.execute(
+                    f"DELETE FROM {kind.table} s WHERE s.unit_id = $source AND {clash}",
+                    {"source": source_id, "target": target_id},
+                )
             con.execute(f"UPDATE {kind.table} SET unit_id = ? WHERE unit_id = ?", [target_id, source_id])
-        con.execute("""DELETE FROM coverage s WHERE s.unit_id = $source AND EXISTS (
+        con.execute(
+            """DELETE FROM coverage s WHERE s.unit_id = $source AND EXISTS (
                            SELECT 1 FROM coverage t WHERE t.unit_id = $target AND t.kind = s.kind
                              AND t.year = s.year AND t.quarter = s.quarter)""",
-                    {"source": source_id, "target": target_id})
+            {"source": source_id, "target": target_id},
+        )
         con.execute("UPDATE coverage SET unit_id = ? WHERE unit_id = ?", [target_id, source_id])
-        con.execute("""DELETE FROM targets s WHERE s.unit_id = $source AND EXISTS (
+        con.execute(
+            """DELETE FROM targets s WHERE s.unit_id = $source AND EXISTS (
                            SELECT 1 FROM targets t WHERE t.unit_id = $target AND t.year = s.year
-                             AND t.indicator = s.indicator)""", {"source": source_id, "target": target_id})
+                             AND t.indicator = s.indicator)""",
+            {"source": source_id, "target": target_id},
+        )
         con.execute("UPDATE targets SET unit_id = ? WHERE unit_id = ?", [target_id, source_id])
         con.execute("UPDATE units SET parent_id = ? WHERE parent_id = ?", [target_id, source_id])
         con.execute("UPDATE unit_aliases SET unit_id = ? WHERE unit_id = ?", [target_id, source_id])
-        con.execute("UPDATE units SET reports = TRUE WHERE unit_id = ? AND "
-                    "(SELECT reports FROM units WHERE unit_id = ?)", [target_id, source_id])
+        con.execute(
+            "UPDATE units SET reports = TRUE WHERE unit_id = ? AND "
+            "(SELECT reports FROM units WHERE unit_id = ?)",
+            [target_id, source_id],
+        )
         con.execute("DELETE FROM units WHERE unit_id = ?", [source_id])
         con.execute("INSERT OR REPLACE INTO unit_aliases VALUES (?, ?)", [name_key(source_name), target_id])
         return dropped
@@ -158,6 +180,7 @@ def merge(db: Path | str | None, source_id: int, target_id: int) -> dict[str, in
 
 
 def aliases(con: duckdb.DuckDBPyConnection, unit_id: int) -> list[str]:
-    rows = con.execute("SELECT alias_key FROM unit_aliases WHERE unit_id = ? ORDER BY alias_key",
-                       [unit_id]).fetchall()
+    rows = con.execute(
+        "SELECT alias_key FROM unit_aliases WHERE unit_id = ? ORDER BY alias_key", [unit_id]
+    ).fetchall()
     return [r[0] for r in rows]

@@ -16,5 +16,7 @@ arrears = dues[dues["arrears"] > 0]
 if arrears.empty:
     st.success(tr("theme.no_arrears"))
 else:
-    st.warning(tr("theme.arrears_summary", n=len(arrears), total=fmt.fmt_money(arrears["arrears"].sum(), lang())))
+    st.warning(
+        tr("theme.arrears_summary", n=len(arrears), total=fmt.fmt_money(arrears["arrears"].sum(), lang()))
+    )
 table(dues, f"{f.year}Q{f.quarter}_会费收缴", key="dues")

@@ -10,4 +10,6 @@ from dashboard.widgets import table
 render_theme("organisation")
 f = require_filters()
 st.subheader(tr("theme.membership_rows"))
-table(data.frame("membership_rows", f.year, f.quarter, f.unit_id), f"{f.year}Q{f.quarter}_会员发展", key="rows")
+table(
+    data.frame("membership_rows", f.year, f.quarter, f.unit_id), f"{f.year}Q{f.quarter}_会员发展", key="rows"
+)

@@ -18,9 +18,11 @@ from etl.i18n import theme_label
 TEXT = {
     "zh": {
         "title": "报告导出",
-        "intro": ("按侧栏所选的年度、季度和范围，生成工作总结用的数据报告：Word 文档（含指标表、"
-                  "未报送和欠缴单位名单、按主题起草的文字和图表）、PowerPoint 演示文稿（每页一张图表）"
-                  "以及全部图表的 PNG（2倍清晰度）和 SVG 文件。"),
+        "intro": (
+            "按侧栏所选的年度、季度和范围，生成工作总结用的数据报告：Word 文档（含指标表、"
+            "未报送和欠缴单位名单、按主题起草的文字和图表）、PowerPoint 演示文稿（每页一张图表）"
+            "以及全部图表的 PNG（2倍清晰度）和 SVG 文件。"
+        ),
         "preview": "文字预览",
         "summary": "总体情况",
         "charts": "图表清单（{n}张）",
@@ -43,9 +45,11 @@ TEXT = {
     },
     "en": {
         "title": "Report export",
-        "intro": ("For the year, quarter and scope chosen in the sidebar: a Word document (indicator table, "
-                  "units that have not reported or are in arrears, drafted text and charts per theme), a "
-                  "PowerPoint deck (one chart per slide) and every chart as PNG (2x) and SVG."),
+        "intro": (
+            "For the year, quarter and scope chosen in the sidebar: a Word document (indicator table, "
+            "units that have not reported or are in arrears, drafted text and charts per theme), a "
+            "PowerPoint deck (one chart per slide) and every chart as PNG (2x) and SVG."
+        ),
         "preview": "Drafted text",
         "summary": "Overview",
         "charts": "Charts ({n})",
@@ -67,9 +71,11 @@ TEXT = {
         "hint": "A full year takes about a minute.",
     },
 }
-MIME = {"zip": "application/zip",
-        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
+MIME = {
+    "zip": "application/zip",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
 
 
 def tx(key: str, **kwargs: object) -> str:
@@ -106,9 +112,19 @@ with st.container(border=True):
         st.markdown(md_escape(draft.paragraphs[theme.id]))
 
 st.subheader(tx("charts", n=len(draft.charts)))
-st.dataframe([{tx("col_no"): n, tx("col_caption"): c.caption, tx("col_section"): theme_label(c.theme, code),
-               tx("col_file"): f"{c.name}.png"} for n, c in enumerate(draft.charts, start=1)],
-             hide_index=True, width="stretch")
+st.dataframe(
+    [
+        {
+            tx("col_no"): n,
+            tx("col_caption"): c.caption,
+            tx("col_section"): theme_label(c.theme, code),
+            tx("col_file"): f"{c.name}.png",
+        }
+        for n, c in enumerate(draft.charts, start=1)
+    ],
+    hide_index=True,
+    width="stretch",
+)
 
 with_pdf = st.checkbox(tx("pdf"), key="report-pdf")
 formats = (*report.FORMATS, "pdf") if with_pdf else report.FORMATS
@@ -128,10 +144,12 @@ if st.button(tx("build"), type="primary", icon=":material/description:", help=tx
             status.update(label=tx("failed"), state="error")
             st.error(str(exc))
             st.stop()
-        status.update(label=tx("built", n=len(files.charts), s=f"{files.seconds:.0f}"), state="complete",
-                      expanded=False)
+        status.update(
+            label=tx("built", n=len(files.charts), s=f"{files.seconds:.0f}"), state="complete", expanded=False
+        )
     st.session_state["report_files"] = {
-        "key": key, "seconds": files.seconds,
+        "key": key,
+        "seconds": files.seconds,
         "zip": (files.zip_name, files.zip_bytes()),
         "docx": (files.docx_name, files.docx),
         "pptx": (files.pptx_name, files.pptx),
@@ -144,9 +162,20 @@ if built:
     else:
         st.subheader(tx("downloads"))
         columns = st.columns(3)
-        buttons = (("zip", ":material/folder_zip:"), ("docx", ":material/article:"),
-                   ("pptx", ":material/slideshow:"))
+        buttons = (
+            ("zip", ":material/folder_zip:"),
+            ("docx", ":material/article:"),
+            ("pptx", ":material/slideshow:"),
+        )
         for column, (kind, icon) in zip(columns, buttons, strict=True):
             name, payload = built[kind]
-            column.download_button(tx(kind), payload, file_name=name, mime=MIME[kind], icon=icon,
-                                   on_click="ignore", key=f"report-dl-{kind}", width="stretch")
+            column.download_button(
+                tx(kind),
+                payload,
+                file_name=name,
+                mime=MIME[kind],
+                icon=icon,
+                on_click="ignore",
+                key=f"report-dl-{kind}",
+                width="stretch",
+            )

@@ -10,8 +10,8 @@ import streamlit as st
 from dashboard import data
 from dashboard import targets_view as tv
 from dashboard import upload_view as view
-from dashboard.widgets import confirm_cancel
 from dashboard.state import current_filters, lang, tr
+from dashboard.widgets import confirm_cancel
 from etl import edits, settings
 from etl.normalise import Hints
 from etl.pipeline import FileReport, load_reports

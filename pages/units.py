@@ -18,8 +18,14 @@ if register.empty:
     st.info(tr("sidebar.no_data_loaded"))
     st.stop()
 names = dict(zip(register["unit_id"].astype(int), register["name"], strict=True))
-shown = register.rename(columns={"name": tr("col.unit"), "parent": tr("col.parent"),
-                                 "reports": tr("units.reports"), "children": tr("units.children")})
+shown = register.rename(
+    columns={
+        "name": tr("col.unit"),
+        "parent": tr("col.parent"),
+        "reports": tr("units.reports"),
+        "children": tr("units.children"),
+    }
+)
 table(shown.drop(columns=["unit_id", "parent_id"]), "单位名册", key="register")
 
 unit_id = st.selectbox(tr("units.choose"), list(names), format_func=lambda i: names[i], key="unit-admin")
@@ -36,7 +42,8 @@ def apply(action, *args) -> None:
 
 
 rename_tab, parent_tab, alias_tab, merge_tab = st.tabs(
-    [tr("units.rename"), tr("units.parent"), tr("units.aliases"), tr("units.merge")])
+    [tr("units.rename"), tr("units.parent"), tr("units.aliases"), tr("units.merge")]
+)
 with rename_tab, st.form("rename"):
     new_name = st.text_input(tr("units.new_name"), value=names[unit_id])
     if st.form_submit_button(tr("units.rename")):
@@ -45,8 +52,12 @@ with parent_tab, st.form("parent"):
     parents = [None, *(i for i in names if i != unit_id)]
     current = register.set_index("unit_id").loc[unit_id, "parent_id"]
     current = None if pd.isna(current) else int(current)
-    parent = st.selectbox(tr("col.parent"), parents, index=parents.index(current) if current in parents else 0,
-                          format_func=lambda i: tr("units.no_parent") if i is None else names[i])
+    parent = st.selectbox(
+        tr("col.parent"),
+        parents,
+        index=parents.index(current) if current in parents else 0,
+        format_func=lambda i: tr("units.no_parent") if i is None else names[i],
+    )
     if st.form_submit_button(tr("units.save_parent")):
         apply(units.set_parent, unit_id, parent)
 with alias_tab:
@@ -60,7 +71,9 @@ with alias_tab:
             apply(units.add_alias, unit_id, alias)
 with merge_tab, st.form("merge"):
     st.warning(tr("units.merge_help", unit=names[unit_id]))
-    into = st.selectbox(tr("units.merge_into"), [i for i in names if i != unit_id], format_func=lambda i: names[i])
+    into = st.selectbox(
+        tr("units.merge_into"), [i for i in names if i != unit_id], format_func=lambda i: names[i]
+    )
     sure = st.checkbox(tr("units.merge_confirm"))
     if st.form_submit_button(tr("units.merge"), type="primary", disabled=False) and sure:
         apply(units.merge, unit_id, into)

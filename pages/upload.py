@@ -13,8 +13,8 @@ import streamlit as st
 
 from dashboard import data
 from dashboard import upload_view as view
-from dashboard.widgets import confirm_cancel
 from dashboard.state import current_filters, lang, tr
+from dashboard.widgets import confirm_cancel
 from etl import changes, history, settings
 from etl.dictionary import KINDS
 from etl.i18n import kind_label
@@ -219,8 +219,12 @@ def _undo_section(log) -> None:
     if undoable.empty:
         return
     with st.expander(tr("upload.undo_title")):
-        choice = st.selectbox(tr("upload.undo_choose"), undoable["load_id"].astype(int).tolist(), key="undo.choice",
-                              format_func=lambda i: f"#{i} · {undoable.set_index('load_id').loc[i, 'file_name']}")
+        choice = st.selectbox(
+            tr("upload.undo_choose"),
+            undoable["load_id"].astype(int).tolist(),
+            key="undo.choice",
+            format_func=lambda i: f"#{i} · {undoable.set_index('load_id').loc[i, 'file_name']}",
+        )
         with data.connection() as con:
             replaced = history.replaced_summary(con, int(choice))
         st.caption(tr("upload.undo_replaced", rows=int(replaced["rows"].sum()) if not replaced.empty else 0))

@@ -5,8 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def write_xlsx(path: Path, header: list[str], rows: list[list[object]], *, title: str | None = None,
-               sheet: str = "Sheet1") -> Path:
+def write_xlsx(
+    path: Path,
+    header: list[str],
+    rows: list[list[object]],
+    *,
+    title: str | None = None,
+    sheet: str = "Sheet1",
+) -> Path:
     """A one-sheet workbook: optional title row (and a blank row), the header, then the rows."""
     import xlsxwriter
 

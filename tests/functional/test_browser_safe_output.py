@@ -20,13 +20,19 @@ XSS = "<img src=x onerror=alert(1)>"
 
 
 def members(db: Path) -> float:
-    out = subprocess.run([sys.executable, "-m", "etl", "kpis", "--year", "2025", "--quarter", "4", "--db", str(db)],
-                         cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "etl", "kpis", "--year", "2025", "--quarter", "4", "--db", str(db)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)["members"]["actual"]
 
 
-def test_cli_load_while_serving_and_hostile_names_stay_text(streamlit_server: str, browser_page: Any,
-                                                            wait_for_app: Any, tmp_path: Path) -> None:
+def test_cli_load_while_serving_and_hostile_names_stay_text(
+    streamlit_server: str, browser_page: Any, wait_for_app: Any, tmp_path: Path
+) -> None:
     db = tmp_path / "server.duckdb"  # the database the running dashboard reads
     page = browser_page
     dialogs: list[str] = []
@@ -42,8 +48,13 @@ def test_cli_load_while_serving_and_hostile_names_stay_text(streamlit_server: st
     ws.write_row(1, 0, [XSS, "滨江市教育工会", 300, 290])
     ws.write_row(2, 0, ["**粗体**[链接](javascript:alert(2))", "滨江市教育工会", 100, 95])
     book.close()
-    load = subprocess.run([sys.executable, "-m", "etl", "load", str(sheet), "--db", str(db)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    load = subprocess.run(
+        [sys.executable, "-m", "etl", "load", str(sheet), "--db", str(db)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert load.returncode == 0, load.stderr
     after = members(db)
     assert after == before + 290 + 95
@@ -57,7 +68,7 @@ def test_cli_load_while_serving_and_hostile_names_stay_text(streamlit_server: st
     wait_for_app(page)
     page.locator(".js-plotly-plot").nth(2).wait_for(timeout=30_000)
     labels = " ".join(page.locator(".js-plotly-plot svg text").all_text_contents())
-    assert "<img src=x" in labels                    # shown literally in the ranking chart
+    assert "<img src=x" in labels  # shown literally in the ranking chart
     assert page.locator('img[src="x"]').count() == 0  # never turned into an element
     page.screenshot(path=str(tmp_path / "organisation.png"), full_page=True)
     assert dialogs == []

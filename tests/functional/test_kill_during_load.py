@@ -56,10 +56,16 @@ def test_sigkill_during_loads_never_corrupts(tmp_path: Path) -> None:
     seen = ["old"]
     for _ in range(6):
         batch = new if seen[-1] == "old" else old  # always try to move to the other state
-        process = subprocess.Popen([sys.executable, "-m", "etl", "load", *map(str, batch), "--db", str(db)],
-                                   cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                   start_new_session=True)
-        time.sleep(rng.uniform(1.0, 12.0))  # a whole load takes 6–9 s here: kills fall before and after commit
+        process = subprocess.Popen(
+            [sys.executable, "-m", "etl", "load", *map(str, batch), "--db", str(db)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        time.sleep(
+            rng.uniform(1.0, 12.0)
+        )  # a whole load takes 6–9 s here: kills fall before and after commit
         os.killpg(process.pid, signal.SIGKILL)  # the loader and its parsing child, as `kill -9` of a service
         process.wait()
         state = totals(db)  # the file opens, and holds exactly one whole batch

@@ -110,7 +110,9 @@ def test_units_page_lists_the_register_and_renames(app: AppTest, demo_db_copy: P
     open_page(app, "units")
     assert app.title[0].value == "单位管理"
     register = app.dataframe[0].value
-    assert {"滨江市统计局", "滨江市第一人民医院（东院）", "滨江市第一人民医院（西院）"} <= set(register["单位"])
+    assert {"滨江市统计局", "滨江市第一人民医院（东院）", "滨江市第一人民医院（西院）"} <= set(
+        register["单位"]
+    )
     with store.connect(demo_db_copy, read_only=True) as con:
         unit_id = kpis.find_unit(con, "滨江市统计局")
     app.selectbox(key="unit-admin").set_value(unit_id).run()
@@ -124,7 +126,7 @@ def test_units_page_lists_the_register_and_renames(app: AppTest, demo_db_copy: P
 
 def test_upload_page_undoes_a_load(app: AppTest, demo_db_copy: Path) -> None:
     with store.connect(demo_db_copy, read_only=True) as con:
-        last, = con.execute("SELECT max(load_id) FROM loads").fetchall()[0]
+        (last,) = con.execute("SELECT max(load_id) FROM loads").fetchall()[0]
         before = kpis.compute(con, 2025, 4)["activities_count"].actual
     open_page(app, "upload")
     app.selectbox(key="undo.choice").set_value(last)

@@ -32,8 +32,14 @@ STEM = f"{TITLE}（全年）"
 
 def run_etl(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run([sys.executable, "-m", "etl", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "etl", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +53,7 @@ def full_report(demo_db: Path, chromium_path: str, tmp_path_factory: pytest.Temp
     assert proc.returncode == 0, proc.stderr
     with store.connect(db, read_only=True) as con:
         results = kpis.compute(con, 2025, 4)
-        d = report.draft(con, 2025, 4)          # the same draft, without rendering
+        d = report.draft(con, 2025, 4)  # the same draft, without rendering
     return {"db": db, "out": out, "stdout": proc.stdout, "results": results, "draft": d}
 
 
@@ -56,6 +62,7 @@ def docx_text(doc) -> str:
 
 
 # ---------------------------------------------------------------- files written by the command
+
 
 def test_command_writes_docx_pptx_and_one_png_per_chart(full_report: dict) -> None:
     out, d = full_report["out"], full_report["draft"]
@@ -116,8 +123,15 @@ def test_indicator_table_equals_kpis(full_report: dict) -> None:
         assert cells[2] == fmt.fmt_value(ind, k.target)
         assert cells[3] == fmt.fmt_rate(k.achievement)
         assert cells[4] == (fmt.fmt_yoy(ind, k.actual, k.previous, compact=True) or fmt.DASH)
-        assert cells[5].endswith({"ahead": "超前", "on_track": "正常", "behind": "滞后",
-                                  "no_target": "无目标", "no_data": "无数据"}[k.status])
+        assert cells[5].endswith(
+            {
+                "ahead": "超前",
+                "on_track": "正常",
+                "behind": "滞后",
+                "no_target": "无目标",
+                "no_data": "无数据",
+            }[k.status]
+        )
 
 
 def test_missing_and_arrears_lists(full_report: dict) -> None:
@@ -187,8 +201,10 @@ def test_pngs_are_at_least_twice_the_layout_size(full_report: dict) -> None:
 
 # ---------------------------------------------------------------- the API, a few charts
 
-def test_build_report_api_zip_and_pdf(demo_db_copy: Path, chromium_path: str, tmp_path: Path,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+
+def test_build_report_api_zip_and_pdf(
+    demo_db_copy: Path, chromium_path: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     real = report._charts
 
     def some_charts(*args):  # one chart of each kind keeps this test quick
@@ -200,8 +216,15 @@ def test_build_report_api_zip_and_pdf(demo_db_copy: Path, chromium_path: str, tm
     with store.connect(demo_db_copy, read_only=True) as con:
         unit_id = kpis.find_unit(con, "滨江市教育工会")
     seen: list[float] = []
-    files = report.build_report(demo_db_copy, 2025, 3, unit_id=unit_id, out_dir=tmp_path / "out",
-                                formats=("png", "svg", "pdf"), progress=lambda share, _: seen.append(share))
+    files = report.build_report(
+        demo_db_copy,
+        2025,
+        3,
+        unit_id=unit_id,
+        out_dir=tmp_path / "out",
+        formats=("png", "svg", "pdf"),
+        progress=lambda share, _: seen.append(share),
+    )
     assert files.title == "滨江市教育工会2025年工作数据报告"
     assert len(files.charts) == 4 and seen[-1] == 1.0
     names = zipfile.ZipFile(io.BytesIO(files.zip_bytes())).namelist()
@@ -209,10 +232,9 @@ def test_build_report_api_zip_and_pdf(demo_db_copy: Path, chromium_path: str, tm
     for chart in files.charts:
         assert f"{chart.name}.png" in names and f"svg/{chart.name}.svg" in names
         assert f"pdf/{chart.name}.pdf" in names
-        assert chart.pdf.startswith(b"%PDF") and b"/Type3" in chart.pdf   # glyphs embedded (Type 3)
+        assert chart.pdf.startswith(b"%PDF") and b"/Type3" in chart.pdf  # glyphs embedded (Type 3)
         assert (tmp_path / "out" / f"{chart.name}.png").read_bytes() == chart.png
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
-        {n.split("/")[0] for n in names})
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted({n.split("/")[0] for n in names})
     # the same database gives the same documents
     again = report.build_report(demo_db_copy, 2025, 3, unit_id=unit_id, formats=("png",))
     assert again.docx == files.docx
@@ -220,12 +242,14 @@ def test_build_report_api_zip_and_pdf(demo_db_copy: Path, chromium_path: str, tm
 
 # ---------------------------------------------------------------- the page
 
-def test_report_page_previews_and_builds(demo_db_copy: Path, chromium_path: str,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+
+def test_report_page_previews_and_builds(
+    demo_db_copy: Path, chromium_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from streamlit.testing.v1 import AppTest
 
     real = report._charts
-    monkeypatch.setattr(report, "_charts", lambda *args: real(*args)[:2])   # quick
+    monkeypatch.setattr(report, "_charts", lambda *args: real(*args)[:2])  # quick
     monkeypatch.setenv("UNION_KPI_DB", str(demo_db_copy))
     monkeypatch.chdir(ROOT)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
@@ -236,7 +260,7 @@ def test_report_page_previews_and_builds(demo_db_copy: Path, chromium_path: str,
     assert at.title[0].value == "报告导出"
     text = " ".join(m.value for m in at.markdown)
     assert TITLE in text and "工作指标中" in text
-    assert len(at.dataframe[0].value) == 2                    # the chart list
+    assert len(at.dataframe[0].value) == 2  # the chart list
     assert not at.get("download_button")
     next(b for b in at.button if b.label == "生成报告").click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -246,12 +270,21 @@ def test_report_page_previews_and_builds(demo_db_copy: Path, chromium_path: str,
 
 # ---------------------------------------------------------------- not tofu
 
+
 def _title_figure(text: str) -> go.Figure:
     fig = go.Figure()
-    fig.update_layout(title=dict(text=text, x=0.02, y=0.5, yanchor="middle",
-                                 font=dict(size=40, family=figures.FONT_FAMILY)),
-                      xaxis=dict(visible=False), yaxis=dict(visible=False), width=900, height=120,
-                      margin=dict(l=0, r=0, t=0, b=0), paper_bgcolor="white", plot_bgcolor="white")
+    fig.update_layout(
+        title=dict(
+            text=text, x=0.02, y=0.5, yanchor="middle", font=dict(size=40, family=figures.FONT_FAMILY)
+        ),
+        xaxis=dict(visible=False),
+        yaxis=dict(visible=False),
+        width=900,
+        height=120,
+        margin=dict(l=0, r=0, t=0, b=0),
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+    )
     return fig
 
 
@@ -270,14 +303,14 @@ def glyph_shapes(png: bytes) -> tuple[int, int]:
     for a, b in segments:
         glyph = ink[:, a:b]
         rows = np.where(glyph.any(axis=1))[0]
-        small = Image.fromarray((glyph[rows[0]:rows[-1] + 1] * 255).astype("uint8")).resize((12, 12))
+        small = Image.fromarray((glyph[rows[0] : rows[-1] + 1] * 255).astype("uint8")).resize((12, 12))
         shapes.add((np.array(small) > 127).tobytes())
     return len(segments), len(shapes)
 
 
 def test_chinese_title_renders_real_glyphs_not_tofu(chromium_path: str) -> None:
     chinese = "滨江市总工会新发展会员完成情况"
-    unassigned = "".join(chr(0xE000 + i) for i in range(12))   # private use: no font has these
+    unassigned = "".join(chr(0xE000 + i) for i in range(12))  # private use: no font has these
     with figures.warm_browser():
         real = figures.export_png(_title_figure(chinese), 900, 120, scale=1)
         tofu = figures.export_png(_title_figure(unassigned), 900, 120, scale=1)
@@ -289,15 +322,37 @@ def test_chinese_title_renders_real_glyphs_not_tofu(chromium_path: str) -> None:
 
 # ---------------------------------------------------------------- errors of the command
 
+
 def test_command_unknown_unit_and_no_data(demo_db_copy: Path, tmp_path: Path) -> None:
-    proc = run_etl("report", "--year", "2025", "--quarter", "3", "--unit", "不存在的工会",
-                   "--db", str(demo_db_copy), "--out", str(tmp_path / "a"))
+    proc = run_etl(
+        "report",
+        "--year",
+        "2025",
+        "--quarter",
+        "3",
+        "--unit",
+        "不存在的工会",
+        "--db",
+        str(demo_db_copy),
+        "--out",
+        str(tmp_path / "a"),
+    )
     assert proc.returncode != 0 and "找不到单位「不存在的工会」" in proc.stderr
-    proc = run_etl("report", "--year", "2030", "--quarter", "1", "--db", str(demo_db_copy),
-                   "--out", str(tmp_path / "b"))
+    proc = run_etl(
+        "report", "--year", "2030", "--quarter", "1", "--db", str(demo_db_copy), "--out", str(tmp_path / "b")
+    )
     assert proc.returncode != 0 and "没有2030年第一季度的数据" in proc.stderr
-    proc = run_etl("report", "--year", "2025", "--quarter", "1", "--db", str(tmp_path / "none.duckdb"),
-                   "--out", str(tmp_path / "c"))
+    proc = run_etl(
+        "report",
+        "--year",
+        "2025",
+        "--quarter",
+        "1",
+        "--db",
+        str(tmp_path / "none.duckdb"),
+        "--out",
+        str(tmp_path / "c"),
+    )
     assert proc.returncode != 0 and "找不到数据库文件" in proc.stderr
     assert not (tmp_path / "none.duckdb").exists()
     assert not any((tmp_path / d).exists() for d in "abc")

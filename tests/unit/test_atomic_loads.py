@@ -35,7 +35,9 @@ def members(db: Path, quarter: int = 1) -> float | None:
 @pytest.fixture()
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "a.duckdb"
-    load_paths([sheet(tmp_path / "2025年第一季度会员.xlsx", [["甲", 100, 90, 1], ["乙", 50, 40, 2]])], db=path)
+    load_paths(
+        [sheet(tmp_path / "2025年第一季度会员.xlsx", [["甲", 100, 90, 1], ["乙", 50, 40, 2]])], db=path
+    )
     return path
 
 
@@ -46,8 +48,9 @@ def _disarm() -> None:
 
 
 @pytest.mark.parametrize("point", faults.POINTS)
-def test_a_fault_at_any_point_leaves_the_database_exactly_as_before(db: Path, tmp_path: Path,
-                                                                    point: str) -> None:
+def test_a_fault_at_any_point_leaves_the_database_exactly_as_before(
+    db: Path, tmp_path: Path, point: str
+) -> None:
     before = snapshot(db)
     replacement = sheet(tmp_path / "2025年第一季度会员_新.xlsx", [["甲", 100, 99, 1], ["丙", 10, 10, 0]])
     faults.arm(point, RuntimeError(f"injected at {point}"))
@@ -98,14 +101,16 @@ def test_undo_is_refused_while_a_later_load_replaced_the_same_rows(db: Path, tmp
 
 def test_concurrent_writers_and_readers_lose_nothing(db: Path, tmp_path: Path) -> None:
     """Eight units upload their own Q2 sheets at once while four readers compute KPIs."""
-    files = [sheet(tmp_path / f"2025年第二季度会员_{i}.xlsx", [[f"单位{i}", 100, 50 + i, 1]]) for i in range(8)]
+    files = [
+        sheet(tmp_path / f"2025年第二季度会员_{i}.xlsx", [[f"单位{i}", 100, 50 + i, 1]]) for i in range(8)
+    ]
     errors: list[BaseException] = []
     stop = threading.Event()
 
     def write(path: Path) -> None:
         try:
             load_paths([path], db=db)
-        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+        except BaseException as exc:
             errors.append(exc)
 
     def read() -> None:
@@ -113,7 +118,7 @@ def test_concurrent_writers_and_readers_lose_nothing(db: Path, tmp_path: Path) -
             while not stop.is_set():
                 with store.connect(db) as con:
                     kpis.compute(con, 2025, 2)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     readers = [threading.Thread(target=read) for _ in range(4)]

@@ -63,9 +63,14 @@ def _ytd(frame: pd.DataFrame, year: int, quarter: int) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- files
 
+
 def test_one_file_per_kind_per_quarter_plus_targets(demo_dir):
-    expected = {f"{y}年第{QUARTER_WORDS[q - 1]}季度_{KINDS[k].zh}.xlsx"
-                for y in (2024, 2025) for q in (1, 2, 3, 4) for k in DATA_KINDS}
+    expected = {
+        f"{y}年第{QUARTER_WORDS[q - 1]}季度_{KINDS[k].zh}.xlsx"
+        for y in (2024, 2025)
+        for q in (1, 2, 3, 4)
+        for k in DATA_KINDS
+    }
     expected.add("2025年度目标.xlsx")
     assert {p.name for p in demo_dir.iterdir()} == expected
     assert len(expected) == 8 * 4 + 1
@@ -123,6 +128,7 @@ def test_event_dates_fall_in_the_file_quarter(tables):
 
 # ---------------------------------------------------------------- plausibility
 
+
 def test_membership_rows_are_plausible(tables):
     m = tables["membership"]
     assert (m.members <= m.employees).mean() >= 0.95
@@ -179,10 +185,14 @@ def test_totals_in_the_ballpark_of_real_reports(tables):
 
 def test_2025_modestly_better_than_2024(tables):
     m = tables["membership"]
-    for numerator, denominator in (("members", "employees"), ("orgs_unionized", "orgs_total"),
-                                   ("contracts_signed", "orgs_unionized")):
-        rates = [_period(m, y, 3)[numerator].sum() / _period(m, y, 3)[denominator].sum()
-                 for y in (2024, 2025)]
+    for numerator, denominator in (
+        ("members", "employees"),
+        ("orgs_unionized", "orgs_total"),
+        ("contracts_signed", "orgs_unionized"),
+    ):
+        rates = [
+            _period(m, y, 3)[numerator].sum() / _period(m, y, 3)[denominator].sum() for y in (2024, 2025)
+        ]
         assert rates[0] < rates[1] < rates[0] + 0.10, numerator
     assert _ytd(m, 2024, 4).new_members.sum() < _ytd(m, 2025, 4).new_members.sum()
     assert len(_ytd(tables["activities"], 2024, 4)) < len(_ytd(tables["activities"], 2025, 4))
@@ -209,6 +219,7 @@ def test_activities_are_plausible(tables):
 
 
 # ---------------------------------------------------------------- targets
+
 
 @pytest.fixture(scope="module")
 def targets(demo_dir) -> pd.DataFrame:
@@ -252,8 +263,9 @@ def _org_statuses(tables, targets, quarter: int) -> dict[str, str]:
         if ind.kind == "rate":
             actual = m[ind.numerator].sum() / m[ind.denominator].sum()
             target = _fraction(row.target)
-            statuses[ind.id] = ("behind" if actual < target else
-                                "ahead" if actual >= target + 0.05 else "on_track")
+            statuses[ind.id] = (
+                "behind" if actual < target else "ahead" if actual >= target + 0.05 else "on_track"
+            )
         elif ind.kind == "flow":
             milestone = getattr(row, f"q{quarter}")
             expected = float(milestone) if milestone not in (None, "") else float(row.target) * quarter / 4
@@ -278,6 +290,7 @@ def test_demo_is_deterministic(tmp_path, demo_dir):
 
 
 # ---------------------------------------------------------------- through the real pipeline
+
 
 def test_build_demo_loads_through_the_pipeline(tmp_path):
     pipeline = pytest.importorskip("etl.pipeline")

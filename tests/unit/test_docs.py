@@ -10,7 +10,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 def test_readme_reference_matches_the_dictionary() -> None:
     text = README.read_text(encoding="utf-8")
-    block = text[text.index(BEGIN): text.index(END) + len(END)]
+    block = text[text.index(BEGIN) : text.index(END) + len(END)]
     assert block == generated_block(), "README is stale: paste the output of `python -m etl docs`"
 
 

@@ -20,32 +20,48 @@ SOURCE = "数据来源：各单位报送的会员发展统计表；统计期：2
 
 
 def trend_frame():
-    return pd.DataFrame({
-        "year": [2024] * 4 + [2025] * 3, "quarter": [1, 2, 3, 4, 1, 2, 3],
-        "actual": [180, 390, 610, 850, 210, 420, 655], "target": [850] * 4 + [900] * 3,
-        "expected": [212.5, 425, 637.5, 850, 225, 450, 675],
-        "status": [None] * 4 + ["on_track", "on_track", "behind"]})
+    return pd.DataFrame(
+        {
+            "year": [2024] * 4 + [2025] * 3,
+            "quarter": [1, 2, 3, 4, 1, 2, 3],
+            "actual": [180, 390, 610, 850, 210, 420, 655],
+            "target": [850] * 4 + [900] * 3,
+            "expected": [212.5, 425, 637.5, 850, 225, 450, 675],
+            "status": [None] * 4 + ["on_track", "on_track", "behind"],
+        }
+    )
 
 
 def bullet_rows():
-    return pd.DataFrame({
-        "indicator_id": ["membership_rate", "members", "new_members", "new_unions"],
-        "actual": [0.9634, 18486, 655, 14], "target": [0.95, None, 900, 12],
-        "expected": [0.95, None, 675, 9], "achievement": [0.9634 / 0.95, None, 655 / 900, 14 / 12],
-        "status": ["on_track", "no_target", "behind", "ahead"]})
+    return pd.DataFrame(
+        {
+            "indicator_id": ["membership_rate", "members", "new_members", "new_unions"],
+            "actual": [0.9634, 18486, 655, 14],
+            "target": [0.95, None, 900, 12],
+            "expected": [0.95, None, 675, 9],
+            "achievement": [0.9634 / 0.95, None, 655 / 900, 14 / 12],
+            "status": ["on_track", "no_target", "behind", "ahead"],
+        }
+    )
 
 
 def ranking_frame():
-    return pd.DataFrame({
-        "unit": ["滨江市第一中学工会", "滨江市人民医院工会委员会", XSS, "2025", "滨江市第二实验小学工会"],
-        "actual": [0.98, 0.93, 0.96, 0.951, None], "target": [0.95] * 5, "expected": [0.95] * 5,
-        "achievement": [0.98 / 0.95, 0.93 / 0.95, 0.96 / 0.95, 0.951 / 0.95, None],
-        "status": ["on_track", "behind", "on_track", "on_track", "no_data"]})
+    return pd.DataFrame(
+        {
+            "unit": ["滨江市第一中学工会", "滨江市人民医院工会委员会", XSS, "2025", "滨江市第二实验小学工会"],
+            "actual": [0.98, 0.93, 0.96, 0.951, None],
+            "target": [0.95] * 5,
+            "expected": [0.95] * 5,
+            "achievement": [0.98 / 0.95, 0.93 / 0.95, 0.96 / 0.95, 0.951 / 0.95, None],
+            "status": ["on_track", "behind", "on_track", "on_track", "no_data"],
+        }
+    )
 
 
 def breakdown_frame():
-    return pd.DataFrame({"category": ["送温暖", "困难职工帮扶", "节日慰问", XSS],
-                         "amount": [21623, 48000, 120000, 2100]})
+    return pd.DataFrame(
+        {"category": ["送温暖", "困难职工帮扶", "节日慰问", XSS], "amount": [21623, 48000, 120000, 2100]}
+    )
 
 
 def all_text(fig: go.Figure) -> str:
@@ -85,7 +101,7 @@ def test_trend_figure(trend_fig):
     names = [tr.name for tr in fig.data]
     assert "进度预期" in names and "2024年（上年）" in names
     exp = next(tr for tr in fig.data if tr.name == "进度预期")
-    assert list(exp.y) == [225, 450, 675, 900]        # Q4 filled with target × 4/4
+    assert list(exp.y) == [225, 450, 675, 900]  # Q4 filled with target × 4/4
     ticks = " ".join(fig.layout.xaxis.ticktext)
     assert "655 人" in ticks and "滞后" in ticks and "预期 675 人" in ticks
     # status not by colour alone: behind bars carry a pattern that on-track bars do not
@@ -94,15 +110,29 @@ def test_trend_figure(trend_fig):
 
 
 def test_trend_figure_rate_and_money():
-    rate = pd.DataFrame({"year": [2025] * 3, "quarter": [1, 2, 3], "actual": [0.951, 0.955, 0.9634],
-                         "target": [0.95] * 3, "expected": [0.95] * 3})
+    rate = pd.DataFrame(
+        {
+            "year": [2025] * 3,
+            "quarter": [1, 2, 3],
+            "actual": [0.951, 0.955, 0.9634],
+            "target": [0.95] * 3,
+            "expected": [0.95] * 3,
+        }
+    )
     fig = F.trend_figure(IND["membership_rate"], rate, SCOPE, 2025, "zh", SOURCE)
     assert "%" in fig.layout.yaxis.title.text
     assert fig.layout.yaxis.range[1] <= 100.5
     assert "96.3%" in all_text(fig)
-    assert all(tr.name != "进度预期" for tr in fig.data)       # expected == target for rates
-    money = pd.DataFrame({"year": [2025] * 3, "quarter": [1, 2, 3], "actual": [150000, 310000, 576000],
-                          "target": [800000] * 3, "expected": [200000, 400000, 600000]})
+    assert all(tr.name != "进度预期" for tr in fig.data)  # expected == target for rates
+    money = pd.DataFrame(
+        {
+            "year": [2025] * 3,
+            "quarter": [1, 2, 3],
+            "actual": [150000, 310000, 576000],
+            "target": [800000] * 3,
+            "expected": [200000, 400000, 600000],
+        }
+    )
     fig = F.trend_figure(IND["dues_collected"], money, SCOPE, 2025, "zh", SOURCE)
     assert "万元" in fig.layout.yaxis.title.text
     assert "57.60 万元" in " ".join(fig.layout.xaxis.ticktext)
@@ -114,11 +144,11 @@ def test_bullet_figure():
     fig = F.bullet_figure(bullet_rows(), SCOPE, 2025, 3, "zh", SOURCE)
     assert_finished(fig, SCOPE, "2025年第三季度", "组织建设与会员")
     assert "%" in fig.layout.xaxis.title.text and fig.layout.xaxis.ticksuffix == "%"
-    assert any(s.x0 == s.x1 == 100 for s in fig.layout.shapes)            # the 100% line
+    assert any(s.x0 == s.x1 == 100 for s in fig.layout.shapes)  # the 100% line
     assert any("目标 100%" in a for a in annotations(fig))
     texts = " ".join(annotations(fig))
     assert "72.8%" in texts and "滞后" in texts and "116.7%" in texts and "超前" in texts
-    assert "未设目标" in texts and "会员人数" in texts                         # omitted, but named
+    assert "未设目标" in texts and "会员人数" in texts  # omitted, but named
     exp = next(tr for tr in fig.data if tr.name == "进度预期")
     assert [round(x, 1) for x in exp.x] == [100.0, 75.0, 75.0]
     shapes = {tr.name: tr.marker.pattern.shape for tr in fig.data if isinstance(tr, go.Bar) and tr.name}
@@ -129,47 +159,68 @@ def test_ranking_figure_escapes_and_labels():
     fig = F.ranking_figure(IND["membership_rate"], ranking_frame(), SCOPE, 2025, 3, "zh", SOURCE)
     assert_finished(fig, SCOPE, "2025年第三季度", "入会率")
     assert "%" in fig.layout.xaxis.title.text
-    assert fig.layout.yaxis.type == "category"                 # unit "2025" stays a name
+    assert fig.layout.yaxis.type == "category"  # unit "2025" stays a name
     js = fig.to_json()
     assert "<img" not in js and "onerror=alert(1)>" not in js
     assert "&lt;img src=x onerror=alert(1)&gt;" in js
     cats = list(fig.layout.yaxis.categoryarray)
-    assert cats[0] == "滨江市人民医院工会委员会"                # asc: lowest first (top)
-    assert cats[-1] == "滨江市第二实验小学工会"                 # no data last
-    assert any(s.x0 == s.x1 == 95 for s in fig.layout.shapes)   # target line
+    assert cats[0] == "滨江市人民医院工会委员会"  # asc: lowest first (top)
+    assert cats[-1] == "滨江市第二实验小学工会"  # no data last
+    assert any(s.x0 == s.x1 == 95 for s in fig.layout.shapes)  # target line
     assert any("年度目标 95.0%" in a for a in annotations(fig))
     texts = " ".join(annotations(fig))
     assert "93.0%" in texts and "滞后" in texts and "暂无数据" in texts
-    desc = F.ranking_figure(IND["membership_rate"], ranking_frame(), SCOPE, 2025, 3, "zh", SOURCE,
-                            sort="desc")
+    desc = F.ranking_figure(
+        IND["membership_rate"], ranking_frame(), SCOPE, 2025, 3, "zh", SOURCE, sort="desc"
+    )
     assert desc.layout.yaxis.categoryarray[0] == "滨江市第一中学工会"
 
 
 def test_ranking_height_grows_with_units():
     def frame(n):
-        return pd.DataFrame({"unit": [f"单位{i}" for i in range(n)], "actual": list(range(n)),
-                             "target": [None] * n, "expected": [None] * n, "achievement": [None] * n,
-                             "status": ["no_target"] * n})
+        return pd.DataFrame(
+            {
+                "unit": [f"单位{i}" for i in range(n)],
+                "actual": list(range(n)),
+                "target": [None] * n,
+                "expected": [None] * n,
+                "achievement": [None] * n,
+                "status": ["no_target"] * n,
+            }
+        )
+
     small = F.ranking_figure(IND["new_members"], frame(5), SCOPE, 2025, 3, "zh", SOURCE)
     big = F.ranking_figure(IND["new_members"], frame(105), SCOPE, 2025, 3, "zh", SOURCE)
     assert big.layout.height - small.layout.height >= 100 * 22
-    assert "2025年1-3季度" in small.layout.title.text             # a flow is cumulative
+    assert "2025年1-3季度" in small.layout.title.text  # a flow is cumulative
 
 
 def test_breakdown_figure():
-    fig = F.breakdown_figure(breakdown_frame(), "amount", "category", "帮扶慰问支出（按类别）",
-                             SCOPE, 2025, 3, "zh", SOURCE, "元", value_label="金额")
+    fig = F.breakdown_figure(
+        breakdown_frame(),
+        "amount",
+        "category",
+        "帮扶慰问支出（按类别）",
+        SCOPE,
+        2025,
+        3,
+        "zh",
+        SOURCE,
+        "元",
+        value_label="金额",
+    )
     assert_finished(fig, SCOPE, "2025年1-3季度", "帮扶慰问支出")
     assert fig.layout.xaxis.title.text == "金额（万元）"
     bar = fig.data[0]
-    assert bar.y[0] == "节日慰问"                           # sorted desc, top first
-    assert bar.text[0] == "12.00 万元 · 62.6%"                    # 120000 / 191723 = 0.62590
+    assert bar.y[0] == "节日慰问"  # sorted desc, top first
+    assert bar.text[0] == "12.00 万元 · 62.6%"  # 120000 / 191723 = 0.62590
     assert "&lt;img" in fig.to_json() and "<img" not in fig.to_json()
     counts = pd.DataFrame({"类别": ["文体活动", "教育培训"], "次数": [30, 18]})
     fig = F.breakdown_figure(counts, "次数", "类别", "活动次数（按类别）", SCOPE, 2025, 3, "zh", SOURCE, "次")
     assert "（次）" in fig.layout.xaxis.title.text and fig.data[0].text[0] == "30 次 · 62.5%"
-    fig = F.breakdown_figure(counts, "次数", "类别", "Activities by type", "Binjiang", 2025, 3, "en",
-                             "Source: x", "次")
+    fig = F.breakdown_figure(
+        counts, "次数", "类别", "Activities by type", "Binjiang", 2025, 3, "en", "Source: x", "次"
+    )
     assert fig.layout.xaxis.title.text == "Activities by type (events)"
     assert fig.data[0].y[0] == "Culture &amp; sports" and fig.data[0].text[0] == "30 events · 62.5%"
 
@@ -177,12 +228,22 @@ def test_breakdown_figure():
 def test_figures_survive_empty_frames():
     empty_trend = pd.DataFrame(columns=["year", "quarter", "actual", "target", "expected"])
     F.trend_figure(IND["new_members"], empty_trend, SCOPE, 2025, "zh", SOURCE)
-    F.bullet_figure(pd.DataFrame(columns=["indicator_id", "actual", "target", "expected", "achievement",
-                                          "status"]), SCOPE, 2025, 3)
-    F.ranking_figure(IND["membership_rate"], pd.DataFrame(columns=["unit", "actual", "target", "expected",
-                                                                 "achievement", "status"]), SCOPE, 2025, 3)
-    F.breakdown_figure(pd.DataFrame({"c": ["其他"], "v": [0]}), "v", "c", "活动次数", SCOPE, 2025, 3,
-                       "zh", SOURCE, "次")
+    F.bullet_figure(
+        pd.DataFrame(columns=["indicator_id", "actual", "target", "expected", "achievement", "status"]),
+        SCOPE,
+        2025,
+        3,
+    )
+    F.ranking_figure(
+        IND["membership_rate"],
+        pd.DataFrame(columns=["unit", "actual", "target", "expected", "achievement", "status"]),
+        SCOPE,
+        2025,
+        3,
+    )
+    F.breakdown_figure(
+        pd.DataFrame({"c": ["其他"], "v": [0]}), "v", "c", "活动次数", SCOPE, 2025, 3, "zh", SOURCE, "次"
+    )
 
 
 def test_scope_name_is_escaped_in_titles():
@@ -199,13 +260,16 @@ def test_source_line():
 def test_chart_config_and_filename():
     name = F.chart_filename(2025, 3, "入会率", "各单位排名")
     assert name == "2025年Q3_入会率_各单位排名"
-    assert F.chart_config(name) == {"displaylogo": False, "toImageButtonOptions": {
-        "format": "png", "filename": name, "scale": 2}}
+    assert F.chart_config(name) == {
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2},
+    }
     unsafe = F.chart_filename(2025, None, 'a/b\\c:d*e?"f<g>h|i j', "x")
     assert not set('/\\:*?"<>| ') & set(unsafe) and unsafe.startswith("2025年_")
 
 
 # ---------------------------------------------------------------- PNG export
+
 
 @pytest.fixture
 def browser(chromium_path, monkeypatch):
@@ -221,10 +285,16 @@ def _gray(png: bytes):
 
 
 def _title_png(text: str) -> bytes:
-    fig = go.Figure(layout=dict(
-        title=dict(text=text, font=dict(family=F.FONT_FAMILY, size=40), x=0.02, y=0.6),
-        xaxis=dict(visible=False), yaxis=dict(visible=False), paper_bgcolor="white",
-        plot_bgcolor="white", margin=dict(l=0, r=0, t=0, b=0)))
+    fig = go.Figure(
+        layout=dict(
+            title=dict(text=text, font=dict(family=F.FONT_FAMILY, size=40), x=0.02, y=0.6),
+            xaxis=dict(visible=False),
+            yaxis=dict(visible=False),
+            paper_bgcolor="white",
+            plot_bgcolor="white",
+            margin=dict(l=0, r=0, t=0, b=0),
+        )
+    )
     return F.export_png(fig, width=600, height=120, scale=1)
 
 
@@ -247,5 +317,5 @@ def test_export_png_of_a_figure(trend_fig, browser):
     png = F.export_png(trend_fig, *F.SIZE_A4)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     img = _gray(png)
-    assert img.shape == (F.SIZE_A4[1] * 2, F.SIZE_A4[0] * 2)      # scale=2
-    assert (img < 128).sum() > 10_000                               # something was drawn
+    assert img.shape == (F.SIZE_A4[1] * 2, F.SIZE_A4[0] * 2)  # scale=2
+    assert (img < 128).sum() > 10_000  # something was drawn

@@ -11,8 +11,8 @@ import xlwt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from etl.pipeline import FileReport, _inspect_trusted, load_reports
 from etl.normalise import Hints
+from etl.pipeline import FileReport, _inspect_trusted, load_reports
 from etl.problems import LoadRejected
 
 ROWS = [["甲单位", 100, 95, "2025-03-01"], ["乙单位（二部）", "1,200", "约1100人", "2025/3/5"]]

@@ -56,11 +56,15 @@ def zip_with(member: str, payload: bytes | None = None, size: int = 0) -> bytes:
     return buffer.getvalue()
 
 
-BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-                  + b"".join(b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10 if i > 1 else b"&lol;" * 10)
-                             for i in range(1, 10))
-                  + b']><worksheet><sheetData><row><c t="inlineStr"><is><t>&lol9;</t></is></c></row>'
-                    b"</sheetData></worksheet>")
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(
+        b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10 if i > 1 else b"&lol;" * 10)
+        for i in range(1, 10)
+    )
+    + b']><worksheet><sheetData><row><c t="inlineStr"><is><t>&lol9;</t></is></c></row>'
+    b"</sheetData></worksheet>"
+)
 
 
 def huge_dimension_xlsx() -> bytes:
@@ -99,19 +103,19 @@ def test_hostile_file_is_rejected_and_nothing_is_written(tmp_path: Path, name: s
     with pytest.raises(LoadRejected) as caught:
         load_paths([path], db=db)
     assert expected in str(caught.value)
-    assert name in str(caught.value)          # the message names the file
-    assert not db.exists()                    # 0 bytes written: the database was never opened
+    assert name in str(caught.value)  # the message names the file
+    assert not db.exists()  # 0 bytes written: the database was never opened
 
 
 def test_zip_bomb_is_refused_before_memory_grows(tmp_path: Path) -> None:
     bomb = zip_with("xl/worksheets/sheet1.xml", size=1024 * 1024 * 1024 + 16 * 1024 * 1024)
-    assert len(bomb) < 3 * 1024 * 1024        # a small file ...
+    assert len(bomb) < 3 * 1024 * 1024  # a small file ...
     path = tmp_path / "bomb.xlsx"
     path.write_bytes(bomb)
     started = time.monotonic()
     with pytest.raises(LoadRejected, match="压缩炸弹"):
         load_paths([path], db=tmp_path / "x.duckdb")
-    assert time.monotonic() - started < 5     # ... refused from its zip directory, not by inflating it
+    assert time.monotonic() - started < 5  # ... refused from its zip directory, not by inflating it
 
 
 def test_upload_over_the_size_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -122,8 +126,9 @@ def test_upload_over_the_size_limit_is_refused(tmp_path: Path, monkeypatch: pyte
         load_paths([path], db=tmp_path / "x.duckdb")
 
 
-def test_a_parse_over_the_time_limit_is_stopped_in_the_sandbox(tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_parse_over_the_time_limit_is_stopped_in_the_sandbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("UNION_KPI_SANDBOX", "1")
     monkeypatch.setenv("UNION_KPI_PARSE_SECONDS", "0.01")
     path = tmp_path / "2025年第一季度会员.xlsx"
@@ -141,10 +146,13 @@ def test_the_sandbox_parses_a_normal_file(tmp_path: Path, monkeypatch: pytest.Mo
     assert summary.rows == 5 and summary.periods == [(2025, 1)]
 
 
-@pytest.mark.parametrize(("rows", "expected"), [
-    ([["甲", 100, -1]], "不能为负数"),
-    ([["甲", 100, 90], ["甲 ", 100, 80]], "重复数据"),
-])
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        ([["甲", 100, -1]], "不能为负数"),
+        ([["甲", 100, 90], ["甲 ", 100, 80]], "重复数据"),
+    ],
+)
 def test_values_out_of_range_are_rejected(tmp_path: Path, rows: list, expected: str) -> None:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})

@@ -9,9 +9,17 @@ from etl import i18n
 from etl.dictionary import ACTIVITY_CATEGORIES, INDICATORS, KINDS, STATUSES, THEMES, WELFARE_CATEGORIES
 from etl.i18n import EN, LANGS, ZH, t
 
-PAGES = {"overview": "总览", "organisation": "组织建设与会员", "contracts": "集体合同", "dues": "会费收缴",
-         "welfare": "帮扶慰问", "activities": "活动开展", "reporting": "数据报送", "upload": "数据上传",
-         "targets": "年度目标"}
+PAGES = {
+    "overview": "总览",
+    "organisation": "组织建设与会员",
+    "contracts": "集体合同",
+    "dues": "会费收缴",
+    "welfare": "帮扶慰问",
+    "activities": "活动开展",
+    "reporting": "数据报送",
+    "upload": "数据上传",
+    "targets": "年度目标",
+}
 
 
 def test_langs():
@@ -46,14 +54,28 @@ def test_page_titles(page, zh):
 
 def test_required_ui_words():
     expected = {
-        "sidebar.year": "年度", "sidebar.quarter": "季度", "sidebar.scope": "范围",
-        "sidebar.scope_all": "全部单位（整个组织）", "sidebar.language": "语言",
-        "card.actual": "实际", "card.target": "目标", "card.achievement": "完成率",
-        "card.expected": "进度预期", "card.yoy": "同比", "card.status": "状态",
-        "upload.choose_file": "选择文件", "upload.detected": "识别结果", "upload.mapping": "列映射",
-        "upload.preview": "预览", "upload.errors": "错误", "upload.warnings": "警告",
-        "upload.confirm": "确认导入", "upload.cancel": "取消",
-        "report.not_reported": "未报送", "report.reported": "已报送", "misc.source": "数据来源",
+        "sidebar.year": "年度",
+        "sidebar.quarter": "季度",
+        "sidebar.scope": "范围",
+        "sidebar.scope_all": "全部单位（整个组织）",
+        "sidebar.language": "语言",
+        "card.actual": "实际",
+        "card.target": "目标",
+        "card.achievement": "完成率",
+        "card.expected": "进度预期",
+        "card.yoy": "同比",
+        "card.status": "状态",
+        "upload.choose_file": "选择文件",
+        "upload.detected": "识别结果",
+        "upload.mapping": "列映射",
+        "upload.preview": "预览",
+        "upload.errors": "错误",
+        "upload.warnings": "警告",
+        "upload.confirm": "确认导入",
+        "upload.cancel": "取消",
+        "report.not_reported": "未报送",
+        "report.reported": "已报送",
+        "misc.source": "数据来源",
     }
     for key, zh in expected.items():
         assert t(key) == zh, key
@@ -64,7 +86,7 @@ def test_formatting_and_default_lang():
     assert t("upload.imported", "en", rows=12, kind="Membership") == "Imported 12 rows (Membership)."
     assert t("page.overview") == "总览"
     assert t("page.overview", "en") == "Overview"
-    assert t("page.overview", "fr") == "总览"       # unknown language -> Chinese
+    assert t("page.overview", "fr") == "总览"  # unknown language -> Chinese
 
 
 def test_unknown_key_raises():

@@ -19,8 +19,19 @@ from tests.sheets import write_xlsx
 
 ROOT = Path(__file__).resolve().parents[2]
 
-MEMBERSHIP_HEADER = ["单位名称", "上级工会", "职工人数", "会员人数", "女职工人数", "女会员人数", "新发展会员",
-                     "应建会单位数", "已建会单位数", "新建工会组织数", "签订集体合同单位数"]
+MEMBERSHIP_HEADER = [
+    "单位名称",
+    "上级工会",
+    "职工人数",
+    "会员人数",
+    "女职工人数",
+    "女会员人数",
+    "新发展会员",
+    "应建会单位数",
+    "已建会单位数",
+    "新建工会组织数",
+    "签订集体合同单位数",
+]
 
 
 @pytest.fixture()
@@ -32,36 +43,75 @@ def db(tmp_path: Path) -> Path:
     """
     files = tmp_path / "files"
     files.mkdir()
-    q1 = [["甲单位", "局工会", 100, 98, 40, 39, 3, 10, 9, 1, 8],
-          ["乙单位", "局工会", 10, 5, 0, 0, 1, 2, 2, 0, 1],
-          ["丙单位", None, 50, 50, 20, 20, 0, 4, 0, 0, 0]]
-    q2 = [["甲单位", "局工会", 110, 100, 40, 40, 2, 10, 10, 1, 9],
-          ["乙单位 ", "局工会", 10, 6, 0, 0, 1, 2, 2, 0, 2]]
-    last_q2 = [["甲单位", "局工会", 100, 90, 40, 36, 4, 10, 8, 0, 6],
-               ["乙单位", "局工会", 10, 5, 0, 0, 0, 2, 2, 0, 1],
-               ["丙单位", None, 50, 45, 20, 18, 1, 4, 0, 0, 0]]
-    paths = [write_xlsx(files / "2025年第一季度会员发展.xlsx", MEMBERSHIP_HEADER, q1),
-             write_xlsx(files / "m2.xlsx", MEMBERSHIP_HEADER, q2, title="2025年第二季度会员发展情况统计表"),
-             write_xlsx(files / "2024年二季度会员发展.xlsx", MEMBERSHIP_HEADER, last_q2)]
-    paths.append(write_xlsx(files / "2025年一季度会费.xlsx", ["单位名称", "应缴会费", "实缴会费"],
-                            [["甲单位", 1000, 1000], ["乙单位", 100, 0]]))
-    paths.append(write_xlsx(files / "2025年二季度会费.xlsx", ["单位名称", "应缴会费（万元）", "实缴会费（万元）"],
-                            [["甲单位", 0.1, 0.05], ["丙单位", 0.05, 0.05]]))
-    paths.append(write_xlsx(files / "welfare.xlsx", ["发放日期", "单位名称", "类别", "受益人次", "金额"],
-                            [["2025-01-20", "甲单位", "送温暖", 10, 5000],
-                             ["2025/4/2", "乙单位", "困难帮扶", 1, 2000],
-                             ["2025年5月1日", "丙单位", "生日慰问", 3, 300]]))
-    paths.append(write_xlsx(files / "activities.xlsx", ["活动时间", "单位名称", "活动名称", "类别", "参与人数"],
-                            [["2025-03-08", "甲单位", "三八健步走", "女职工活动", 49],
-                             ["2025-04-10", "甲单位", "技能比武", "技能竞赛", 50],
-                             ["2025-05-10", "丙单位", "读书会", "教育培训", 10]]))
-    paths.append(write_xlsx(files / "2025年度目标.xlsx", ["年度", "指标", "目标值", "单位名称", "二季度"],
-                            [[2025, "入会率", "95%", None, None],
-                             [2025, "新发展会员", 10, None, 6],
-                             [2025, "会员人数", 200, None, None],
-                             [2025, "activities_count", 8, None, None],
-                             [2025, "入会率", "99%", "乙单位", None],
-                             [2025, "新发展会员", 4, "甲单位", None]]))
+    q1 = [
+        ["甲单位", "局工会", 100, 98, 40, 39, 3, 10, 9, 1, 8],
+        ["乙单位", "局工会", 10, 5, 0, 0, 1, 2, 2, 0, 1],
+        ["丙单位", None, 50, 50, 20, 20, 0, 4, 0, 0, 0],
+    ]
+    q2 = [
+        ["甲单位", "局工会", 110, 100, 40, 40, 2, 10, 10, 1, 9],
+        ["乙单位 ", "局工会", 10, 6, 0, 0, 1, 2, 2, 0, 2],
+    ]
+    last_q2 = [
+        ["甲单位", "局工会", 100, 90, 40, 36, 4, 10, 8, 0, 6],
+        ["乙单位", "局工会", 10, 5, 0, 0, 0, 2, 2, 0, 1],
+        ["丙单位", None, 50, 45, 20, 18, 1, 4, 0, 0, 0],
+    ]
+    paths = [
+        write_xlsx(files / "2025年第一季度会员发展.xlsx", MEMBERSHIP_HEADER, q1),
+        write_xlsx(files / "m2.xlsx", MEMBERSHIP_HEADER, q2, title="2025年第二季度会员发展情况统计表"),
+        write_xlsx(files / "2024年二季度会员发展.xlsx", MEMBERSHIP_HEADER, last_q2),
+    ]
+    paths.append(
+        write_xlsx(
+            files / "2025年一季度会费.xlsx",
+            ["单位名称", "应缴会费", "实缴会费"],
+            [["甲单位", 1000, 1000], ["乙单位", 100, 0]],
+        )
+    )
+    paths.append(
+        write_xlsx(
+            files / "2025年二季度会费.xlsx",
+            ["单位名称", "应缴会费（万元）", "实缴会费（万元）"],
+            [["甲单位", 0.1, 0.05], ["丙单位", 0.05, 0.05]],
+        )
+    )
+    paths.append(
+        write_xlsx(
+            files / "welfare.xlsx",
+            ["发放日期", "单位名称", "类别", "受益人次", "金额"],
+            [
+                ["2025-01-20", "甲单位", "送温暖", 10, 5000],
+                ["2025/4/2", "乙单位", "困难帮扶", 1, 2000],
+                ["2025年5月1日", "丙单位", "生日慰问", 3, 300],
+            ],
+        )
+    )
+    paths.append(
+        write_xlsx(
+            files / "activities.xlsx",
+            ["活动时间", "单位名称", "活动名称", "类别", "参与人数"],
+            [
+                ["2025-03-08", "甲单位", "三八健步走", "女职工活动", 49],
+                ["2025-04-10", "甲单位", "技能比武", "技能竞赛", 50],
+                ["2025-05-10", "丙单位", "读书会", "教育培训", 10],
+            ],
+        )
+    )
+    paths.append(
+        write_xlsx(
+            files / "2025年度目标.xlsx",
+            ["年度", "指标", "目标值", "单位名称", "二季度"],
+            [
+                [2025, "入会率", "95%", None, None],
+                [2025, "新发展会员", 10, None, 6],
+                [2025, "会员人数", 200, None, None],
+                [2025, "activities_count", 8, None, None],
+                [2025, "入会率", "99%", "乙单位", None],
+                [2025, "新发展会员", 4, "甲单位", None],
+            ],
+        )
+    )
     path = tmp_path / "k.duckdb"
     load_paths(paths, db=path, user="test")
     return path
@@ -81,7 +131,7 @@ def test_membership_rate_is_ratio_of_sums_not_mean_of_rates(db: Path) -> None:
 
 def test_stock_is_read_at_the_quarter_and_unreported_unit_is_not_carried_forward(db: Path) -> None:
     k = compute(db, 2025, 2)
-    assert k["members"].actual == 106                  # not 153 + 106, and 丙 not carried forward
+    assert k["members"].actual == 106  # not 153 + 106, and 丙 not carried forward
     assert k["membership_rate"].actual == pytest.approx(106 / 120)
     assert k["reporting_rate"].actual == pytest.approx(2 / 3)
 
@@ -106,7 +156,9 @@ def test_missing_column_is_no_data_for_the_whole_kind(db: Path) -> None:
 
 def test_dues_rate_is_year_to_date_and_scaled_from_wan_yuan(db: Path) -> None:
     k = compute(db, 2025, 2)
-    assert k["dues_collection_rate"].actual == pytest.approx((1000 + 0 + 500 + 500) / (1000 + 100 + 1000 + 500))
+    assert k["dues_collection_rate"].actual == pytest.approx(
+        (1000 + 0 + 500 + 500) / (1000 + 100 + 1000 + 500)
+    )
     assert k["dues_collected"].actual == pytest.approx(2000)
     assert compute(db, 2025, 1)["dues_collection_rate"].actual == pytest.approx(1000 / 1100)
 
@@ -139,20 +191,20 @@ def test_scope_is_a_unit_and_everything_below_it(db: Path) -> None:
     k = compute(db, 2025, 1, "局工会")
     assert k["members"].actual == 98 + 5
     assert k["membership_rate"].actual == pytest.approx(103 / 110)
-    assert k["reporting_rate"].actual == 1.0     # the parent itself does not report
+    assert k["reporting_rate"].actual == 1.0  # the parent itself does not report
 
 
 def test_targets_org_rate_applies_to_units_but_org_flow_is_not_split(db: Path) -> None:
     a = compute(db, 2025, 2, "甲单位")
     assert a["membership_rate"].target == 0.95
-    assert a["new_members"].target == 4          # the unit's own row
+    assert a["new_members"].target == 4  # the unit's own row
     assert compute(db, 2025, 2, "丙单位")["new_members"].target is None
     assert compute(db, 2025, 2, "乙单位")["membership_rate"].target == 0.99
 
 
 def test_expected_progress_uses_milestone_or_pro_rata(db: Path) -> None:
     org = compute(db, 2025, 2)
-    assert org["new_members"].expected == 6      # the 二季度 milestone
+    assert org["new_members"].expected == 6  # the 二季度 milestone
     assert org["new_members"].achievement == pytest.approx(7 / 10)
     assert org["new_members"].status == "ahead"  # 7 vs 6 is more than 10 % above
     assert org["activities_count"].expected == pytest.approx(8 * 2 / 4)
@@ -162,7 +214,7 @@ def test_expected_progress_uses_milestone_or_pro_rata(db: Path) -> None:
 
 def test_rate_status_rules(db: Path) -> None:
     org = compute(db, 2025, 1)
-    assert org["membership_rate"].status == "on_track"    # 95.6% vs 95%
+    assert org["membership_rate"].status == "on_track"  # 95.6% vs 95%
     assert compute(db, 2025, 2)["membership_rate"].status == "behind"  # 88.3%
     assert compute(db, 2025, 1, "丙单位")["membership_rate"].status == "ahead"  # 100% >= 95% + 5 pts
     assert org["unionization_rate"].status == "no_target"
@@ -172,7 +224,7 @@ def test_year_over_year(db: Path) -> None:
     k = compute(db, 2025, 2)
     assert k["membership_rate"].previous == pytest.approx(140 / 160)
     assert k["membership_rate"].yoy == pytest.approx(106 / 120 - 140 / 160)
-    assert k["new_members"].previous == 4 + 0 + 1   # only 2024 Q2 was loaded
+    assert k["new_members"].previous == 4 + 0 + 1  # only 2024 Q2 was loaded
     assert k["new_members"].yoy == pytest.approx(7 / 5 - 1)
 
 
@@ -185,18 +237,38 @@ def test_reload_replaces_and_never_doubles(db: Path, tmp_path: Path) -> None:
 
 
 def test_a_unit_file_replaces_only_its_own_quarters(db: Path, tmp_path: Path) -> None:
-    path = write_xlsx(tmp_path / "2025年第二季度会员发展_乙.xlsx", MEMBERSHIP_HEADER,
-                      [["乙单位", "局工会", 20, 20, 0, 0, 0, 2, 2, 0, 2]])
+    path = write_xlsx(
+        tmp_path / "2025年第二季度会员发展_乙.xlsx",
+        MEMBERSHIP_HEADER,
+        [["乙单位", "局工会", 20, 20, 0, 0, 0, 2, 2, 0, 2]],
+    )
     load_paths([path], db=db)
     k = compute(db, 2025, 2)
-    assert k["members"].actual == 100 + 20          # 甲 kept, 乙 replaced
+    assert k["members"].actual == 100 + 20  # 甲 kept, 乙 replaced
     assert compute(db, 2025, 1)["members"].actual == 153
 
 
 def test_cli_kpis_contract(db: Path) -> None:
-    out = subprocess.run([sys.executable, "-m", "etl", "kpis", "--year", "2025", "--quarter", "2",
-                          "--unit", " 甲單位 ", "--db", str(db)], cwd=ROOT, capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "etl",
+            "kpis",
+            "--year",
+            "2025",
+            "--quarter",
+            "2",
+            "--unit",
+            " 甲單位 ",
+            "--db",
+            str(db),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     result = json.loads(out.stdout)
     assert set(result) == {i.id for i in INDICATORS}
     for value in result.values():
@@ -207,7 +279,24 @@ def test_cli_kpis_contract(db: Path) -> None:
 
 
 def test_cli_kpis_unknown_unit_is_a_clear_error(db: Path) -> None:
-    out = subprocess.run([sys.executable, "-m", "etl", "kpis", "--year", "2025", "--quarter", "2",
-                          "--unit", "不存在的单位", "--db", str(db)], cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "etl",
+            "kpis",
+            "--year",
+            "2025",
+            "--quarter",
+            "2",
+            "--unit",
+            "不存在的单位",
+            "--db",
+            str(db),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode != 0
     assert "找不到单位" in out.stderr

@@ -18,22 +18,34 @@ def k(ind: str, actual, target=None, expected=None, status=None, previous=None, 
         achievement = actual / target
     if status is None:
         status = "no_data" if actual is None else ("no_target" if target is None else "on_track")
-    return Kpi(ind, actual, target, expected, achievement, status, previous,
-               fmt.yoy_change(INDICATOR_BY_ID[ind], actual, previous))
+    return Kpi(
+        ind,
+        actual,
+        target,
+        expected,
+        achievement,
+        status,
+        previous,
+        fmt.yoy_change(INDICATOR_BY_ID[ind], actual, previous),
+    )
 
 
 # ---------------------------------------------------------------- flows
+
 
 def test_flow_sentence_in_the_register_of_the_seeds() -> None:
     s = narrative.indicator_sentence("new_members", k("new_members", 700, 900, 675, "on_track", 560), 2025, 3)
     assert s == "截至三季度，全年新发展会员700人，完成年度计划的77.8%，符合进度，同比增长25.0%"
 
 
-@pytest.mark.parametrize(("status", "words"), [
-    ("ahead", "进度超前（进度预期600人）"),
-    ("on_track", "符合进度"),
-    ("behind", "滞后于进度（进度预期600人）"),
-])
+@pytest.mark.parametrize(
+    ("status", "words"),
+    [
+        ("ahead", "进度超前（进度预期600人）"),
+        ("on_track", "符合进度"),
+        ("behind", "滞后于进度（进度预期600人）"),
+    ],
+)
 def test_flow_status_wording(status: str, words: str) -> None:
     s = narrative.indicator_sentence("new_members", k("new_members", 500, 900, 600, status), 2025, 3)
     assert s is not None and words in s
@@ -48,8 +60,9 @@ def test_flow_target_met_before_year_end() -> None:
 
 
 def test_flow_at_year_end_reached_and_not_reached() -> None:
-    above = narrative.indicator_sentence("new_members", k("new_members", 950, 900, 900, "on_track", 800),
-                                         2025, 4)
+    above = narrative.indicator_sentence(
+        "new_members", k("new_members", 950, 900, 900, "on_track", 800), 2025, 4
+    )
     assert above == "全年新发展会员950人，完成年度计划的105.6%，超额完成年度目标，同比增长18.8%"
     exact = narrative.indicator_sentence("new_members", k("new_members", 900, 900, 900, "on_track"), 2025, 4)
     assert "完成年度计划的100.0%，完成年度目标" in exact and "超额" not in exact
@@ -58,11 +71,13 @@ def test_flow_at_year_end_reached_and_not_reached() -> None:
     assert "滞后于进度" not in below  # at year end the plan is met or not
 
 
-@pytest.mark.parametrize(("previous", "words"), [(560, "同比增长25.0%"), (800, "同比下降12.5%"),
-                                                 (700, "与上年同期持平")])
+@pytest.mark.parametrize(
+    ("previous", "words"), [(560, "同比增长25.0%"), (800, "同比下降12.5%"), (700, "与上年同期持平")]
+)
 def test_flow_year_on_year_up_down_flat(previous: float, words: str) -> None:
-    s = narrative.indicator_sentence("new_members", k("new_members", 700, 900, 675, "on_track", previous),
-                                     2025, 3)
+    s = narrative.indicator_sentence(
+        "new_members", k("new_members", 700, 900, 675, "on_track", previous), 2025, 3
+    )
     assert s.endswith(words)
 
 
@@ -78,13 +93,19 @@ def test_flow_without_target_or_previous_year() -> None:
 def test_flow_periods_first_quarter_and_money() -> None:
     q1 = narrative.indicator_sentence("new_members", k("new_members", 200, 900, 225, "on_track"), 2025, 1)
     assert q1.startswith("一季度，新发展会员200人，") and "全年" not in q1
-    money = narrative.indicator_sentence("welfare_spend", k("welfare_spend", 1_571_700.0, 2_200_000.0,
-                                                            1_650_000.0, "on_track", 1_459_300.0), 2025, 3)
-    assert money == ("截至三季度，全年发放帮扶慰问资金157.17万元，完成年度计划的71.4%，符合进度，"
-                     "同比增长7.7%")
+    money = narrative.indicator_sentence(
+        "welfare_spend",
+        k("welfare_spend", 1_571_700.0, 2_200_000.0, 1_650_000.0, "on_track", 1_459_300.0),
+        2025,
+        3,
+    )
+    assert money == (
+        "截至三季度，全年发放帮扶慰问资金157.17万元，完成年度计划的71.4%，符合进度，同比增长7.7%"
+    )
 
 
 # ---------------------------------------------------------------- rates and stocks
+
 
 def test_rate_sentence_above_target() -> None:
     rate = k("membership_rate", 0.975, 0.95, 0.95, "on_track", 0.969)
@@ -93,18 +114,21 @@ def test_rate_sentence_above_target() -> None:
 
 
 def test_rate_sentence_below_target_and_down() -> None:
-    s = narrative.indicator_sentence("migrant_membership_rate",
-                                     k("migrant_membership_rate", 0.863, 0.9, 0.9, "behind", 0.875), 2025, 3)
+    s = narrative.indicator_sentence(
+        "migrant_membership_rate", k("migrant_membership_rate", 0.863, 0.9, 0.9, "behind", 0.875), 2025, 3
+    )
     assert s == "截至三季度末，农民工入会率86.3%，较上年同期下降1.2个百分点，低于90%的年度目标，差3.7个百分点"
 
 
 def test_rate_reaching_and_just_short_of_target() -> None:
-    hit = narrative.indicator_sentence("funds_collection_rate",
-                                       k("funds_collection_rate", 1.0, 1.0, 1.0, "on_track", 1.0), 2025, 3)
+    hit = narrative.indicator_sentence(
+        "funds_collection_rate", k("funds_collection_rate", 1.0, 1.0, 1.0, "on_track", 1.0), 2025, 3
+    )
     assert hit == "截至三季度，经费收缴率100.0%，与上年同期持平，达到100%的年度目标"
     # 99.996% prints as 100.0%: saying 低于100% next to "100.0%" would look wrong
-    close = narrative.indicator_sentence("dues_collection_rate",
-                                         k("dues_collection_rate", 0.99996, 1.0, 1.0, "behind"), 2025, 3)
+    close = narrative.indicator_sentence(
+        "dues_collection_rate", k("dues_collection_rate", 0.99996, 1.0, 1.0, "behind"), 2025, 3
+    )
     assert "接近100%的年度目标" in close and "低于" not in close
 
 
@@ -131,29 +155,39 @@ def test_no_data_gives_no_sentence() -> None:
 
 # ---------------------------------------------------------------- paragraphs
 
+
 def _results(**values: Kpi) -> dict[str, Kpi]:
     return {i.id: values.get(i.id, k(i.id, None)) for i in INDICATORS}
 
 
 def test_theme_paragraph_joins_the_indicators_with_data() -> None:
-    results = _results(membership_rate=k("membership_rate", 0.975, 0.95, 0.95, "on_track", 0.969),
-                       new_members=k("new_members", 700, 900, 675, "on_track", 560))
+    results = _results(
+        membership_rate=k("membership_rate", 0.975, 0.95, 0.95, "on_track", 0.969),
+        new_members=k("new_members", 700, 900, 675, "on_track", 560),
+    )
     p = narrative.theme_paragraph("organisation", results, 2025, 3)
-    assert p == ("截至三季度，入会率97.5%，较上年同期提高0.6个百分点，超过95%的年度目标；"
-                 "新发展会员700人，完成年度计划的77.8%，符合进度，同比增长25.0%。")
+    assert p == (
+        "截至三季度，入会率97.5%，较上年同期提高0.6个百分点，超过95%的年度目标；"
+        "新发展会员700人，完成年度计划的77.8%，符合进度，同比增长25.0%。"
+    )
     empty = narrative.theme_paragraph("welfare", results, 2025, 3)
     assert empty == "截至三季度，暂无帮扶慰问方面的数据。"
 
 
 def test_summary_paragraph_counts_and_lists() -> None:
-    results = _results(membership_rate=k("membership_rate", 0.975, 0.95, 0.95, "ahead"),
-                       migrant_membership_rate=k("migrant_membership_rate", 0.86, 0.9, 0.9, "behind"),
-                       new_members=k("new_members", 700, 900, 675, "on_track"),
-                       members=k("members", 17839))
-    s = narrative.summary_paragraph(results, 2025, 3, "滨江市总工会", ["滨江市统计局"], ["甲公司", "乙公司"],
-                                    27_006.0)
-    assert s.startswith("截至2025年第三季度，滨江市总工会19项工作指标中，3项可对照年度目标考核："
-                        "进度超前1项、符合进度1项、滞后1项（农民工入会率）；另有1项未设年度目标、15项暂无数据。")
+    results = _results(
+        membership_rate=k("membership_rate", 0.975, 0.95, 0.95, "ahead"),
+        migrant_membership_rate=k("migrant_membership_rate", 0.86, 0.9, 0.9, "behind"),
+        new_members=k("new_members", 700, 900, 675, "on_track"),
+        members=k("members", 17839),
+    )
+    s = narrative.summary_paragraph(
+        results, 2025, 3, "滨江市总工会", ["滨江市统计局"], ["甲公司", "乙公司"], 27_006.0
+    )
+    assert s.startswith(
+        "截至2025年第三季度，滨江市总工会19项工作指标中，3项可对照年度目标考核："
+        "进度超前1项、符合进度1项、滞后1项（农民工入会率）；另有1项未设年度目标、15项暂无数据。"
+    )
     assert "本季度有1个单位未报送会员发展统计表（滨江市统计局）" in s
     assert "有2个单位存在欠缴（甲公司、乙公司），合计欠缴2.70万元" in s
     clean = narrative.summary_paragraph(results, 2025, 3, "滨江市总工会", [], [], 0)
@@ -163,26 +197,36 @@ def test_summary_paragraph_counts_and_lists() -> None:
 def test_ranking_and_breakdown_sentences() -> None:
     rows = [("甲", 0.99, "on_track"), ("乙", 0.876, "behind"), ("丙", 1.0, "ahead"), ("丁", None, "no_data")]
     s = narrative.ranking_sentence("membership_rate", rows)
-    assert s == ("从各单位看，入会率最高的是丙（100.0%），最低的是乙（87.6%）；3个单位中有1个进度滞后：乙；"
-                 "另有1个单位暂无数据。")
+    assert s == (
+        "从各单位看，入会率最高的是丙（100.0%），最低的是乙（87.6%）；3个单位中有1个进度滞后：乙；"
+        "另有1个单位暂无数据。"
+    )
     assert narrative.ranking_sentence("membership_rate", rows[:1]) is None
-    b = narrative.breakdown_sentence("帮扶慰问金额", [("送温暖", 385000), ("生日慰问", 381000), ("其他", 0),
-                                                  ("困难职工帮扶", 232000)], "元")
-    assert b == ("帮扶慰问金额合计99.80万元，其中送温暖38.50万元（占38.6%）、生日慰问38.10万元（占38.2%）、"
-                 "困难职工帮扶23.20万元（占23.2%）居前三位。")
+    b = narrative.breakdown_sentence(
+        "帮扶慰问金额",
+        [("送温暖", 385000), ("生日慰问", 381000), ("其他", 0), ("困难职工帮扶", 232000)],
+        "元",
+    )
+    assert b == (
+        "帮扶慰问金额合计99.80万元，其中送温暖38.50万元（占38.6%）、生日慰问38.10万元（占38.2%）、"
+        "困难职工帮扶23.20万元（占23.2%）居前三位。"
+    )
     assert narrative.breakdown_sentence("活动次数", [], "次") is None
 
 
 def test_english_sentences() -> None:
-    s = narrative.sentence("membership_rate", k("membership_rate", 0.975, 0.95, 0.95, "on_track", 0.969),
-                           2025, 3, "en")
-    assert s == ("At the end of Q3, membership rate was 97.5%, up 0.6 pp on last year, "
-                 "above the annual target of 95%.")
+    s = narrative.sentence(
+        "membership_rate", k("membership_rate", 0.975, 0.95, 0.95, "on_track", 0.969), 2025, 3, "en"
+    )
+    assert s == (
+        "At the end of Q3, membership rate was 97.5%, up 0.6 pp on last year, above the annual target of 95%."
+    )
     s = narrative.sentence("new_members", k("new_members", 500, 900, 600, "behind", 400), 2025, 3, "en")
     assert "behind schedule" in s and "up 25.0% year on year" in s
 
 
 # ---------------------------------------------------------------- the figures of the demo database
+
 
 @pytest.mark.parametrize("quarter", [1, 3, 4])
 def test_sentences_quote_the_figures_of_kpis(demo_db: Path, quarter: int) -> None:

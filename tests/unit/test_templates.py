@@ -22,7 +22,7 @@ from etl.headers import alias_index, header_key
 from etl.templates import TEMPLATE_FILE_NAMES, csv_bytes, template_bytes, write_frame_xlsx
 
 CATEGORIES = {"welfare": WELFARE_CATEGORIES, "activities": ACTIVITY_CATEGORIES}
-DANGEROUS = ["=1+1", "+cmd", "-2", "@x", "\tTAB", "=HYPERLINK(\"http://x\")"]
+DANGEROUS = ["=1+1", "+cmd", "-2", "@x", "\tTAB", '=HYPERLINK("http://x")']
 
 
 def _book(kind_id: str) -> openpyxl.Workbook:
@@ -92,8 +92,9 @@ def test_targets_template_has_one_row_per_indicator():
     kind = KINDS["targets"]
     sheet = _book("targets")[kind.zh]
     cols = {f.id: col for col, f in enumerate(kind.fields, start=1)}
-    rows = [[sheet.cell(r, c).value for c in range(1, len(kind.fields) + 1)]
-            for r in range(3, sheet.max_row + 1)]
+    rows = [
+        [sheet.cell(r, c).value for c in range(1, len(kind.fields) + 1)] for r in range(3, sheet.max_row + 1)
+    ]
     rows = [r for r in rows if any(v is not None for v in r)]
     assert [r[cols["indicator"] - 1] for r in rows] == [i.zh for i in INDICATORS]
     for ind, row in zip(INDICATORS, rows, strict=True):
@@ -158,12 +159,17 @@ def test_template_file_names_cover_every_kind():
 
 # ---------------------------------------------------------------- formula injection
 
+
 def _dangerous_frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "文本": DANGEROUS,
-        "数字": [-2, 3.5, 0, 1, 2, 3],
-        "日期": pd.to_datetime(["2025-01-20", None, "2025-03-31", "2025-04-01", "2025-12-31", "2024-02-29"]),
-    })
+    return pd.DataFrame(
+        {
+            "文本": DANGEROUS,
+            "数字": [-2, 3.5, 0, 1, 2, 3],
+            "日期": pd.to_datetime(
+                ["2025-01-20", None, "2025-03-31", "2025-04-01", "2025-12-31", "2024-02-29"]
+            ),
+        }
+    )
 
 
 def test_write_frame_xlsx_keeps_text_as_text():
@@ -197,8 +203,9 @@ def test_write_frame_xlsx_reads_back_with_calamine():
 
 
 def test_write_frame_xlsx_without_title_and_odd_values():
-    frame = pd.DataFrame({"a": ["x", None, "y"], "b": [1, None, float("inf")], "c": [True, False, None]},
-                         dtype=object)
+    frame = pd.DataFrame(
+        {"a": ["x", None, "y"], "b": [1, None, float("inf")], "c": [True, False, None]}, dtype=object
+    )
     sheet = openpyxl.load_workbook(io.BytesIO(write_frame_xlsx(frame, "bad:/name[1]"))).active
     assert [sheet.cell(1, c).value for c in (1, 2, 3)] == ["a", "b", "c"]
     assert sheet.cell(3, 1).value is None and sheet.cell(3, 2).value is None

@@ -21,9 +21,16 @@ def sheet(path: Path, rows: list[list[object]]) -> Path:
 @pytest.fixture()
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "u.duckdb"
-    load_paths([sheet(tmp_path / "2025年第一季度会员.xlsx", [["甲厂工会", "局工会", 100, 90], ["甲厂", "局工会", 10, 9],
-                                                              ["乙厂", "局工会", 50, 50]]),
-                sheet(tmp_path / "2025年第二季度会员.xlsx", [["甲厂工会", "局工会", 100, 95]])], db=path)
+    load_paths(
+        [
+            sheet(
+                tmp_path / "2025年第一季度会员.xlsx",
+                [["甲厂工会", "局工会", 100, 90], ["甲厂", "局工会", 10, 9], ["乙厂", "局工会", 50, 50]],
+            ),
+            sheet(tmp_path / "2025年第二季度会员.xlsx", [["甲厂工会", "局工会", 100, 95]]),
+        ],
+        db=path,
+    )
     return path
 
 
@@ -41,21 +48,21 @@ def members(db: Path, quarter: int, unit: str | None = None) -> float | None:
 def test_rename_keeps_the_old_spelling_as_alias(db: Path, tmp_path: Path) -> None:
     old = unit_id(db, "乙厂")
     units.rename(db, old, "乙厂工会（总部）")
-    assert unit_id(db, "乙廠") == old                 # the old name, in Traditional, still finds it
+    assert unit_id(db, "乙廠") == old  # the old name, in Traditional, still finds it
     assert unit_id(db, "乙厂工会 (总部)") == old
     load_paths([sheet(tmp_path / "2025年第三季度会员.xlsx", [["乙厂", "局工会", 60, 60]])], db=db)
-    assert members(db, 3, "乙厂工会（总部）") == 60    # next quarter's file with the old name attaches
+    assert members(db, 3, "乙厂工会（总部）") == 60  # next quarter's file with the old name attaches
 
 
 def test_merge_moves_history_and_keeps_the_target_on_clashes(db: Path) -> None:
     source, target = unit_id(db, "甲厂"), unit_id(db, "甲厂工会")
     before_q2 = members(db, 2)
     dropped = units.merge(db, source, target)
-    assert dropped["membership"] == 1                # both reported 2025 Q1: target's row kept
+    assert dropped["membership"] == 1  # both reported 2025 Q1: target's row kept
     assert members(db, 1, "甲厂工会") == 90
-    assert members(db, 1) == 90 + 50                 # not 90 + 9 + 50: the duplicate is gone
+    assert members(db, 1) == 90 + 50  # not 90 + 9 + 50: the duplicate is gone
     assert members(db, 2) == before_q2
-    assert unit_id(db, "甲厂") == target              # the merged spelling maps to the target
+    assert unit_id(db, "甲厂") == target  # the merged spelling maps to the target
 
 
 def test_rename_onto_another_unit_is_refused(db: Path) -> None:
@@ -68,7 +75,7 @@ def test_set_parent_refuses_cycles(db: Path) -> None:
     with pytest.raises(UnitEditError):
         units.set_parent(db, parent, child)
     units.set_parent(db, child, None)
-    assert members(db, 1, "局工会") == 90 + 9        # 乙厂 is no longer below 局工会
+    assert members(db, 1, "局工会") == 90 + 9  # 乙厂 is no longer below 局工会
 
 
 def test_alias_added_by_hand_is_used_by_the_next_load(db: Path, tmp_path: Path) -> None:
