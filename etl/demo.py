@@ -114,8 +114,8 @@ DUES_ARREARS: dict[str, dict[tuple[int, int], float]] = {
     "江滨电子科技有限公司": {(2025, 4): 0.6},
     "滨江华信建设工程有限公司": {(2024, 4): 0.9, (2025, 2): 0.8, (2025, 3): 0.0, (2025, 4): 0.0},
 }
-# Street federations cover many small enterprises: per quarter (2024Q1..2025Q4), how many
-# enterprises appear in the area and how many new unions are founded.
+
+
 class _StreetPlan(TypedDict):
     unionized: int
     new_orgs: tuple[int, ...]
@@ -123,6 +123,8 @@ class _StreetPlan(TypedDict):
     contracts: dict[int, tuple[float, float, float]]
 
 
+# Street federations cover many small enterprises: per quarter (2024Q1..2025Q4), how many
+# enterprises appear in the area and how many new unions are founded.
 _STREET_GROWTH: dict[str, _StreetPlan] = {
     "江滨街道非公企业联合工会": {
         "unionized": 35,

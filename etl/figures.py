@@ -20,7 +20,7 @@ import re
 import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -651,9 +651,10 @@ def bullet_figure(
 
     ach: dict[int, float | None] = {}
     for i in kept:
-        a = achievement[i]
-        if a is None and actual[i] is not None:
-            a = actual[i] / target[i]
+        a, act, tgt = achievement[i], actual[i], target[i]
+        if a is None and act is not None:
+            assert tgt is not None  # kept rows have a non-zero target
+            a = act / tgt
         ach[i] = None if a is None else a * 100
     top = max([100.0] + [v for v in ach.values() if v is not None])
 
@@ -711,10 +712,12 @@ def bullet_figure(
         )
     exp_x, exp_y, exp_t = [], [], []
     for i in kept:
-        if expected[i] is not None:
-            exp_x.append(expected[i] / target[i] * 100)
+        e, tgt = expected[i], target[i]
+        if e is not None:
+            assert tgt is not None  # kept rows have a non-zero target
+            exp_x.append(e / tgt * 100)
             exp_y.append(labels[row_of[i]])
-            exp_t.append(fmt.fmt_value(inds[i], expected[i], lang))
+            exp_t.append(fmt.fmt_value(inds[i], e, lang))
     if exp_x:
         fig.add_trace(
             go.Scatter(
@@ -826,7 +829,7 @@ def ranking_figure(
     if sort == "asc":
         with_val.sort(key=lambda i: (actual[i], units[i]))
     elif sort == "desc":
-        with_val.sort(key=lambda i: (-actual[i], units[i]))
+        with_val.sort(key=lambda i: (-cast(float, actual[i]), units[i]))  # with_val: actual present
     order = with_val + without
 
     unit_label = fmt.unit_of(ind, lang)
@@ -922,7 +925,7 @@ def ranking_figure(
         idx = [i for i in order if target[i] is not None]
         fig.add_trace(
             go.Scatter(
-                x=[target[i] / divisor for i in idx],
+                x=[cast(float, target[i]) / divisor for i in idx],  # idx: target present
                 y=[label_of[i] for i in idx],
                 mode="markers",
                 name=t("fig.target_marker", lang),
@@ -935,9 +938,9 @@ def ranking_figure(
         idx = [
             i
             for i in order
-            if expected[i] is not None and (target[i] is None or abs(expected[i] - target[i]) > 1e-9)
+            if (e := expected[i]) is not None and ((tg := target[i]) is None or abs(e - tg) > 1e-9)
         ]
-        evals = {round(expected[i], 9) for i in idx}
+        evals = {round(cast(float, expected[i]), 9) for i in idx}  # idx: expected present
         if len(evals) == 1 and len(idx) == sum(1 for i in order if expected[i] is not None):
             ev = next(iter(evals))
             fig.add_shape(
@@ -955,7 +958,7 @@ def ranking_figure(
         elif idx:
             fig.add_trace(
                 go.Scatter(
-                    x=[expected[i] / divisor for i in idx],
+                    x=[cast(float, expected[i]) / divisor for i in idx],  # idx: expected present
                     y=[label_of[i] for i in idx],
                     mode="markers",
                     name=t("fig.expected_marker", lang),
