@@ -72,8 +72,11 @@ def _user_aliases(path: Path) -> list[tuple[str, str, str]]:
     if not path.exists():
         return []
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        return [(r["kind"].strip(), r["field"].strip(), r["alias"].strip())
-                for r in csv.DictReader(handle) if r.get("alias")]
+        return [
+            (r["kind"].strip(), r["field"].strip(), r["alias"].strip())
+            for r in csv.DictReader(handle)
+            if r.get("alias")
+        ]
 
 
 @lru_cache(maxsize=8)

@@ -35,21 +35,29 @@ HEADER_SCAN_ROWS = 30
 _TOTAL_ROW = re.compile(r"^(?:.{0,6}?(?:合计|总计|小计|共计|总合计)(?:数|行)?|其中)(?:$|[:(\[【])")
 # footer labels (texts are folded: no spaces, half-width colons); short words need a colon
 # or a number after them, so that 注册会计师协会工会 or 审计局工会 stay units
-_FOOTER = re.compile(r"^(?:填表人|填报人|审核人|制表人|负责人|单位负责人|联系人|联系电话|联系方式|"
-                     r"填报日期|填表日期|报送日期|制表日期|审核日期|(?:注|备注|说明|附注|审核|制表|填报单位|报送单位|制表单位|"
-                     r"盖章|单位盖章|签字|签名)(?:[:(\d]|$))")
+_FOOTER = re.compile(
+    r"^(?:填表人|填报人|审核人|制表人|负责人|单位负责人|联系人|联系电话|联系方式|"
+    r"填报日期|填表日期|报送日期|制表日期|审核日期|(?:注|备注|说明|附注|审核|制表|填报单位|报送单位|制表单位|"
+    r"盖章|单位盖章|签字|签名)(?:[:(\d]|$))"
+)
 # numbered notes under a table: 1. 本表…, 2、…, （1）…, ※…
 _NOTE_LINE = re.compile(r"^(?:\d{1,2}[、.]|[(]\d{1,2}[)]|[*※])\D")
 # 一、市直机关 / （二）企业: a heading that groups the units below it
-_SECTION = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.]|[(][一二三四五六七八九十]{1,3}[)]|"
-                      r"第[一二三四五六七八九十]+[部类组片])")
+_SECTION = re.compile(
+    r"^(?:[一二三四五六七八九十]{1,3}[、.]|[(][一二三四五六七八九十]{1,3}[)]|"
+    r"第[一二三四五六七八九十]+[部类组片])"
+)
 _REPORT_DATE = re.compile(r"(填报|填表|报送|报出|制表|打印|编制|审核)(日期|时间)|^日期\s*[:：]")
 # the label and the date after it: 填报日期：2025年7月5日, 填表时间:2025-07-05
-_REPORT_DATE_VALUE = re.compile(r"(?:(?:填报|填表|报送|报出|制表|打印|编制|审核)(?:日期|时间)|^日期)"
-                                r"\s*[:：]?\s*[\d\s年月日号./\-]*")
+_REPORT_DATE_VALUE = re.compile(
+    r"(?:(?:填报|填表|报送|报出|制表|打印|编制|审核)(?:日期|时间)|^日期)"
+    r"\s*[:：]?\s*[\d\s年月日号./\-]*"
+)
 _GROUP_SUFFIX = re.compile(r"(基本情况|情况|状况|统计|信息)$")
-_UNIT_MARKER = re.compile(r"^[(\[【]?\s*(万元|千元|元|人|人次|家|个|户|次|项|场|%|单位[:：]\s*\S+)"
-                          r"\s*[)\]】]?$")
+_UNIT_MARKER = re.compile(
+    r"^[(\[【]?\s*(万元|千元|元|人|人次|家|个|户|次|项|场|%|单位[:：]\s*\S+)"
+    r"\s*[)\]】]?$"
+)
 # a sheet that sums the others: 汇总, 合计, 全年累计 (a name without a quarter of its own)
 _SUMMARY_SHEET = re.compile(r"汇总|合计|总计|总表|全年|累计")
 # sub-labels that add nothing to the group label above them
@@ -75,7 +83,7 @@ class ParsedSheet:
     file: str
     sheet: str
     kind: str | None = None
-    header_rows: tuple[int, ...] = ()     # 1-based
+    header_rows: tuple[int, ...] = ()  # 1-based
     columns: list[ColumnMap] = field(default_factory=list)
     frame: pd.DataFrame = field(default_factory=pd.DataFrame)
     period_note: str = ""
@@ -98,6 +106,7 @@ class Hints:
 
 
 # ---------------------------------------------------------------- header detection
+
 
 def _text(cell: object) -> str:
     if cell is None:
@@ -151,8 +160,9 @@ def _spread_groups(top: list[object], bottom: list[object]) -> list[str]:
     return texts
 
 
-def _combined_labels(top: list[object], bottom: list[object],
-                     keys: dict[str, str]) -> list[tuple[str, str | None]]:
+def _combined_labels(
+    top: list[object], bottom: list[object], keys: dict[str, str]
+) -> list[tuple[str, str | None]]:
     """Label and field per column for a two-row header: 职工情况 / 人数 -> 职工人数,
     会费（元）/ 应缴 -> 应缴会费, 会员 / 新发展 -> 新发展会员, 职工人数 / 其中：女 -> 女职工人数."""
     out: list[tuple[str, str | None]] = []
@@ -220,10 +230,10 @@ def _header_like(top: list[object], bottom: list[object]) -> bool:
 
 @dataclass
 class _HeaderChoice:
-    rows: tuple[int, ...]            # 0-based
+    rows: tuple[int, ...]  # 0-based
     kind: Kind
     columns: list[ColumnMap]
-    score: int                       # 1000 for a complete kind, + 10 per mapped field
+    score: int  # 1000 for a complete kind, + 10 per mapped field
 
     @property
     def order(self) -> tuple:
@@ -232,8 +242,9 @@ class _HeaderChoice:
         return (-self.score, self.rows[0], -len(self.rows))
 
 
-def _option(rows: tuple[int, ...], labels: list[tuple[str, str | None]], texts: list[str],
-            kind: Kind) -> _HeaderChoice:
+def _option(
+    rows: tuple[int, ...], labels: list[tuple[str, str | None]], texts: list[str], kind: Kind
+) -> _HeaderChoice:
     cols = _map_columns(labels, kind, texts)
     mapped = {c.field for c in cols if c.field}
     # a targets sheet may leave its year to the title or file name (2025年度目标.xlsx)
@@ -249,8 +260,12 @@ def _candidates(grid: list[list[object]], index: dict[str, dict[str, str]]) -> l
     header_like = {r: r + 1 < len(grid) and _header_like(grid[r], grid[r + 1]) for r in range(last)}
     for kind_id, keys in index.items():
         kind = KINDS[kind_id]
-        singles = [_option((r,), [(_text(c), _match(_text(c), keys)) for c in grid[r]],
-                           [_text(c) for c in grid[r]], kind) for r in range(min(len(grid), last + 1))]
+        singles = [
+            _option(
+                (r,), [(_text(c), _match(_text(c), keys)) for c in grid[r]], [_text(c) for c in grid[r]], kind
+            )
+            for r in range(min(len(grid), last + 1))
+        ]
         choices += [ch for ch in singles[:last] if ch.score >= 20]
         for r in range(min(last, len(grid) - 1)):
             top, below = grid[r], grid[r + 1]
@@ -266,8 +281,9 @@ def _candidates(grid: list[list[object]], index: dict[str, dict[str, str]]) -> l
     return sorted(choices, key=lambda ch: ch.order)
 
 
-def _apply_table_scale(grid: list[list[object]], header_start: int, columns: list[ColumnMap],
-                       kind: Kind) -> None:
+def _apply_table_scale(
+    grid: list[list[object]], header_start: int, columns: list[ColumnMap], kind: Kind
+) -> None:
     """「金额单位：万元」 written above the table scales the money columns whose own header
     names no unit."""
     scale = None
@@ -283,6 +299,7 @@ def _apply_table_scale(grid: list[list[object]], header_start: int, columns: lis
 
 
 # ---------------------------------------------------------------- periods
+
 
 def _title_cells(grid: list[list[object]], header_start: int) -> list[str]:
     """Text above the header that may name the period — without any 填报日期: the day a
@@ -309,18 +326,23 @@ class _Period:
     note: str
 
 
-def _decide_period(sheet_name: str, title: str, file_name: str, hints: Hints,
-                   problems: ProblemList, where: dict) -> _Period:
+def _decide_period(
+    sheet_name: str, title: str, file_name: str, hints: Hints, problems: ProblemList, where: dict
+) -> _Period:
     sources = [("工作表名", sheet_name), ("表格标题", title), ("文件名", file_name)]
     found: dict[str, tuple[str, int | None, int | None]] = {
-        label: (text, values.find_year(text), values.find_quarter(text)) for label, text in sources}
+        label: (text, values.find_year(text), values.find_quarter(text)) for label, text in sources
+    }
     chosen: dict[str, tuple[int | None, str]] = {}
     for slot, hint in (("year", hints.year), ("quarter", hints.quarter)):
         if hint is not None:
             chosen[slot] = (hint, "手动指定")
             continue
-        seen = [(label, sig[0], value) for label, sig in found.items()
-                if (value := sig[1] if slot == "year" else sig[2]) is not None]
+        seen = [
+            (label, sig[0], value)
+            for label, sig in found.items()
+            if (value := sig[1] if slot == "year" else sig[2]) is not None
+        ]
         distinct = {v for _, _, v in seen}
         word = "年度" if slot == "year" else "季度"
         if len(distinct) > 1:
@@ -332,12 +354,16 @@ def _decide_period(sheet_name: str, title: str, file_name: str, hints: Hints,
             chosen[slot] = (seen[0][2], seen[0][0])
         else:
             chosen[slot] = (None, "")
-    notes = [f"{'年度' if slot == 'year' else '季度'}来自{source}"
-             for slot, (value, source) in chosen.items() if value is not None]
+    notes = [
+        f"{'年度' if slot == 'year' else '季度'}来自{source}"
+        for slot, (value, source) in chosen.items()
+        if value is not None
+    ]
     return _Period(chosen["year"][0], chosen["quarter"][0], "；".join(notes))
 
 
 # ---------------------------------------------------------------- row parsing
+
 
 def _category(kind_id: str, raw: str, problems: ProblemList, where: dict) -> str:
     text = to_simplified(clean_name(raw)).replace(" ", "")
@@ -377,8 +403,9 @@ def _is_total_or_footer(cells: list[str]) -> str | None:
     """合计行 or 表尾说明 from the row's texts (as _folded gives them)."""
     texts = [c for c in cells if c]
     first = texts[0] if texts else ""
-    if _TOTAL_ROW.match(first) or (len(texts) > 1 and _TOTAL_ROW.match(texts[1]) and
-                                   re.fullmatch(r"\d{1,4}", first)):
+    if _TOTAL_ROW.match(first) or (
+        len(texts) > 1 and _TOTAL_ROW.match(texts[1]) and re.fullmatch(r"\d{1,4}", first)
+    ):
         return "合计行"
     if _FOOTER.match(first):
         return "表尾说明"
@@ -419,8 +446,9 @@ def _data_merges(sheet: RawSheet, start: int, columns: list[int]) -> dict[tuple[
     return filled
 
 
-def parse_sheet(sheet: RawSheet, file_name: str, hints: Hints = Hints(),
-                date1904: bool | None = None) -> ParsedSheet:
+def parse_sheet(
+    sheet: RawSheet, file_name: str, hints: Hints = Hints(), date1904: bool | None = None
+) -> ParsedSheet:
     result = ParsedSheet(file_name, sheet.name)
     where = {"file": file_name, "sheet": sheet.name}
     date1904 = sheet.date1904 if date1904 is None else date1904
@@ -441,8 +469,9 @@ def parse_sheet(sheet: RawSheet, file_name: str, hints: Hints = Hints(),
         return result
     kind = best.kind
     if kind.shape != "plan" and _sums_other_sheets(sheet, kind.id, index):
-        result.problems.warning(f"工作表「{sheet.name}」是汇总表，其数据已在各季度工作表中，未导入（避免重复计算）",
-                                **where)
+        result.problems.warning(
+            f"工作表「{sheet.name}」是汇总表，其数据已在各季度工作表中，未导入（避免重复计算）", **where
+        )
         return result
     _apply_table_scale(grid, best.rows[0], best.columns, kind)
     result.kind, result.columns = kind.id, best.columns
@@ -458,12 +487,19 @@ def parse_sheet(sheet: RawSheet, file_name: str, hints: Hints = Hints(),
         return result
     period = _decide_period(sheet.name, title, file_name, hints, result.problems, where)
     mapped = {c.field for c in best.columns if c.field}
-    if kind.shape == "snapshot" and period.quarter is None and "quarter" not in mapped and \
-            _quarter_sheets_beside(sheet, kind.id, index):
+    if (
+        kind.shape == "snapshot"
+        and period.quarter is None
+        and "quarter" not in mapped
+        and _quarter_sheets_beside(sheet, kind.id, index)
+    ):
         result.kind, result.columns, result.header_rows = None, [], ()
         result.problems.items = [p for p in result.problems.items if p.level != "error"]
-        result.problems.warning(f"工作表「{sheet.name}」没有注明季度，而同一文件的其他工作表按季度分开：视为汇总表，"
-                                "未导入（避免重复计算）", **where)
+        result.problems.warning(
+            f"工作表「{sheet.name}」没有注明季度，而同一文件的其他工作表按季度分开：视为汇总表，"
+            "未导入（避免重复计算）",
+            **where,
+        )
         return result
     result.period_note = period.note
     result.frame = _parse_rows(sheet, kind, result, header_end, period, hints, date1904, where)
@@ -477,11 +513,14 @@ def _sums_other_sheets(sheet: RawSheet, kind_id: str, index: dict[str, dict[str,
     if not _SUMMARY_SHEET.search(name) or values.find_quarter(name) is not None:
         return False
     for other in sheet.book:
-        if other is sheet or (_SUMMARY_SHEET.search(values.fold(other.name)) and \
-                values.find_quarter(other.name) is None):
+        if other is sheet or (
+            _SUMMARY_SHEET.search(values.fold(other.name)) and values.find_quarter(other.name) is None
+        ):
             continue
-        if any(c.kind.id == kind_id and c.score >= 1000
-               for c in _candidates(_fill_merged(other), {kind_id: index[kind_id]})):
+        if any(
+            c.kind.id == kind_id and c.score >= 1000
+            for c in _candidates(_fill_merged(other), {kind_id: index[kind_id]})
+        ):
             return True
     return False
 
@@ -492,8 +531,10 @@ def _quarter_sheets_beside(sheet: RawSheet, kind_id: str, index: dict[str, dict[
     for other in sheet.book:
         if other is sheet or values.find_quarter(other.name) is None:
             continue
-        if any(c.kind.id == kind_id and c.score >= 1000
-               for c in _candidates(_fill_merged(other), {kind_id: index[kind_id]})):
+        if any(
+            c.kind.id == kind_id and c.score >= 1000
+            for c in _candidates(_fill_merged(other), {kind_id: index[kind_id]})
+        ):
             return True
     return False
 
@@ -509,8 +550,9 @@ def _found_row(grid: list[list[object]]) -> tuple[int, list[str]] | None:
     return best
 
 
-def _explain_unknown(result: ParsedSheet, grid: list[list[object]], choices: list[_HeaderChoice],
-                     hints: Hints, where: dict) -> None:
+def _explain_unknown(
+    result: ParsedSheet, grid: list[list[object]], choices: list[_HeaderChoice], hints: Hints, where: dict
+) -> None:
     if hints.kind:
         kind = KINDS[hints.kind]
         found = choices[0].columns if choices else []
@@ -520,40 +562,58 @@ def _explain_unknown(result: ParsedSheet, grid: list[list[object]], choices: lis
         if not headers:
             row = _found_row(grid)
             headers = "、".join(row[1]) if row else "（未找到表头）"
-        result.problems.error(f"不是有效的{kind.zh}表：缺少必填列 {'、'.join(missing)}。"
-                              f"找到的表头：{headers}", **where)
+        result.problems.error(
+            f"不是有效的{kind.zh}表：缺少必填列 {'、'.join(missing)}。找到的表头：{headers}", **where
+        )
         return
-    expected = "；".join(f"{k.zh}表需要 {'、'.join(k.field(f).zh for f in k.required)}"
-                        for k in KINDS.values())
+    expected = "；".join(
+        f"{k.zh}表需要 {'、'.join(k.field(f).zh for f in k.required)}" for k in KINDS.values()
+    )
     if choices:
         best = choices[0]
         headers = "、".join(c.header for c in best.columns if c.header)
-        lacking = "、".join(best.kind.field(f).zh for f in best.kind.required
-                           if f not in {c.field for c in best.columns})
-        result.problems.error(f"无法识别表格类型：第 {best.rows[0] + 1} 行表头为 {headers}，"
-                              f"最接近{best.kind.zh}表，但缺少 {lacking}。应为：{expected}", **where)
+        lacking = "、".join(
+            best.kind.field(f).zh for f in best.kind.required if f not in {c.field for c in best.columns}
+        )
+        result.problems.error(
+            f"无法识别表格类型：第 {best.rows[0] + 1} 行表头为 {headers}，"
+            f"最接近{best.kind.zh}表，但缺少 {lacking}。应为：{expected}",
+            **where,
+        )
         return
     labels = _found_row(grid)
     shown = f"（第 {labels[0] + 1} 行为：{'、'.join(labels[1][:12])}）" if labels else ""
-    result.problems.error(f"未找到表头：前 {HEADER_SCAN_ROWS} 行中没有可识别的列名{shown}。应为：{expected}",
-                          **where)
+    result.problems.error(
+        f"未找到表头：前 {HEADER_SCAN_ROWS} 行中没有可识别的列名{shown}。应为：{expected}", **where
+    )
 
 
 @dataclass
 class _Row:
-    number: int                     # 1-based
+    number: int  # 1-based
     record: dict[str, object]
     problems: ProblemList
-    labelled: bool                  # has a unit (or any text) naming what it is
+    labelled: bool  # has a unit (or any text) naming what it is
 
 
-def _parse_rows(sheet: RawSheet, kind: Kind, result: ParsedSheet, start: int, period: _Period,
-                hints: Hints, date1904: bool, where: dict) -> pd.DataFrame:
+def _parse_rows(
+    sheet: RawSheet,
+    kind: Kind,
+    result: ParsedSheet,
+    start: int,
+    period: _Period,
+    hints: Hints,
+    date1904: bool,
+    where: dict,
+) -> pd.DataFrame:
     mapped = [c for c in result.columns if c.field]
     unit_col = next(c for c in mapped if c.field == "unit")
     keys = current_alias_index()[kind.id]
-    naming = [c.index for c in mapped if (c.field and kind.field(c.field).type in ("text", "date")) or
-              c.field in ("year", "quarter")]
+    naming = [
+        c.index
+        for c in mapped
+        if (c.field and kind.field(c.field).type in ("text", "date")) or c.field in ("year", "quarter")
+    ]
     merges = _data_merges(sheet, start, naming)
     rows: list[_Row] = []
     in_footer = False
@@ -573,13 +633,19 @@ def _parse_rows(sheet: RawSheet, kind: Kind, result: ParsedSheet, start: int, pe
             skip = "栏次行"
         if skip is None and unit_text and _match(unit_text, keys) == "unit":
             skip = "重复的表头行"
-        if skip is None and _SECTION.match(unit_text or next((c for c in cells if c), "")) and \
-                not any(_is_value(raw_row[c.index]) for c in mapped if c.index < len(raw_row)):
+        if (
+            skip is None
+            and _SECTION.match(unit_text or next((c for c in cells if c), ""))
+            and not any(_is_value(raw_row[c.index]) for c in mapped if c.index < len(raw_row))
+        ):
             skip = "分组标题行"
         if skip == "表尾说明":
             in_footer = True
-        if skip is None and in_footer and not any(_is_value(raw_row[c.index]) for c in mapped
-                                                  if c.index < len(raw_row)):
+        if (
+            skip is None
+            and in_footer
+            and not any(_is_value(raw_row[c.index]) for c in mapped if c.index < len(raw_row))
+        ):
             skip = "表尾说明"
         if skip:
             result.skipped.append((r + 1, skip))
@@ -605,8 +671,15 @@ def _parse_rows(sheet: RawSheet, kind: Kind, result: ParsedSheet, start: int, pe
     return frame
 
 
-def _parse_record(kind: Kind, mapped: list[ColumnMap], row: list[object], r: int, previous: dict[str, object],
-                  date1904: bool, where: dict) -> _Row | None:
+def _parse_record(
+    kind: Kind,
+    mapped: list[ColumnMap],
+    row: list[object],
+    r: int,
+    previous: dict[str, object],
+    date1904: bool,
+    where: dict,
+) -> _Row | None:
     """One data row -> its record and problems; None for a row with nothing in any mapped column."""
     record: dict[str, object] = {"_row": r + 1}
     problems = ProblemList()
@@ -673,8 +746,9 @@ def _drop_unlabelled_sums(rows: list[_Row], kind: Kind, result: ParsedSheet) -> 
         if row.labelled or not present or len(named) < 2:
             kept.append(row)
             continue
-        sums = {f: sum(Decimal(str(x.record[f])) for x in named if x.record.get(f) is not None)
-                for f in present}
+        sums = {
+            f: sum(Decimal(str(x.record[f])) for x in named if x.record.get(f) is not None) for f in present
+        }
         if all(abs(Decimal(str(row.record[f])) - sums[f]) < Decimal("0.01") for f in present):
             result.skipped.append((row.number, "合计行（无标签，数值等于各行之和）"))
             continue
@@ -682,8 +756,9 @@ def _drop_unlabelled_sums(rows: list[_Row], kind: Kind, result: ParsedSheet) -> 
     return kept
 
 
-def _assign_periods(kind: Kind, rows: list[_Row], period: _Period, hints: Hints, problems: ProblemList,
-                    where: dict) -> None:
+def _assign_periods(
+    kind: Kind, rows: list[_Row], period: _Period, hints: Hints, problems: ProblemList, where: dict
+) -> None:
     if kind.shape == "events":
         for row in rows:
             _event_period(row, period, {**where, "row": row.number})
@@ -702,22 +777,31 @@ def _event_period(row: _Row, period: _Period, where: dict) -> None:
         return  # the missing date is already reported
     year, quarter = day.year, values.quarter_of(day)
     if period.year is not None and year != period.year:
-        near = period.quarter is not None and \
-            abs((year * 4 + quarter) - (period.year * 4 + period.quarter)) <= 1
+        near = (
+            period.quarter is not None and abs((year * 4 + quarter) - (period.year * 4 + period.quarter)) <= 1
+        )
         if near:
-            problems.warning(f"日期 {day:%Y-%m-%d} 不在 {period.year} 年内，"
-                             f"按日期计入{year}年第{quarter}季度", **where)
+            problems.warning(
+                f"日期 {day:%Y-%m-%d} 不在 {period.year} 年内，按日期计入{year}年第{quarter}季度", **where
+            )
         else:
-            problems.error(f"日期 {day:%Y-%m-%d} 不在 {period.year} 年内（{period.note or '年度'}）",
-                           **where, value=str(day))
+            problems.error(
+                f"日期 {day:%Y-%m-%d} 不在 {period.year} 年内（{period.note or '年度'}）",
+                **where,
+                value=str(day),
+            )
     elif period.quarter is not None and quarter != period.quarter:
-        problems.warning(f"日期 {day:%Y-%m-%d} 属于第{quarter}季度，与表格所标第{period.quarter}季度不同，"
-                         f"按日期计入第{quarter}季度", **where)
+        problems.warning(
+            f"日期 {day:%Y-%m-%d} 属于第{quarter}季度，与表格所标第{period.quarter}季度不同，"
+            f"按日期计入第{quarter}季度",
+            **where,
+        )
     record["year"], record["quarter"] = year, quarter
 
 
-def _period_from_payment_dates(kind: Kind, rows: list[_Row], period: _Period, hints: Hints,
-                               problems: ProblemList, where: dict) -> _Period:
+def _period_from_payment_dates(
+    kind: Kind, rows: list[_Row], period: _Period, hints: Hints, problems: ProblemList, where: dict
+) -> _Period:
     """A dues sheet that names no period anywhere but whose 缴纳日期 all fall in one quarter
     is that quarter's sheet (said in a warning)."""
     if period.quarter is not None or hints.quarter is not None:
@@ -752,12 +836,16 @@ def _snapshot_period(row: _Row, period: _Period, hints: Hints, where: dict) -> N
         elif from_sheet is not None:
             record[slot] = from_sheet
         else:
-            problems.error(f"无法确定{label}：请在表中加入「{label}」列，或在工作表名、标题或文件名中注明"
-                           f"（例如 2025年第二季度），或手动指定{label}", **where)
+            problems.error(
+                f"无法确定{label}：请在表中加入「{label}」列，或在工作表名、标题或文件名中注明"
+                f"（例如 2025年第二季度），或手动指定{label}",
+                **where,
+            )
 
 
-def _parse_targets(sheet: RawSheet, result: ParsedSheet, start: int, year: int | None,
-                   where: dict) -> pd.DataFrame:
+def _parse_targets(
+    sheet: RawSheet, result: ParsedSheet, start: int, year: int | None, where: dict
+) -> pd.DataFrame:
     """One target per row. The year comes from the 年度 column, else from the sheet name,
     title or file name (2025年度目标.xlsx); money targets follow 万元 in the indicator or the
     column header (帮扶慰问支出（万元）)."""
@@ -775,8 +863,12 @@ def _parse_targets(sheet: RawSheet, result: ParsedSheet, start: int, year: int |
 
         def loc(fid: str, r: int = r) -> dict:
             col = cols.get(fid)
-            return {**where, "row": r + 1, "column": col.index if col else None,
-                    "header": col.header if col else ""}
+            return {
+                **where,
+                "row": r + 1,
+                "column": col.index if col else None,
+                "header": col.header if col else "",
+            }
 
         name = cell("indicator")
         if values.is_blank(name) or (_SECTION.match(_folded(name)) and values.is_blank(cell("target"))):
@@ -784,8 +876,9 @@ def _parse_targets(sheet: RawSheet, result: ParsedSheet, start: int, year: int |
             continue
         ind = find_indicator(name)
         if ind is None:
-            result.problems.error("未知指标（应为入会率、新发展会员等指标名称或指标代码）",
-                                  **loc("indicator"), value=name)
+            result.problems.error(
+                "未知指标（应为入会率、新发展会员等指标名称或指标代码）", **loc("indicator"), value=name
+            )
             continue
         record: dict[str, object] = {"_row": r + 1, "indicator": ind.id}
         if "year" in cols:
@@ -796,8 +889,11 @@ def _parse_targets(sheet: RawSheet, result: ParsedSheet, start: int, year: int |
         elif year is not None:
             record["year"] = year
         else:
-            result.problems.error("无法确定年度：请加入「年度」列，或在工作表名、标题或文件名中注明"
-                                  "（例如 2025年度目标）", **where, row=r + 1)
+            result.problems.error(
+                "无法确定年度：请加入「年度」列，或在工作表名、标题或文件名中注明（例如 2025年度目标）",
+                **where,
+                row=r + 1,
+            )
         unit = cell("unit")
         record["unit"] = None if values.is_blank(unit) else clean_name(str(unit))
         for fid in ("target", "q1", "q2", "q3", "q4"):
@@ -824,8 +920,9 @@ def _parse_targets(sheet: RawSheet, result: ParsedSheet, start: int, year: int |
                 result.problems.warning(note, **loc(fid))
             record[fid] = number
         records.append(record)
-    frame = pd.DataFrame.from_records(records, columns=["_row", "year", "indicator", "unit", "target",
-                                                        "q1", "q2", "q3", "q4"])
+    frame = pd.DataFrame.from_records(
+        records, columns=["_row", "year", "indicator", "unit", "target", "q1", "q2", "q3", "q4"]
+    )
     if frame.empty and not result.problems.errors:
         result.problems.error("表头下没有目标数据行", **where)
     return frame

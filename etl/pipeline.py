@@ -110,7 +110,8 @@ def _inspect_trusted(data: bytes, file_name: str, hints: Hints) -> FileReport:
     if recognised:
         # extra sheets (填写说明, 汇总) that hold no table of any kind are passed over, visibly
         for sheet in parsed:
-            if sheet.kind is None and all("未找到表头" in p.message for p in sheet.problems.errors):
+            errors = sheet.problems.errors
+            if sheet.kind is None and errors and all("未找到表头" in p.message for p in errors):
                 sheet.problems.items = [
                     Problem("warning", "未识别为数据表，已跳过此工作表", file=file_name, sheet=sheet.sheet)
                 ]

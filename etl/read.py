@@ -53,8 +53,11 @@ def decode_csv(data: bytes, file_name: str) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise _reject(file_name, "无法识别文件编码：CSV 文件应为 UTF-8（可带 BOM）或 GBK/GB18030 编码。"
-                             "请在 Excel 中“另存为 → CSV UTF-8”后重新上传")
+    raise _reject(
+        file_name,
+        "无法识别文件编码：CSV 文件应为 UTF-8（可带 BOM）或 GBK/GB18030 编码。"
+        "请在 Excel 中“另存为 → CSV UTF-8”后重新上传",
+    )
 
 
 def _delimiter(text: str) -> str:
@@ -77,11 +80,13 @@ def _delimiter(text: str) -> str:
 def read_csv(data: bytes, file_name: str) -> list[RawSheet]:
     text = decode_csv(data, file_name)
     try:
-        rows: list[list[object]] = [list(r) for r in csv.reader(io.StringIO(text, newline=""),
-                                                                delimiter=_delimiter(text))]
+        rows: list[list[object]] = [
+            list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+        ]
     except csv.Error as exc:
-        raise _reject(file_name, f"CSV 文件格式有误（{exc}）。"
-                                 "请用 Excel/WPS 打开后另存为 .xlsx 再上传") from None
+        raise _reject(
+            file_name, f"CSV 文件格式有误（{exc}）。请用 Excel/WPS 打开后另存为 .xlsx 再上传"
+        ) from None
     return [RawSheet(Path(file_name).stem, rows)]
 
 
@@ -119,8 +124,11 @@ def read_excel(data: bytes, file_name: str) -> list[RawSheet]:
     except _INTERRUPTS:
         raise
     except BaseException as exc:  # several calamine errors for broken files, and Rust panics
-        raise _reject(file_name, f"文件已损坏或不是有效的 Excel 工作簿（{type(exc).__name__}）。"
-                                 "请用 Excel/WPS 打开后重新保存为 .xlsx 再上传") from None
+        raise _reject(
+            file_name,
+            f"文件已损坏或不是有效的 Excel 工作簿（{type(exc).__name__}）。"
+            "请用 Excel/WPS 打开后重新保存为 .xlsx 再上传",
+        ) from None
     sheets: list[RawSheet] = []
     date1904 = uses_1904_dates(data)
     for meta in workbook.sheets_metadata:
@@ -149,8 +157,11 @@ def read_bytes(data: bytes, file_name: str) -> list[RawSheet]:
         if suffix in (".xlsx", ".xlsm") and data[:4] != _ZIP_MAGIC:
             if data[:8] == _OLE_MAGIC:
                 # xlsx-named OLE files are usually password-protected workbooks
-                raise _reject(file_name, "工作簿设置了密码保护（或为旧版 .xls 格式改了扩展名）。"
-                                         "请先取消密码保护，另存为 .xlsx 后重新上传")
+                raise _reject(
+                    file_name,
+                    "工作簿设置了密码保护（或为旧版 .xls 格式改了扩展名）。"
+                    "请先取消密码保护，另存为 .xlsx 后重新上传",
+                )
             raise _reject(file_name, "文件内容不是 Excel 工作簿（扩展名为 .xlsx，但内容不是）")
         if suffix == ".xls" and data[:8] != _OLE_MAGIC:
             raise _reject(file_name, "文件内容不是 Excel 97-2003 工作簿（扩展名为 .xls，但内容不是）")
@@ -158,8 +169,9 @@ def read_bytes(data: bytes, file_name: str) -> list[RawSheet]:
     elif suffix in CSV_SUFFIXES:
         sheets = read_csv(data, file_name)
     else:
-        raise _reject(file_name, f"不支持的文件类型「{suffix or '无扩展名'}」："
-                                 "请上传 .xlsx、.xls 或 .csv 文件")
+        raise _reject(
+            file_name, f"不支持的文件类型「{suffix or '无扩展名'}」：请上传 .xlsx、.xls 或 .csv 文件"
+        )
     if not any(any(str(c).strip() for c in row) for sheet in sheets for row in sheet.rows):
         raise _reject(file_name, "文件中没有任何数据（所有工作表都是空的）")
     return sheets

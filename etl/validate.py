@@ -10,10 +10,16 @@ from etl.normalise import ParsedSheet
 
 # (part, whole): part above whole is suspicious but possible (data entered late) -> warning
 _NOT_ABOVE = {
-    "membership": [("members", "employees"), ("members_female", "employees_female"),
-                   ("members_migrant", "employees_migrant"), ("employees_female", "employees"),
-                   ("orgs_unionized", "orgs_total"), ("contracts_signed", "orgs_unionized"),
-                   ("wage_agreements", "orgs_unionized"), ("female_contracts", "orgs_unionized")],
+    "membership": [
+        ("members", "employees"),
+        ("members_female", "employees_female"),
+        ("members_migrant", "employees_migrant"),
+        ("employees_female", "employees"),
+        ("orgs_unionized", "orgs_total"),
+        ("contracts_signed", "orgs_unionized"),
+        ("wage_agreements", "orgs_unionized"),
+        ("female_contracts", "orgs_unionized"),
+    ],
     "activities": [("participants_female", "participants")],
 }
 
@@ -26,12 +32,15 @@ def validate_sheet(sheet: ParsedSheet) -> None:
     where = {"file": sheet.file, "sheet": sheet.sheet}
     for part, whole in _NOT_ABOVE.get(kind.id, []):
         both = frame[[part, whole]].notna().all(axis=1)
-        bad = frame.loc[both & (frame[part].astype("float64") > frame[whole].astype("float64")),
-                        [part, whole, "_row"]]
+        bad = frame.loc[
+            both & (frame[part].astype("float64") > frame[whole].astype("float64")), [part, whole, "_row"]
+        ]
         for data in bad.to_dict("records"):  # not itertuples: it renames the "_row" column
             sheet.problems.warning(
                 f"{kind.field(part).zh}（{data[part]}）大于{kind.field(whole).zh}（{data[whole]}），请核实",
-                **where, row=data["_row"])
+                **where,
+                row=data["_row"],
+            )
     if kind.shape == "snapshot":
         _duplicates(sheet, ["unit", "year", "quarter"], where)
     if kind.id == "targets":
@@ -65,7 +74,12 @@ def cross_sheet_duplicates(sheets: list[ParsedSheet]) -> list[tuple[ParsedSheet,
             key = (sheet.kind, name_key(row.unit), int(row.year), int(row.quarter))
             here = f"{sheet.file}「{sheet.sheet}」第 {row._3} 行"
             if key in seen and not seen[key].startswith(f"{sheet.file}「{sheet.sheet}」"):
-                clashes.append((sheet, f"重复数据：「{row.unit}」{int(row.year)}年第{int(row.quarter)}季度"
-                                       f"同时出现在 {seen[key]} 和 {here}"))
+                clashes.append(
+                    (
+                        sheet,
+                        f"重复数据：「{row.unit}」{int(row.year)}年第{int(row.quarter)}季度"
+                        f"同时出现在 {seen[key]} 和 {here}",
+                    )
+                )
             seen.setdefault(key, here)
     return clashes

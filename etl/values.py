@@ -23,7 +23,8 @@ _NUMBER = re.compile(
     r"^(?P<pre>约|大约|近|将近|逾|超过|不少于|≈|~)?(?P<exact>共计|共|合计)?"
     r"(?P<sign>[-+])?(?P<num>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d{1,2})?)"
     r"(?P<mid>余|多)?(?P<scale>百万|万|千|亿)?(?P<unit>" + "|".join(_UNITS) + r")?"
-    r"(?P<post>左右|以上|余|多|\+)?$")
+    r"(?P<post>左右|以上|余|多|\+)?$"
+)
 _CURRENCY = re.compile(r"^(人民币|RMB|CNY|¥|￥)|(RMB|CNY)$", re.IGNORECASE)
 _MINUS = {"\u2212": "-", "\u2013": "-", "\u2014": "-", "\ufe63": "-"}
 _EXCEL_EPOCH_1900 = dt.date(1899, 12, 30)
@@ -33,8 +34,9 @@ _BLANKS = ("", "-", "--", "—", "——", "/", "无", "空", "暂无", "n/a", "
 
 # invisible format characters that copy-paste leaves behind: soft hyphen, zero-width
 # spaces and joiners, direction marks, word joiner, BOM
-_INVISIBLE = dict.fromkeys([0x00AD, *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2065),
-                            0xFEFF])
+_INVISIBLE = dict.fromkeys(
+    [0x00AD, *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2065), 0xFEFF]
+)
 
 
 @lru_cache(maxsize=65536)
@@ -165,8 +167,20 @@ def parse_fraction(value: object) -> tuple[float, str | None]:
 
 # ---------------------------------------------------------------- dates
 
-_CN_NUMERALS = {"〇": 0, "零": 0, "○": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-                "七": 7, "八": 8, "九": 9}
+_CN_NUMERALS = {
+    "〇": 0,
+    "零": 0,
+    "○": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _DATE_PATTERNS = (
     re.compile(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"),
     re.compile(r"^(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})(?:[日号]|(?!\d))"),
@@ -196,12 +210,15 @@ def _serial_date(serial: float, date1904: bool) -> dt.date | None:
     return day if _FIRST_DAY <= day <= _LAST_DAY else None
 
 
-_CN_DATE = re.compile(r"([〇零○一二三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月"
-                      r"([一二三四五六七八九十]{1,3})[日号]")
+_CN_DATE = re.compile(
+    r"([〇零○一二三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月"
+    r"([一二三四五六七八九十]{1,3})[日号]"
+)
 
 
 def _cn_date_digits(text: str) -> str:
     """二〇二五年三月十五日 -> 2025年3月15日 (formal documents write dates in Chinese numerals)."""
+
     def number(part: str) -> str:
         if "十" in part:  # 十 = 10, 十五 = 15, 二十 = 20, 三十一 = 31 (anything odder fails as a date)
             tens, _, ones = part.partition("十")
@@ -250,16 +267,20 @@ def parse_date(value: object, date1904: bool = False) -> tuple[dt.date, str | No
 # ---------------------------------------------------------------- periods
 
 _QUARTER_TEXT = re.compile(
-    r"(?:第\s*)?(?P<n>[一二三四1-4])\s*季度?|Q\s*(?P<q>[1-4])|(?P<s>[1-4])\s*Q\b", re.IGNORECASE)
+    r"(?:第\s*)?(?P<n>[一二三四1-4])\s*季度?|Q\s*(?P<q>[1-4])|(?P<s>[1-4])\s*Q\b", re.IGNORECASE
+)
 # 4-6月, 4月1日至6月30日, 7～9月: a range of exactly one quarter's months
 _MONTH_RANGE = re.compile(
     r"(?<!\d)(?P<a>\d{1,2})\s*月?(?:\s*\d{1,2}\s*[日号])?\s*[-~至到—]+\s*(?:\d{4}\s*年\s*)?"
-    r"(?P<b>\d{1,2})\s*月")
+    r"(?P<b>\d{1,2})\s*月"
+)
 # 截至6月底, 截止2025年9月30日, 9月末: a snapshot at a quarter's end
 _AS_OF = re.compile(r"截[至止]\s*(?:\d{4}\s*年\s*)?(?P<m>\d{1,2})\s*月|(?<!\d)(?P<e>\d{1,2})\s*月\s*[底末]")
 # 1-3季度, 一至三季度, 前三季度: several quarters, not one
-_QUARTER_SPAN = re.compile(r"(?<!\d)[一二三四1-4]\s*(?:季度?)?\s*[-~至到—、]\s*(?:第\s*)?[一二三四1-4]\s*季"
-                           r"|前\s*[二三四2-4]\s*个?季")
+_QUARTER_SPAN = re.compile(
+    r"(?<!\d)[一二三四1-4]\s*(?:季度?)?\s*[-~至到—、]\s*(?:第\s*)?[一二三四1-4]\s*季"
+    r"|前\s*[二三四2-4]\s*个?季"
+)
 
 
 def parse_quarter(value: object) -> int:
