@@ -12,7 +12,7 @@ from dashboard.widgets import chart, kpi_cards, table
 from etl import figures, fmt
 from etl.dictionary import INDICATOR_BY_ID, KINDS, indicators_of_theme
 from etl.i18n import indicator_label, status_label, theme_label
-from etl.kpis import Kpi
+from etl.kpis import Kpi, as_frame
 
 
 def require_filters() -> Filters:
@@ -38,22 +38,6 @@ def kpis_now(f: Filters) -> dict[str, Kpi]:
     result = data.get("kpis.compute", f.year, f.quarter, f.unit_id)
     assert isinstance(result, dict)
     return result
-
-
-def _theme_rows(results: dict[str, Kpi], ids: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "indicator_id": i,
-                "actual": results[i].actual,
-                "target": results[i].target,
-                "expected": results[i].expected,
-                "achievement": results[i].achievement,
-                "status": results[i].status,
-            }
-            for i in ids
-        ]
-    )
 
 
 def indicator_table(results: dict[str, Kpi], ids: list[str]) -> pd.DataFrame:
@@ -84,7 +68,7 @@ def render_theme(theme_id: str) -> None:
     results = kpis_now(f)
     kpi_cards(results, ids)
     kinds = sorted({INDICATOR_BY_ID[i].source for i in ids})
-    rows = _theme_rows(results, ids)
+    rows = as_frame(results, ids)
     if rows["target"].notna().any():
         fig = figures.bullet_figure(
             rows, f.scope_name, f.year, f.quarter, code, source_for(kinds, f, cumulative=True), theme=theme_id

@@ -30,6 +30,11 @@ def status_badge(status: str) -> None:
     st.badge(f"{symbol} {status_label(status, lang())}", color=colour)  # type: ignore[arg-type]
 
 
+def _flat(change: str | None) -> bool:
+    """'0.0 个百分点' / '0.0%': no arrow and no colour for an unchanged figure."""
+    return change is not None and change.lstrip("+-").startswith("0.0")
+
+
 def kpi_card(kpi: Kpi) -> None:
     ind = INDICATOR_BY_ID[kpi.id]
     code = lang()
@@ -40,7 +45,8 @@ def kpi_card(kpi: Kpi) -> None:
             fmt.fmt_value(ind, kpi.actual, code),
             # the sign must lead the text: st.metric reads it to pick arrow and colour
             delta=f"{yoy}（{tr('card.yoy')}）" if yoy else None,
-            delta_color="normal" if ind.higher_is_better else "inverse",
+            delta_color="off" if _flat(yoy) else "normal" if ind.higher_is_better else "inverse",
+            delta_arrow="off" if _flat(yoy) else "auto",
             help=f"{tr('card.formula')}：{ind.formula_zh}" if code == "zh" else ind.en,
         )
         status_badge(kpi.status)

@@ -327,6 +327,12 @@ def by_unit(
     return unit_history(con, year, quarter, scope, rules)
 
 
+def as_frame(results: dict[str, Kpi], ids: list[str]) -> pd.DataFrame:
+    """indicator_id, actual, target, expected, achievement, status: the input of figures.bullet_figure."""
+    fields = ("actual", "target", "expected", "achievement", "status")
+    return pd.DataFrame([{"indicator_id": i, **{f: getattr(results[i], f) for f in fields}} for i in ids])
+
+
 class UnknownUnit(LookupError):
     pass
 

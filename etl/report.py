@@ -37,7 +37,7 @@ import plotly.graph_objects as go
 from etl import figures, fmt, kpis, narrative, queries, settings, store
 from etl.dictionary import INDICATORS, THEMES, indicators_of_theme
 from etl.i18n import category_label, indicator_label, kind_label, status_label, theme_label
-from etl.kpis import Kpi
+from etl.kpis import Kpi, as_frame
 
 Progress = Callable[[float, str], None]
 
@@ -250,22 +250,6 @@ def _missing_table(missing: dict[str, pd.DataFrame], lang: str) -> pd.DataFrame:
     return out.sort_values(["parent", "unit"], na_position="first").reset_index(drop=True)
 
 
-def _theme_rows(results: dict[str, Kpi], ids: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "indicator_id": i,
-                "actual": results[i].actual,
-                "target": results[i].target,
-                "expected": results[i].expected,
-                "achievement": results[i].achievement,
-                "status": results[i].status,
-            }
-            for i in ids
-        ]
-    )
-
-
 def _has_values(frame: pd.DataFrame) -> bool:
     return bool(len(frame)) and frame["actual"].notna().any()
 
@@ -378,7 +362,7 @@ def _charts(
     for th in THEMES:
         inds = indicators_of_theme(th.id)
         ids = [i.id for i in inds]
-        rows = _theme_rows(d.results, ids)
+        rows = as_frame(d.results, ids)
         if rows["target"].notna().any() and rows["actual"].notna().any():
             kinds = sorted({i.source for i in inds})
             fig = figures.bullet_figure(
