@@ -65,6 +65,11 @@ with alias_tab:
         known = units.aliases(con, unit_id)
     st.write(tr("units.alias_list"))
     st.dataframe({tr("units.aliases"): known}, hide_index=True)
+    if known:
+        with st.form("alias-remove"):
+            gone = st.selectbox(tr("units.remove_alias_choose"), known)
+            if st.form_submit_button(tr("units.remove_alias")):
+                apply(units.remove_alias, gone)
     with st.form("alias"):
         alias = st.text_input(tr("units.new_alias"))
         if st.form_submit_button(tr("units.add_alias")) and alias.strip():

@@ -85,3 +85,11 @@ def test_alias_added_by_hand_is_used_by_the_next_load(db: Path, tmp_path: Path) 
     assert members(db, 4, "乙厂") == 70
     with pytest.raises(UnitEditError):
         units.add_alias(db, target, "甲厂工会")
+
+
+def test_a_removed_alias_no_longer_matches(db: Path, tmp_path: Path) -> None:
+    target = unit_id(db, "乙厂")
+    units.add_alias(db, target, "乙厂职工之家")
+    units.remove_alias(db, "乙厂职工之家")
+    load_paths([sheet(tmp_path / "2025年第四季度会员.xlsx", [["乙厂职工之家", "局工会", 70, 70]])], db=db)
+    assert unit_id(db, "乙厂职工之家") != target
