@@ -299,6 +299,17 @@ def _legend_rows(names: Sequence[str], avail: float = 420) -> int:
     return math.ceil(len(widths) / cols)
 
 
+def _status_marker(status: str, color: str, size: int) -> dict:
+    """A bar fill that keeps status readable in greyscale: colour plus the status's pattern."""
+    return dict(
+        color=color,
+        line=dict(color=color, width=1),
+        pattern=dict(
+            shape=STATUS_PATTERNS[status], fillmode="overlay", fgcolor="white", size=size, solidity=0.3
+        ),
+    )
+
+
 def _label_margin(labels: Sequence[str], size: float = 12, minimum: int = 80) -> int:
     widest = max((_text_width(s, size) for s in labels), default=0)
     return int(max(minimum, widest + 30))
@@ -699,13 +710,7 @@ def bullet_figure(
                 width=0.34,
                 name=status_label(s, lang),
                 showlegend=False,
-                marker=dict(
-                    color=color,
-                    line=dict(color=color, width=1),
-                    pattern=dict(
-                        shape=STATUS_PATTERNS[s], fillmode="overlay", fgcolor="white", size=7, solidity=0.3
-                    ),
-                ),
+                marker=_status_marker(s, color, size=7),
                 customdata=hover,
                 hovertemplate="%{customdata}<extra></extra>",
             )
@@ -879,13 +884,7 @@ def ranking_figure(
                 orientation="h",
                 name=status_label(s, lang),
                 showlegend=False,
-                marker=dict(
-                    color=color,
-                    line=dict(color=color, width=1),
-                    pattern=dict(
-                        shape=STATUS_PATTERNS[s], fillmode="overlay", fgcolor="white", size=6, solidity=0.3
-                    ),
-                ),
+                marker=_status_marker(s, color, size=6),
                 customdata=hover,
                 hovertemplate="%{customdata}<extra></extra>",
             )

@@ -243,6 +243,25 @@ def _with_targets(con: duckdb.DuckDBPyConnection, long: pd.DataFrame, target_uni
     return long.merge(resolved, how="left", on=["year", "group_id", "indicator"])
 
 
+def _judged(
+    con: duckdb.DuckDBPyConnection,
+    periods: list[tuple[int, int]],
+    scope: int | None,
+    grouping: str,
+    rules: StatusRules | None,
+) -> pd.DataFrame:
+    """Values, the targets that apply, expected progress and status, long form.
+
+    Whose target applies follows the grouping: the scope's for a total, each unit's own in a ranking.
+    """
+    long = _long(indicator_values(con, periods, scope, grouping))
+    if grouping == "unit":
+        target_unit = lambda g: g.astype("Int64")  # noqa: E731
+    else:
+        target_unit = lambda g: pd.Series(scope, index=g.index, dtype="Int64")  # noqa: E731
+    return judge(_with_targets(con, long, target_unit), rules or StatusRules.from_env())
+
+
 # ------------------------------------------------------------------ public API
 
 
@@ -283,9 +302,7 @@ def compute(
     rules: StatusRules | None = None,
 ) -> dict[str, Kpi]:
     """Every indicator for one scope (unit and everything below it; None = organisation)."""
-    rules = rules or StatusRules.from_env()
-    long = _long(indicator_values(con, [(year, quarter), (year - 1, quarter)], unit_id))
-    long = judge(_with_targets(con, long, lambda g: pd.Series(unit_id, index=g.index, dtype="Int64")), rules)
+    long = _judged(con, [(year, quarter), (year - 1, quarter)], unit_id, "total", rules)
     now = long[long["year"] == year].set_index("indicator")
     before = long[long["year"] == year - 1].set_index("indicator")["actual"]
     result = {}
@@ -309,10 +326,8 @@ def trend(
     con: duckdb.DuckDBPyConnection, year: int, unit_id: int | None = None, rules: StatusRules | None = None
 ) -> pd.DataFrame:
     """Every indicator for Q1–Q4 of the year and of the year before (long form)."""
-    rules = rules or StatusRules.from_env()
     periods = [(y, q) for y in (year - 1, year) for q in (1, 2, 3, 4)]
-    long = _long(indicator_values(con, periods, unit_id))
-    long = judge(_with_targets(con, long, lambda g: pd.Series(unit_id, index=g.index, dtype="Int64")), rules)
+    long = _judged(con, periods, unit_id, "total", rules)
     return long.drop(columns=["group_id"])
 
 
@@ -359,10 +374,8 @@ def unit_history(
 ) -> pd.DataFrame:
     """by_unit for every quarter Q1..quarter of the year, with `behind_since`: the first quarter
     of the run of 滞后 that reaches the chosen quarter (NaN when not behind now)."""
-    rules = rules or StatusRules.from_env()
     periods = [(year, q) for q in range(1, quarter + 1)]
-    long = _long(indicator_values(con, periods, scope, grouping="unit"))
-    long = judge(_with_targets(con, long, lambda g: g.astype("Int64")), rules)
+    long = _judged(con, periods, scope, "unit", rules)
     long = long.sort_values(["group_id", "indicator", "quarter"])
     behind = long["status"].eq("behind")
     # a new run starts where the status changes; the run reaching the chosen quarter counts
