@@ -521,8 +521,8 @@ ZH.update(
         "units.add_alias": "添加写法",
         "units.merge_help": "合并后，「{unit}」的全部报表数据、目标、下级单位和写法都转到所选单位，「{unit}」将被删除；同一季度两边都有报表时保留所选单位的数据。",
         "units.merge_confirm": "我确认要合并这两个单位",
-    "units.remove_alias_choose": "要删除的写法",
-    "units.remove_alias": "删除这种写法",
+        "units.remove_alias_choose": "要删除的写法",
+        "units.remove_alias": "删除这种写法",
     }
 )
 EN.update(
@@ -569,8 +569,8 @@ EN.update(
         "units.add_alias": "Add spelling",
         "units.merge_help": "Merging moves all data, targets, sub-units and spellings of {unit} to the chosen unit and deletes {unit}; where both hold a sheet for the same quarter the chosen unit's data is kept.",
         "units.merge_confirm": "I confirm merging these two units",
-    "units.remove_alias_choose": "Spelling to remove",
-    "units.remove_alias": "Remove this spelling",
+        "units.remove_alias_choose": "Spelling to remove",
+        "units.remove_alias": "Remove this spelling",
     }
 )
 
