@@ -60,7 +60,7 @@ $(DB): | $(VENV_STAMP)
 demo: $(DB)
 
 run: venv demo
-	UNION_KPI_DB="$(abspath $(DB))" $(BIN)/streamlit run app.py --server.address $(HOST) --server.port $(PORT)
+	UNION_KPI_DB="$(abspath $(DB))" $(BIN)/streamlit run serve.py --server.address $(HOST) --server.port $(PORT)
 
 # pytest exits 5 when no test ran; like any non-zero exit that fails the target.
 test: dev-venv

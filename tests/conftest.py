@@ -3,7 +3,7 @@
 - ``tmp_db``            an empty database path, also set as UNION_KPI_DB
 - ``demo_db``           the demo database, built once per session (copy it before writing)
 - ``chromium_path``     the system Chromium; skips without it, fails if REQUIRE_BROWSER=1
-- ``streamlit_server``  app.py served on a free port over a copy of the demo database
+- ``streamlit_server``  the app (serve.py) served on a free port over a copy of the demo database
 - ``browser_page``      a Playwright page in headless Chromium (1440x900, zh-CN)
 - ``wait_for_app``      waits until a Streamlit page has rendered and finished running
 
@@ -181,10 +181,10 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture
 def streamlit_server(demo_db: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
-    """Serve app.py over a private copy of the demo database; yields the base URL
+    """Serve the app (serve.py) over a private copy of the demo database; yields the base URL
     (``http://127.0.0.1:<port>``). The server is stopped at teardown; its log is printed
     if it failed to start or the test failed."""
-    app = PROJECT_ROOT / "app.py"
+    app = PROJECT_ROOT / "serve.py"
     if not app.exists():
         pytest.fail(f"{app} does not exist", pytrace=False)
     db = copy_db(demo_db, tmp_path, "server.duckdb")

@@ -1,0 +1,13 @@
+"""HTTP routes and middleware served in front of the Streamlit app (see serve.py).
+
+Everything that must hold for every request — before a page script runs — lives here,
+not in the page scripts: a page script runs only after the websocket is open.
+"""
+
+from __future__ import annotations
+
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
+
+ROUTES: list[BaseRoute] = []
+MIDDLEWARE: list[Middleware] = []
