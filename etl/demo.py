@@ -44,6 +44,16 @@ class Sector:
     turnover: float  # share of members leaving per quarter (replaced by new joiners)
 
 
+# 单位性质 by sector, as each unit writes it on its membership sheet
+SECTOR_TYPE = {
+    "edu": "事业单位",
+    "health": "事业单位",
+    "organ": "机关",
+    "soe": "企业",
+    "private": "企业",
+    "street": "企业",
+}
+
 SECTORS = {
     "edu": Sector(60, 180, 0.002, 0.003),
     "health": Sector(66, 216, 0.004, 0.004),
@@ -172,17 +182,18 @@ def _street_orgs(unit: DemoUnit, index: int, year: int) -> dict[str, int]:
     }
 
 
-def _single_orgs(unit: DemoUnit, year: int, quarter: int, first: bool) -> dict[str, int]:
+def _single_orgs(unit: DemoUnit, year: int, quarter: int, first: bool) -> dict[str, int | None]:
     contract, wage, female = unit.contracts
+    signs = SECTOR_TYPE[unit.sector] != "机关"  # a government organ signs no 集体合同: the cells stay blank
     if unit.name == JOINED_2025 and (year, quarter) >= (2025, 3):
         contract = 1  # the new union signed its first collective contract in Q3
     return {
         "orgs_total": unit.orgs,
         "orgs_unionized": unit.orgs,
         "new_unions": 1 if first and unit.since > YEARS[0] else 0,
-        "contracts_signed": unit.orgs * contract,
-        "wage_agreements": unit.orgs * wage,
-        "female_contracts": unit.orgs * female,
+        "contracts_signed": unit.orgs * contract if signs else None,
+        "wage_agreements": unit.orgs * wage if signs else None,
+        "female_contracts": unit.orgs * female if signs else None,
     }
 
 
@@ -207,6 +218,7 @@ def _unit_membership(rng: random.Random, unit: DemoUnit) -> list[dict]:
             "quarter": quarter,
             "unit": unit.name,
             "parent": unit.parent,
+            "unit_type": SECTOR_TYPE[unit.sector],
             "employees": employees,
             "members": members,
             "employees_female": employees_female,
@@ -558,6 +570,7 @@ _FILE_COLUMNS = {
         "quarter",
         "unit",
         "parent",
+        "unit_type",
         "employees",
         "members",
         "employees_female",

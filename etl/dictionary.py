@@ -75,6 +75,60 @@ _PARENT = Field(
     ("上级工会名称", "所属上级工会", "主管工会", "上级单位"),
     "滨江市教育工会",
 )
+# 单位性质: which indicators apply to a unit (a 机关 signs no 集体合同). Read from the sheet or set in
+# 单位管理, never guessed from the unit's name; blank = not known, and then every indicator applies.
+UNIT_TYPES = ("企业", "事业单位", "机关", "社会组织", "其他")
+UNIT_TYPES_EN = {
+    "企业": "Enterprise",
+    "事业单位": "Public institution",
+    "机关": "Government organ",
+    "社会组织": "Social organisation",
+    "其他": "Other",
+}
+UNIT_TYPE_SYNONYMS = {
+    "党政机关": "机关",
+    "行政机关": "机关",
+    "国家机关": "机关",
+    "机关单位": "机关",
+    "参公单位": "机关",
+    "参照公务员法管理单位": "机关",
+    "事业": "事业单位",
+    "公益一类事业单位": "事业单位",
+    "公益二类事业单位": "事业单位",
+    "国有企业": "企业",
+    "国企": "企业",
+    "民营企业": "企业",
+    "民企": "企业",
+    "私营企业": "企业",
+    "非公企业": "企业",
+    "非公有制企业": "企业",
+    "外资企业": "企业",
+    "集体企业": "企业",
+    "社会团体": "社会组织",
+    "民办非企业单位": "社会组织",
+    "社会服务机构": "社会组织",
+}
+_UNIT_TYPE = Field(
+    "unit_type",
+    "单位性质",
+    "Unit type",
+    "text",
+    False,
+    ("单位类型", "单位类别", "单位属性", "性质"),
+    "企业",
+)
+
+
+def unit_type_of(value: object) -> str | None:
+    """The canonical 单位性质 for what a sheet or a user wrote; None for blank or unknown."""
+    if not isinstance(value, str):
+        return None
+    text = "".join(value.split())
+    if text in UNIT_TYPES:
+        return text
+    return UNIT_TYPE_SYNONYMS.get(text)
+
+
 _YEAR = Field("year", "年度", "Year", "int", False, ("年份", "统计年度", "年"), 2025)
 _QUARTER = Field(
     "quarter",
@@ -217,6 +271,7 @@ MEMBERSHIP = Kind(
             8,
         ),
         _PARENT,
+        _UNIT_TYPE,
         _YEAR,
         _QUARTER,
     ),
@@ -498,6 +553,12 @@ class Indicator:
     unit_en: str = ""
     year_to_date: bool = False  # rates summed over Q1..Q instead of at Q
     higher_is_better: bool = True
+    # 单位性质 the indicator does not apply to: such units are left out of numerator, denominator
+    # and coverage, and shown as 不适用
+    not_for: tuple[str, ...] = ()
+    # a figure about the data (数据报送率), not a work target: shown with coverage, not counted
+    # among the 工作指标
+    quality: bool = False
     formula_zh: str = ""
     aliases: tuple[str, ...] = field(default=())
 
@@ -618,6 +679,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "rate",
         "%",
         "%",
+        not_for=("机关",),
         formula_zh="Σ签订集体合同单位数 / Σ已建会单位数",
     ),
     Indicator(
@@ -632,6 +694,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "rate",
         "%",
         "%",
+        not_for=("机关",),
         formula_zh="Σ签订工资专项集体合同单位数 / Σ已建会单位数",
         aliases=("工资专项集体合同签订率",),
     ),
@@ -647,6 +710,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "rate",
         "%",
         "%",
+        not_for=("机关",),
         formula_zh="Σ签订女职工权益保护专项集体合同单位数 / Σ已建会单位数",
         aliases=("女职工权益保护专项集体合同签订率",),
     ),
@@ -784,27 +848,52 @@ INDICATORS: tuple[Indicator, ...] = (
         "rate",
         "%",
         "%",
+        quality=True,
         formula_zh="报送当季会员发展表的单位数 / 已知单位数",
         aliases=("报送率",),
     ),
 )
 
 INDICATOR_BY_ID: dict[str, Indicator] = {i.id: i for i in INDICATORS}
-STATUSES = ("ahead", "on_track", "behind", "no_target", "no_data")
+# Q1–Q3 judge progress (超前 / 正常 / 滞后); Q4 — the year-end view — judges the year (完成 / 未完成).
+PROGRESS_STATUSES = ("ahead", "on_track", "behind")
+YEAR_END_STATUSES = ("met", "missed")
+STATUSES = (*PROGRESS_STATUSES, *YEAR_END_STATUSES, "no_target", "no_data", "not_applicable")
+JUDGED_STATUSES = PROGRESS_STATUSES + YEAR_END_STATUSES
 STATUS_ZH = {
     "ahead": "超前",
     "on_track": "正常",
     "behind": "滞后",
+    "met": "完成",
+    "missed": "未完成",
     "no_target": "无目标",
     "no_data": "无数据",
+    "not_applicable": "不适用",
 }
 STATUS_EN = {
     "ahead": "Ahead",
     "on_track": "On track",
     "behind": "Behind",
+    "met": "Met",
+    "missed": "Missed",
     "no_target": "No target",
     "no_data": "No data",
+    "not_applicable": "Not applicable",
 }
+
+
+def statuses_for(quarter: int) -> tuple[str, ...]:
+    """The statuses a view of this quarter can show, in legend order."""
+    judged = YEAR_END_STATUSES if int(quarter) == 4 else PROGRESS_STATUSES
+    return (*judged, "no_target", "no_data", "not_applicable")
+
+
+def applies(ind: Indicator, unit_type: str | None) -> bool:
+    return unit_type is None or unit_type not in ind.not_for
+
+
+
+WORK_INDICATORS = tuple(i for i in INDICATORS if not i.quality)
 
 
 def indicators_of_theme(theme_id: str) -> tuple[Indicator, ...]:

@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from etl import faults
-from etl.dictionary import KINDS
+from etl.dictionary import KINDS, unit_type_of
 from etl.names import clean_name, name_key, to_simplified
 from etl.normalise import ParsedSheet
 from etl.store import SQL_TYPES, fact_columns
@@ -88,6 +88,21 @@ def _with_unit_ids(frame: pd.DataFrame, resolver: UnitResolver) -> pd.DataFrame:
             if isinstance(parent, str) and parent.strip():
                 resolver.set_parent(unit_id, resolver.resolve(parent, reports=False))
     return frame
+
+
+def _set_unit_types(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
+    """单位性质 written in the sheet becomes the unit's (a blank or unknown cell changes nothing)."""
+    if "unit_type" not in frame:
+        return
+    types = frame[["unit_id"]].assign(unit_type=frame["unit_type"].map(unit_type_of)).dropna()
+    if types.empty:
+        return
+    con.register("incoming_unit_types", types.drop_duplicates("unit_id", keep="last"))
+    try:
+        con.execute("""UPDATE units SET unit_type = i.unit_type FROM incoming_unit_types i
+                       WHERE units.unit_id = i.unit_id AND units.unit_type IS DISTINCT FROM i.unit_type""")
+    finally:
+        con.unregister("incoming_unit_types")
 
 
 def _write_kind(con: duckdb.DuckDBPyConnection, kind_id: str, frame: pd.DataFrame, load_id: int) -> None:
@@ -176,6 +191,7 @@ def write_sheets(
             periods |= {(int(y), 0) for y in frame["year"].dropna().unique()}
             continue
         frame = _with_unit_ids(frame, resolver)
+        _set_unit_types(con, frame)
         units |= set(frame["unit_id"])
         periods |= {
             (int(y), int(q)) for y, q in frame[["year", "quarter"]].drop_duplicates().itertuples(index=False)

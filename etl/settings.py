@@ -16,8 +16,14 @@ SETTINGS: dict[str, tuple[str, str]] = {
         str(PROJECT_ROOT / "data" / "aliases.csv"),
         "extra header aliases (CSV: kind,field,alias)",
     ),
-    "UNION_KPI_FLOW_TOLERANCE": ("0.10", "flow/stock on track within this share of the expected value"),
-    "UNION_KPI_RATE_AHEAD": ("0.05", "rate is ahead from this many points (fraction) above target"),
+    "UNION_KPI_STATUS_TOLERANCE": (
+        "0.05",
+        "Q1–Q3: on track while actual ÷ expected progress is within this share of 100 % (every indicator)",
+    ),
+    "UNION_KPI_MIN_COVERAGE": (
+        "0.8",
+        "a new session opens on the latest quarter where at least this share of units sent the membership sheet",
+    ),
     "UNION_KPI_USER": ("", "name recorded in the load log (defaults to the OS user)"),
     "UNION_KPI_MAX_UPLOAD_MB": ("50", "largest file accepted, checked on the server"),
     "UNION_KPI_MAX_UNZIPPED_MB": ("500", "largest total unpacked size of an xlsx (zip bombs)"),
@@ -54,9 +60,16 @@ def current_user() -> str:
 
 @dataclass(frozen=True)
 class StatusRules:
-    flow_tolerance: float = 0.10
-    rate_ahead: float = 0.05
+    """One rule for every indicator, so a reader can state it: in Q1–Q3, 完成进度 = actual ÷ expected
+    progress; within ±tolerance of 100 % is 正常, below is 滞后, above is 超前. In Q4 the year is judged:
+    完成 when 完成率 (actual ÷ annual target, to one decimal) reaches 100 %, else 未完成."""
+
+    tolerance: float = 0.05
 
     @classmethod
     def from_env(cls) -> StatusRules:
-        return cls(float(get("UNION_KPI_FLOW_TOLERANCE")), float(get("UNION_KPI_RATE_AHEAD")))
+        return cls(float(get("UNION_KPI_STATUS_TOLERANCE")))
+
+
+def min_coverage() -> float:
+    return float(get("UNION_KPI_MIN_COVERAGE"))

@@ -27,8 +27,8 @@ SQL_TYPES = {
     "number": "DOUBLE",
     "rate": "DOUBLE",
 }
-# Period columns are stored explicitly; they are never taken from these fields directly.
-_PERIOD_FIELDS = {"year", "quarter", "unit", "parent"}
+# Period columns are stored explicitly; unit attributes live on the unit (units), not in the facts.
+_PERIOD_FIELDS = {"year", "quarter", "unit", "parent", "unit_type"}
 
 
 ARCHIVED_TABLES = ("membership", "dues", "welfare", "activities", "targets", "coverage")
@@ -84,6 +84,8 @@ def _ddl() -> list[str]:
     statements += [
         "ALTER TABLE loads ADD COLUMN IF NOT EXISTS status VARCHAR DEFAULT 'loaded'",
         "ALTER TABLE loads ADD COLUMN IF NOT EXISTS undoes INTEGER",
+        # 单位性质 (dictionary.UNIT_TYPES): which indicators apply to the unit; NULL = not known
+        "ALTER TABLE units ADD COLUMN IF NOT EXISTS unit_type VARCHAR",
     ]
     # what each load replaced, so the history can show it and an undo can restore it exactly
     for table in ARCHIVED_TABLES:

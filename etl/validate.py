@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from etl.dictionary import KINDS
+from etl.dictionary import KINDS, UNIT_TYPES, unit_type_of
 from etl.names import name_key
 from etl.normalise import ParsedSheet
 
@@ -41,10 +41,28 @@ def validate_sheet(sheet: ParsedSheet) -> None:
                 **where,
                 row=data["_row"],
             )
+    if "unit_type" in frame:
+        _unit_types(sheet, where)
     if kind.shape == "snapshot":
         _duplicates(sheet, ["unit", "year", "quarter"], where)
     if kind.id == "targets":
         _duplicates(sheet, ["indicator", "unit", "year"], where)
+
+
+def _unit_types(sheet: ParsedSheet, where: dict) -> None:
+    """An unknown 单位性质 is not guessed: the unit keeps what it had, and every indicator applies."""
+    frame = sheet.frame
+    written = frame["unit_type"].map(lambda v: v.strip() if isinstance(v, str) else "")
+    unknown = frame[(written != "") & written.map(lambda v: unit_type_of(v) is None)]
+    for data in unknown[["unit_type", "_row"]].to_dict("records"):
+        sheet.problems.warning(
+            f"「单位性质」只认 {'、'.join(UNIT_TYPES)}（或国有企业、党政机关等常见写法）；"
+            f"此行未记录单位性质，各项指标照常计入",
+            **where,
+            row=data["_row"],
+            header="单位性质",
+            value=data["unit_type"],
+        )
 
 
 def _duplicates(sheet: ParsedSheet, keys: list[str], where: dict) -> None:

@@ -220,12 +220,20 @@ def test_rate_status_rules(db: Path) -> None:
     assert org["unionization_rate"].status == "no_target"
 
 
-def test_year_over_year(db: Path) -> None:
+def test_year_over_year_is_like_for_like_when_a_unit_did_not_report(db: Path) -> None:
+    # 丙 sent 2024 Q2 but not 2025 Q2: 同比 compares 甲 and 乙 in both years, not 2 units with 3
     k = compute(db, 2025, 2)
-    assert k["membership_rate"].previous == pytest.approx(140 / 160)
-    assert k["membership_rate"].yoy == pytest.approx(106 / 120 - 140 / 160)
-    assert k["new_members"].previous == 4 + 0 + 1  # only 2024 Q2 was loaded
-    assert k["new_members"].yoy == pytest.approx(7 / 5 - 1)
+    assert k["membership_rate"].coverage == kpis.Coverage(2, 3)
+    assert k["membership_rate"].previous == pytest.approx((90 + 5) / (100 + 10))
+    assert k["membership_rate"].yoy == pytest.approx(106 / 120 - 95 / 110)
+    assert k["membership_rate"].yoy_units == 2
+    # 2024 holds only Q2, when the units first reported: their year to date is Q2 alone
+    assert k["new_members"].previous == 4 + 0
+    assert k["new_members"].yoy == pytest.approx(7 / 4 - 1)
+    # complete in both years: every unit is compared
+    q1 = compute(db, 2025, 1)
+    assert q1["membership_rate"].coverage == kpis.Coverage(3, 3)
+    assert q1["membership_rate"].yoy is None and q1["membership_rate"].yoy_units is None  # no 2024 Q1
 
 
 def test_reload_replaces_and_never_doubles(db: Path, tmp_path: Path) -> None:
@@ -272,8 +280,10 @@ def test_cli_kpis_contract(db: Path) -> None:
     result = json.loads(out.stdout)
     assert set(result) == {i.id for i in INDICATORS}
     for value in result.values():
-        assert set(value) == {"actual", "target", "expected", "achievement", "status"}
+        assert set(value) == {"actual", "target", "expected", "achievement", "status", "coverage"}
         assert value["status"] in ("ahead", "on_track", "behind", "no_target", "no_data")
+        assert set(value["coverage"]) == {"reported", "expected"}
+    assert result["members"]["coverage"] == {"reported": 1, "expected": 1}
     assert result["members"]["actual"] == 100
     assert result["membership_rate"]["actual"] == pytest.approx(100 / 110)
 
