@@ -1,15 +1,21 @@
-"""工会年度工作指标看板 — Streamlit entry point: navigation, language and period/scope filters."""
+"""工会年度工作指标看板 — Streamlit entry point: navigation, language and period/scope filters.
+
+Year, quarter, scope and language live in the URL (?year=2025&quarter=2&scope=12&lang=zh), so a link
+opens exactly that view and a refresh keeps it. A new session without them opens on the latest
+quarter that is complete enough (settings.min_coverage), not merely the latest with any row.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from dashboard import data
-from dashboard.state import Filters, lang, language_switch, tr
-from etl import fmt
+from dashboard.state import ORG, Filters, lang, language_switch, tr, url_state_to_session, write_url_state
+from etl import fmt, settings
 
 st.set_page_config(page_title="工会年度工作指标看板", page_icon="📊", layout="wide")
 
+url_state_to_session()
 language_switch()
 
 PAGES = {
@@ -40,45 +46,51 @@ navigation = st.navigation(
 )
 
 
+def _default_period(periods: list[tuple[int, int]]) -> tuple[int, int]:
+    chosen = data.get("default_period", settings.min_coverage())
+    return chosen if chosen in periods else periods[0]
+
+
 def _filters() -> Filters | None:
-    periods = data.get("periods")
-    assert isinstance(periods, list)
+    periods = data.periods()
     if not periods:
         st.sidebar.info(tr("sidebar.no_data_loaded"))
         return None
     st.sidebar.subheader(tr("sidebar.filters"))
     years = sorted({y for y, _ in periods}, reverse=True)
+    if "year" not in st.session_state or st.session_state["year"] not in years:
+        st.session_state["year"], st.session_state["quarter"] = _default_period(periods)
     year = st.sidebar.selectbox(
         tr("sidebar.year"), years, key="year", format_func=lambda y: tr("year.label", year=y)
     )
     quarters = sorted({q for y, q in periods if y == year})
-    default_q = quarters[-1]
     if st.session_state.get("quarter") not in quarters:
-        st.session_state["quarter"] = default_q
+        st.session_state["quarter"] = quarters[-1]
     quarter = st.sidebar.selectbox(
         tr("sidebar.quarter"), quarters, key="quarter", format_func=lambda q: fmt.quarter_label(q, lang())
     )
     units = data.frame("units")
-    org = data.get("org_name")
-    options: list[int | None] = [None, *units["unit_id"].astype(int).tolist()]
+    org = data.text("org_name")
+    options = [ORG, *units["unit_id"].astype(int).tolist()]
     names = dict(zip(units["unit_id"].astype(int), units["name"], strict=True))
     parents = dict(zip(units["unit_id"].astype(int), units["parent"], strict=True))
 
-    def label(unit_id: int | None) -> str:
-        if unit_id is None:
+    def label(unit_id: int) -> str:
+        if unit_id == ORG:
             return tr("sidebar.scope_org", org=org)
         parent = parents.get(unit_id)
         return f"{parent} / {names[unit_id]}" if isinstance(parent, str) else names[unit_id]
 
     if st.session_state.get("scope") not in options:
-        st.session_state["scope"] = None
+        st.session_state["scope"] = ORG
     unit_id = st.sidebar.selectbox(tr("sidebar.scope"), options, key="scope", format_func=label)
-    scope_name = str(org) if unit_id is None else names[unit_id]
-    updated = data.get("last_loaded")
+    scope_name = str(org) if unit_id == ORG else names[unit_id]
+    updated = data.text("last_loaded")
     if updated:
         st.sidebar.caption(tr("sidebar.data_updated", date=updated))
-    return Filters(int(year), int(quarter), unit_id, scope_name)
+    return Filters(int(year), int(quarter), None if unit_id == ORG else int(unit_id), scope_name)
 
 
 st.session_state["filters"] = _filters()
+write_url_state()
 navigation.run()

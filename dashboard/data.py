@@ -1,7 +1,7 @@
-"""Cached reads of the database for the pages.
+"""Cached reads of the database for the pages, with typed results.
 
-Every cache key includes the database's data version, so a load from the upload page or
-the command line shows on the next rerun without a restart.
+Every cache key includes the database's data version, so a load from the upload page or the
+command line shows on the next rerun without a restart, and a cache never serves stale data.
 """
 
 from __future__ import annotations
@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, cast
 
+import duckdb
 import pandas as pd
 import streamlit as st
 
 from etl import kpis, queries, settings, store
+from etl.kpis import Kpi, LeftOut
 
 
 def db_path() -> str:
@@ -21,7 +24,7 @@ def db_path() -> str:
 
 
 @contextmanager
-def connection() -> Iterator:
+def connection() -> Iterator[duckdb.DuckDBPyConnection]:
     with store.connect(db_path()) as con:
         yield con
 
@@ -31,7 +34,7 @@ def version() -> int:
         return store.data_version(con)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=128)
 def _cached(name: str, db: str, data_version: int, *args: object) -> object:
     with store.connect(db) as con:
         if name.startswith("kpis."):
@@ -39,15 +42,31 @@ def _cached(name: str, db: str, data_version: int, *args: object) -> object:
         return getattr(queries, name)(con, *args)
 
 
-def get(name: str, *args: object) -> object:
+def get(name: str, *args: object) -> Any:
     """queries.<name>(con, *args) or kpis.<fn>(con, *args), cached per data version."""
     return _cached(name, db_path(), version(), *args)
 
 
 def frame(name: str, *args: object) -> pd.DataFrame:
     result = get(name, *args)
-    assert isinstance(result, pd.DataFrame)
+    assert isinstance(result, pd.DataFrame), name
     return result.copy()
+
+
+def indicators(year: int, quarter: int, unit_id: int | None) -> dict[str, Kpi]:
+    return cast(dict[str, Kpi], get("kpis.compute", year, quarter, unit_id))
+
+
+def left_out(year: int, quarter: int, unit_id: int | None) -> dict[str, LeftOut]:
+    return cast(dict[str, LeftOut], get("kpis.left_out", year, quarter, unit_id))
+
+
+def periods() -> list[tuple[int, int]]:
+    return cast(list[tuple[int, int]], get("periods"))
+
+
+def text(name: str, *args: object) -> str:
+    return str(get(name, *args))
 
 
 def database_exists() -> bool:

@@ -12,6 +12,8 @@ from streamlit.runtime.pages_manager import PagesManager
 from etl.i18n import LANG_NAMES, LANGS, t
 
 APP_SCRIPT = Path(__file__).resolve().parent.parent / "app.py"
+ORG = 0  # the scope box's value for the whole organisation (unit ids start at 1)
+_URL_READ = "url.read"
 
 
 def lang() -> str:
@@ -28,6 +30,37 @@ class Filters:
     quarter: int
     unit_id: int | None  # None = the whole organisation
     scope_name: str
+
+
+def url_state_to_session() -> None:
+    """Once per browser session: take year, quarter, scope and language from the URL, so a shared link
+    or a refresh opens exactly that view (the filters check the values against the data)."""
+    if st.session_state.get(_URL_READ):
+        return
+    st.session_state[_URL_READ] = True
+    params = st.query_params
+    if params.get("lang") in LANGS:
+        st.session_state["lang"] = params["lang"]
+    for key in ("year", "quarter", "scope"):
+        value = params.get(key)
+        if value is not None and value.isdigit():
+            st.session_state[key] = int(value)
+
+
+def write_url_state() -> None:
+    """Put the current view into the URL (no rerun), so the address bar is always a link to it."""
+    filters = st.session_state.get("filters")
+    wanted: dict[str, str] = {"lang": lang()}
+    if filters is not None:
+        wanted |= {"year": str(filters.year), "quarter": str(filters.quarter)}
+        if filters.unit_id is not None:
+            wanted["scope"] = str(filters.unit_id)
+    params = st.query_params
+    for key in ("lang", "year", "quarter", "scope"):
+        if key in wanted and params.get(key) != wanted[key]:
+            params[key] = wanted[key]
+        elif key not in wanted and key in params:
+            del params[key]
 
 
 def language_switch() -> None:

@@ -1,4 +1,5 @@
-"""Page bodies shared by the theme pages: cards, bullet, trend, ranking, breakdowns, tables."""
+"""Page bodies shared by the theme pages: header with coverage banner, cards, bullet, trend, ranking,
+breakdowns and the readable tables behind them."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ import streamlit as st
 from dashboard import data
 from dashboard.markdown import md_escape
 from dashboard.state import Filters, current_filters, lang, tr
-from dashboard.widgets import chart, kpi_cards, table
-from etl import figures, fmt
-from etl.dictionary import INDICATOR_BY_ID, KINDS, indicators_of_theme
-from etl.i18n import indicator_label, status_label, theme_label
-from etl.kpis import Kpi, as_frame
+from dashboard.widgets import chart, kpi_cards, status_legend, table
+from etl import figures, fmt, tables
+from etl.dictionary import INDICATOR_BY_ID, KINDS, Indicator, indicators_of_theme
+from etl.i18n import indicator_label, kind_label, status_label, theme_label
+from etl.kpis import Kpi, LeftOut, as_frame
+from etl.tables import Col
+
+_NAMES_SHOWN = 20  # missing units named in the banner; the 数据报送 page lists them all
 
 
 def require_filters() -> Filters:
@@ -24,49 +28,88 @@ def require_filters() -> Filters:
     return filters
 
 
-def page_header(title: str, f: Filters) -> None:
+def page_header(title: str, f: Filters, banner: bool = True) -> None:
     st.title(title)
     st.caption(f"{md_escape(f.scope_name)} · {fmt.period_label(f.year, f.quarter, lang())}")
+    if banner:
+        coverage_banner(f)
+
+
+def coverage_banner(f: Filters) -> None:
+    """An incomplete quarter says so above every figure: coverage per periodic return and who is missing."""
+    code = lang()
+    cov = data.frame("kpis.coverage_by_kind", f.year, f.quarter, f.unit_id).set_index("kind")
+    returns = [k for k in ("membership", "dues") if k in cov.index]
+    if all(cov.loc[k, "reported"] >= cov.loc[k, "expected"] for k in returns):
+        return
+    sep = "，" if code == "zh" else "; "
+    parts = [
+        f"{kind_label(k, code)} "
+        + fmt.fmt_coverage(int(cov.loc[k, "reported"]), int(cov.loc[k, "expected"]), code)
+        for k in returns
+    ]
+    text = tr("banner.incomplete", period=fmt.period_label(f.year, f.quarter, code), coverage=sep.join(parts))
+    missing = list(cov.loc["membership", "missing"]) if "membership" in cov.index else []
+    if missing:
+        names = ("、" if code == "zh" else ", ").join(missing[:_NAMES_SHOWN])
+        if len(missing) > _NAMES_SHOWN:
+            names += f"…（{len(missing)}）"
+        text += "  \n" + tr("banner.missing", n=len(missing), names=names)
+    st.warning(md_escape(text).replace("\\  \n", "  \n"), icon=":material/warning:")
 
 
 def source_for(kind: str | list[str], f: Filters, cumulative: bool) -> str:
     period = fmt.period_label(f.year, f.quarter, lang(), cumulative=cumulative)
-    return figures.source_line(kind, period, str(data.get("last_loaded")), lang())
+    return figures.source_line(kind, period, data.text("last_loaded"), lang())
 
 
 def kpis_now(f: Filters) -> dict[str, Kpi]:
-    result = data.get("kpis.compute", f.year, f.quarter, f.unit_id)
-    assert isinstance(result, dict)
-    return result
+    return data.indicators(f.year, f.quarter, f.unit_id)
 
 
-def indicator_table(results: dict[str, Kpi], ids: list[str]) -> pd.DataFrame:
-    """实际 / 目标 / 完成率 / 进度预期 / 同比 / 状态 per indicator, formatted for reading."""
+def gaps_now(f: Filters, results: dict[str, Kpi]) -> dict[str, LeftOut]:
+    """What incomplete coverage leaves out (only computed when some figure is incomplete)."""
+    if all(k.coverage is None or k.coverage.complete for k in results.values()):
+        return {}
+    return data.left_out(f.year, f.quarter, f.unit_id)
+
+
+def indicator_table(results: dict[str, Kpi], ids: list[str], quarter: int) -> pd.DataFrame:
+    """实际 / 目标 / 完成率 / 进度预期 / 同比 / 状态 / 报送单位 per indicator, formatted for reading."""
     code = lang()
     rows = []
     for i in ids:
         k, ind = results[i], INDICATOR_BY_ID[i]
-        rows.append(
-            {
-                tr("col.indicator"): indicator_label(ind, code),
-                tr("col.actual"): fmt.fmt_value(ind, k.actual, code),
-                tr("col.target"): fmt.fmt_value(ind, k.target, code),
-                tr("col.achievement"): fmt.fmt_rate(k.achievement),
-                tr("col.expected"): fmt.fmt_value(ind, k.expected, code),
-                tr("col.yoy"): fmt.fmt_yoy(ind, k.actual, k.previous, code, compact=True) or fmt.DASH,
-                tr("col.status"): status_label(k.status, code),
-            }
-        )
+        cov = k.coverage
+        row = {
+            tr("col.indicator"): indicator_label(ind, code),
+            tr("col.actual"): tr("card.not_applicable")
+            if k.status == "not_applicable"
+            else fmt.fmt_value(ind, k.actual, code),
+            tr("col.target"): fmt.fmt_value(ind, k.target, code),
+            tr("col.achievement"): fmt.fmt_rate(k.achievement),
+        }
+        if quarter != 4:
+            row[tr("col.expected")] = fmt.fmt_value(ind, k.expected, code)
+        row[tr("col.yoy")] = fmt.fmt_change(ind, k.yoy, code, compact=True) or fmt.DASH
+        row[tr("col.status")] = status_label(k.status, code)
+        row[tr("col.coverage")] = f"{cov.reported}/{cov.expected}" if cov else fmt.DASH
+        rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _work_ids(theme_id: str) -> list[str]:
+    return [i.id for i in indicators_of_theme(theme_id) if not i.quality]
 
 
 def render_theme(theme_id: str) -> None:
     f = require_filters()
     code = lang()
     page_header(theme_label(theme_id, code), f)
-    ids = [i.id for i in indicators_of_theme(theme_id)]
+    ids = _work_ids(theme_id)
     results = kpis_now(f)
-    kpi_cards(results, ids)
+    kpi_cards(results, ids, gaps_now(f, results))
+    status_legend(f.quarter)
     kinds = sorted({INDICATOR_BY_ID[i].source for i in ids})
     rows = as_frame(results, ids)
     if rows["target"].notna().any():
@@ -79,9 +122,27 @@ def render_theme(theme_id: str) -> None:
             key=f"bullet-{theme_id}",
         )
     with st.expander(tr("table.behind_chart")):
-        table(indicator_table(results, ids), f"{f.year}Q{f.quarter}_{theme_id}", key=f"tbl-{theme_id}")
+        table(
+            indicator_table(results, ids, f.quarter),
+            f"{f.year}Q{f.quarter}_{theme_id}",
+            key=f"tbl-{theme_id}",
+        )
     st.divider()
     indicator_section(ids, f)
+
+
+def _value_type(ind: Indicator) -> tables.ColType:
+    return "rate" if ind.measure == "rate" else ("money" if ind.measure == "money" else "count")
+
+
+def _coverage_column(frame: pd.DataFrame) -> pd.Series:
+    return pd.Series(
+        [
+            f"{int(r)}/{int(e)}" if pd.notna(r) and pd.notna(e) and e else fmt.DASH
+            for r, e in zip(frame["reported"], frame["expected_units"], strict=True)
+        ],
+        index=frame.index,
+    )
 
 
 def indicator_section(ids: list[str], f: Filters) -> None:
@@ -96,14 +157,23 @@ def indicator_section(ids: list[str], f: Filters) -> None:
     label = indicator_label(ind, code)
     cumulative = fmt.is_cumulative(ind)
     # full width: a chart pasted into a report is read at page width, not half of it
-    trend = data.frame("kpis.trend", f.year, f.unit_id)
+    trend = data.frame("kpis.trend", f.year, f.quarter, f.unit_id)
     trend = trend[trend["indicator"] == chosen]
     fig = figures.trend_figure(ind, trend, f.scope_name, f.year, code, source_for(ind.source, f, cumulative))
-    chart(fig, figures.chart_filename(f.year, None, label, "分季度进展"), key=f"trend-{chosen}")
+    chart(fig, figures.chart_filename(f.year, f.quarter, label, "分季度进展"), key=f"trend-{chosen}")
     with st.expander(tr("table.behind_chart")):
-        shown = trend[["year", "quarter", "actual", "target", "expected", "status"]].copy()
-        shown["status"] = shown["status"].map(lambda s: status_label(s, code))
-        table(_readable(shown, ind), f"{f.year}_{label}_trend", key=f"trend-tbl-{chosen}")
+        shown = trend.assign(coverage=_coverage_column(trend)).sort_values(["year", "quarter"])
+        value = _value_type(ind)
+        cols = [
+            Col("year", "text", "col.year"),
+            Col("quarter", "quarter", "col.quarter"),
+            Col("actual", value, "col.actual"),
+            Col("target", value, "col.target"),
+            Col("expected", value, "col.expected"),
+            Col("status", "status", "col.status"),
+            Col("coverage", "text", "col.coverage"),
+        ]
+        table(shown, f"{f.year}Q{f.quarter}_{label}_trend", key=f"trend-tbl-{chosen}", cols=cols)
     ranking_section(chosen, f)
 
 
@@ -111,19 +181,29 @@ def ranking_section(chosen: str, f: Filters) -> None:
     code = lang()
     ind = INDICATOR_BY_ID[chosen]
     label = indicator_label(ind, code)
-    ranking = data.frame("kpis.unit_history", f.year, f.quarter, f.unit_id)
+    c1, c2, c3 = st.columns(3)
+    level = "unit"
+    if data.get("kpis.has_sub_unions", f.unit_id):
+        level = c1.radio(
+            tr("theme.rank_level"),
+            ["unit", "child"],
+            horizontal=True,
+            key=f"level-{chosen}",
+            format_func=lambda v: tr(f"theme.level_{v}"),
+        )
+    ranking = data.frame("kpis.unit_history", f.year, f.quarter, f.unit_id, None, level)
     ranking = ranking[ranking["indicator"] == chosen]
-    c1, c2 = st.columns(2)
-    order = c1.radio(
+    order = c2.radio(
         tr("theme.sort"),
         ["asc", "desc"],
         horizontal=True,
         key=f"sort-{chosen}",
         format_func=lambda o: tr(f"theme.sort_{o}"),
     )
-    behind_only = c2.toggle(tr("theme.behind_only"), key=f"behind-{chosen}")
-    if behind_only:
-        ranking = ranking[ranking["status"] == "behind"]
+    lagging = "missed" if f.quarter == 4 else "behind"
+    only = c3.toggle(tr(f"theme.{lagging}_only"), key=f"behind-{chosen}")
+    if only:
+        ranking = ranking[ranking["status"] == lagging]
     if ranking.empty:
         st.info(tr("theme.no_units"))
         return
@@ -133,42 +213,27 @@ def ranking_section(chosen: str, f: Filters) -> None:
     )
     chart(fig, figures.chart_filename(f.year, f.quarter, label, "各单位排名"), key=f"rank-{chosen}")
     with st.expander(tr("table.behind_chart")):
-        shown = ranking[
-            ["unit", "parent", "actual", "target", "expected", "achievement", "status", "behind_since"]
-        ].sort_values("actual", ascending=order == "asc")
-        shown["status"] = shown["status"].map(lambda s: status_label(s, code))
-        shown["behind_since"] = shown["behind_since"].map(
-            lambda q: fmt.quarter_label(int(q), code) if pd.notna(q) else ""
+        shown = ranking.assign(coverage=_coverage_column(ranking)).sort_values(
+            "actual", ascending=order == "asc"
         )
-        table(_readable(shown, ind), f"{f.year}Q{f.quarter}_{label}_units", key=f"rank-tbl-{chosen}")
-
-
-def _readable(frame: pd.DataFrame, ind) -> pd.DataFrame:
-    """Format value columns as people read them and give the columns Chinese names."""
-    code = lang()
-    out = frame.copy()
-    for col in ("actual", "target", "expected"):
-        if col in out:
-            out[col] = out[col].map(lambda v: fmt.fmt_value(ind, v, code) if pd.notna(v) else fmt.DASH)
-    if "achievement" in out:
-        out["achievement"] = out["achievement"].map(fmt.fmt_rate)
-    names = {
-        "year": "col.year",
-        "quarter": "col.quarter",
-        "unit": "col.unit",
-        "parent": "col.parent",
-        "actual": "col.actual",
-        "target": "col.target",
-        "expected": "col.expected",
-        "achievement": "col.achievement",
-        "status": "col.status",
-        "behind_since": "col.behind_since",
-    }
-    return out.rename(columns={k: tr(v) for k, v in names.items()})
+        value = _value_type(ind)
+        cols = [
+            Col("unit", "text", "col.unit"),
+            Col("parent", "text", "col.parent"),
+            Col("unit_type", "text", "col.unit_type"),
+            Col("actual", value, "col.actual"),
+            Col("target", value, "col.target"),
+            Col("achievement", "rate", "col.achievement"),
+            Col("status", "status", "col.status"),
+        ]
+        if f.quarter != 4:
+            cols.insert(5, Col("expected", value, "col.expected"))
+            cols.append(Col("behind_since", "quarter", "col.behind_since"))
+        table(shown, f"{f.year}Q{f.quarter}_{label}_units", key=f"rank-tbl-{chosen}", cols=cols)
 
 
 def breakdown_section(kind: str, f: Filters) -> None:
-    """Welfare by category or activities by type, with the rows behind it."""
+    """Welfare or activities by category, with the rows behind it."""
     code = lang()
     frame = data.frame("breakdown", kind, f.year, f.quarter, f.unit_id)
     if frame.empty:
@@ -198,6 +263,11 @@ def breakdown_section(kind: str, f: Filters) -> None:
                 unit_label=unit,
             )
             chart(fig, figures.chart_filename(f.year, f.quarter, what, "分类"), key=f"bd-{kind}-{value_col}")
-    with st.expander(tr("table.rows_behind", kind=KINDS[kind].zh if code == "zh" else KINDS[kind].en)):
+    with st.expander(tr("table.rows_behind", kind=kind_label(kind, code))):
         events = data.frame("events", kind, f.year, f.quarter, f.unit_id)
-        table(events, f"{f.year}Q{f.quarter}_{kind}", key=f"events-{kind}")
+        cols = [Col("date", "date", kind=kind), Col("unit", "text", "col.unit"), *_event_columns(kind)]
+        table(events, f"{f.year}Q{f.quarter}_{KINDS[kind].zh}", key=f"events-{kind}", cols=cols)
+
+
+def _event_columns(kind: str) -> list[Col]:
+    return tables.kind_columns(kind, skip=("year", "quarter", "unit", "parent", "date"))

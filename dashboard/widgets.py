@@ -1,18 +1,21 @@
-"""Small Streamlit pieces: KPI cards, charts with export config, tables with downloads."""
+"""Small Streamlit pieces: KPI cards, the status legend, charts with export config, tables with downloads."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.markdown import md_escape  # noqa: F401  (re-exported for pages)
+from dashboard.markdown import md_escape
 from dashboard.state import lang, tr
-from etl import fmt
-from etl.dictionary import INDICATOR_BY_ID
+from etl import fmt, narrative, tables
+from etl.dictionary import INDICATOR_BY_ID, INDICATORS, UNIT_TYPES_EN
 from etl.figures import chart_config
 from etl.i18n import indicator_label, status_label
-from etl.kpis import Kpi
+from etl.kpis import Kpi, LeftOut
+from etl.settings import StatusRules
 from etl.templates import csv_bytes
 
 # colour AND text AND a symbol, so status survives greyscale printing
@@ -20,8 +23,11 @@ STATUS_BADGE = {
     "ahead": ("green", "▲"),
     "on_track": ("blue", "●"),
     "behind": ("orange", "▼"),
+    "met": ("green", "✔"),
+    "missed": ("orange", "✘"),
     "no_target": ("gray", "○"),
     "no_data": ("gray", "—"),
+    "not_applicable": ("gray", "／"),
 }
 
 
@@ -30,42 +36,108 @@ def status_badge(status: str) -> None:
     st.badge(f"{symbol} {status_label(status, lang())}", color=colour)  # type: ignore[arg-type]
 
 
+def status_legend(quarter: int) -> None:
+    """The one status rule, in words, under every view that shows a status."""
+    code = lang()
+    if int(quarter) == 4:
+        text = tr("legend.year_end")
+    else:
+        tol = StatusRules.from_env().tolerance
+        text = tr("legend.progress", low=fmt.fmt_rate(1 - tol, 0), high=fmt.fmt_rate(1 + tol, 0))
+    scoped = [i for i in INDICATORS if i.not_for]
+    if scoped:
+        kinds = sorted({k for i in scoped for k in i.not_for})
+        sep = "、" if code == "zh" else ", "
+        shown = [k if code == "zh" else UNIT_TYPES_EN[k] for k in kinds]
+        text += " " + tr(
+            "legend.not_applicable",
+            types=sep.join(shown),
+            names=sep.join(indicator_label(i, code) for i in scoped),
+        )
+    st.caption(text)
+
+
 def _flat(change: str | None) -> bool:
     """'0.0 个百分点' / '0.0%': no arrow and no colour for an unchanged figure."""
     return change is not None and change.lstrip("+-").startswith("0.0")
 
 
-def kpi_card(kpi: Kpi) -> None:
+def card_value(kpi: Kpi, code: str) -> str:
+    """The card's big number; English counts leave the unit to the label, so nothing is cut off."""
+    ind = INDICATOR_BY_ID[kpi.id]
+    if kpi.status == "not_applicable":
+        return tr("card.not_applicable")
+    if code == "en" and ind.measure == "count":
+        return fmt.fmt_count(kpi.actual)
+    return fmt.fmt_value(ind, kpi.actual, code)
+
+
+def card_label(kpi: Kpi, code: str) -> str:
+    ind = INDICATOR_BY_ID[kpi.id]
+    label = indicator_label(ind, code)
+    if code == "en" and ind.measure == "count" and ind.unit_en:
+        label += f" ({ind.unit_en})"
+    return label
+
+
+def coverage_note(kpi: Kpi, code: str, gap: LeftOut | None = None) -> str | None:
+    """'29/31 个单位报送 · 未报送的2个单位上次报送会员人数372人，未计入' when coverage is incomplete."""
+    cov = kpi.coverage
+    if cov is None or cov.complete or kpi.status == "not_applicable":
+        return None
+    ind = INDICATOR_BY_ID[kpi.id]
+    text = fmt.fmt_coverage(cov.reported, cov.expected, code, records=ind.source in ("welfare", "activities"))
+    if gap is not None:
+        text += " · " + narrative.left_out_clause(ind, gap, code)
+    return text
+
+
+def kpi_card(kpi: Kpi, gap: LeftOut | None = None) -> None:
     ind = INDICATOR_BY_ID[kpi.id]
     code = lang()
     with st.container(border=True):
-        yoy = fmt.fmt_yoy(ind, kpi.actual, kpi.previous, code, compact=True)
+        yoy = fmt.fmt_change(ind, kpi.yoy, code, compact=True)
+        basis = tr("card.yoy_like", n=kpi.yoy_units) if kpi.yoy_units else tr("card.yoy")
         st.metric(
-            indicator_label(ind, code),
-            fmt.fmt_value(ind, kpi.actual, code),
+            card_label(kpi, code),
+            card_value(kpi, code),
             # the sign must lead the text: st.metric reads it to pick arrow and colour
-            delta=f"{yoy}（{tr('card.yoy')}）" if yoy else None,
+            delta=f"{yoy}（{basis}）" if yoy and code == "zh" else (f"{yoy} ({basis})" if yoy else None),
             delta_color="off" if _flat(yoy) else "normal" if ind.higher_is_better else "inverse",
             delta_arrow="off" if _flat(yoy) else "auto",
             help=f"{tr('card.formula')}：{ind.formula_zh}" if code == "zh" else ind.en,
         )
         status_badge(kpi.status)
-        if kpi.target is not None:
+        if kpi.yoy_units == 0:
+            st.caption(tr("card.yoy_not_comparable"))
+        if kpi.status == "not_applicable":
+            pass
+        elif kpi.target is not None:
             st.caption(
                 f"{tr('card.target')} {fmt.fmt_value(ind, kpi.target, code)} · "
-                f"{tr('card.achievement')} {fmt.fmt_rate(kpi.achievement)} · "
-                f"{tr('card.expected')} {fmt.fmt_value(ind, kpi.expected, code)}"
+                f"{tr('card.achievement')} {fmt.fmt_rate(kpi.achievement)}"
+                + (
+                    f" · {tr('card.expected')} {fmt.fmt_value(ind, kpi.expected, code)}"
+                    if kpi.status not in ("met", "missed")
+                    else ""
+                )
             )
         else:
             st.caption(tr("card.no_target"))
+        note = coverage_note(kpi, code, gap)
+        if note:
+            st.caption(f":orange[{md_escape(note)}]")
 
 
-def kpi_cards(results: dict[str, Kpi], ids: list[str], per_row: int = 4) -> None:
+def kpi_cards(
+    results: dict[str, Kpi], ids: Sequence[str], gaps: dict[str, LeftOut] | None = None, per_row: int = 4
+) -> None:
+    gaps = gaps or {}
     for start in range(0, len(ids), per_row):
         columns = st.columns(per_row)
         for column, kpi_id in zip(columns, ids[start : start + per_row], strict=False):
             with column:
-                kpi_card(results[kpi_id])
+                kpi_card(results[kpi_id], gaps.get(kpi_id))
 
 
 def chart(fig: go.Figure, filename: str, key: str) -> None:
@@ -73,15 +145,59 @@ def chart(fig: go.Figure, filename: str, key: str) -> None:
     st.plotly_chart(fig, theme=None, config=chart_config(filename), key=key, width="stretch")
 
 
-def table(frame: pd.DataFrame, filename: str, key: str, column_config: dict | None = None) -> None:
-    """The table behind a chart, with a CSV (UTF-8 BOM, formula-safe) download."""
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config)
-    st.download_button(
+def _column_config(cols: Sequence[tables.Col], code: str) -> dict:
+    config: dict[str, object] = {}
+    for c in cols:
+        title = c.title(code)
+        if c.type == "count":
+            config[title] = st.column_config.NumberColumn(title, format="%,d")
+        elif c.type in ("money", "number"):
+            config[title] = st.column_config.NumberColumn(title, format="%,.2f")
+        elif c.type == "rate":
+            config[title] = st.column_config.NumberColumn(title, format="%.1f%%")
+        elif c.type == "date":
+            config[title] = st.column_config.DateColumn(
+                title, format="YYYY年M月D日" if code == "zh" else "YYYY-MM-DD"
+            )
+    return config
+
+
+def table(
+    frame: pd.DataFrame,
+    filename: str,
+    key: str,
+    cols: Sequence[tables.Col] | None = None,
+    title: str | None = None,
+) -> None:
+    """A table as a chair reads it, with CSV (UTF-8 BOM, formula-safe) and Excel downloads.
+
+    With `cols` the frame's raw columns are labelled and formatted (etl.tables); without, the frame
+    is already readable text under readable headers.
+    """
+    code = lang()
+    cols = list(cols) if cols else [tables.Col(str(c)) for c in frame.columns]
+    st.dataframe(
+        tables.shown(frame, cols, code),
+        hide_index=True,
+        width="stretch",
+        column_config=_column_config(cols, code),
+    )
+    left, right, _ = st.columns([1, 1, 4])
+    left.download_button(
         tr("table.download_csv"),
-        csv_bytes(frame),
+        csv_bytes(tables.formatted(frame, cols, code)),
         file_name=f"{filename}.csv",
         mime="text/csv",
         key=f"dl-{key}",
+        icon=":material/download:",
+    )
+    right.download_button(
+        tr("table.download_xlsx"),
+        tables.xlsx_bytes(frame, cols, code, sheet=filename, title=title),
+        file_name=f"{filename}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"xl-{key}",
+        icon=":material/table:",
     )
 
 

@@ -892,7 +892,6 @@ def applies(ind: Indicator, unit_type: str | None) -> bool:
     return unit_type is None or unit_type not in ind.not_for
 
 
-
 WORK_INDICATORS = tuple(i for i in INDICATORS if not i.quality)
 
 

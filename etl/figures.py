@@ -38,19 +38,35 @@ STATUS_COLORS = {
     "ahead": "#2E7D32",  # green
     "on_track": "#1F5FAD",  # blue
     "behind": "#D9480F",  # orange-red
+    "met": "#2E7D32",  # year end: green like 超前
+    "missed": "#D9480F",  # year end: orange-red like 滞后
     "no_target": "#7A9CCF",  # light blue: a value without a target (no status to show)
     "no_data": "#BDBDBD",
+    "not_applicable": "#BDBDBD",
 }
 # Bar fill patterns (overlaid on the colour) and marker shapes per status: greyscale-safe.
-STATUS_PATTERNS = {"ahead": "/", "on_track": "", "behind": "x", "no_target": "", "no_data": ""}
+STATUS_PATTERNS = {
+    "ahead": "/",
+    "on_track": "",
+    "behind": "x",
+    "met": "/",
+    "missed": "x",
+    "no_target": "",
+    "no_data": "",
+    "not_applicable": "",
+}
 STATUS_SYMBOLS = {
     "ahead": "triangle-up",
     "on_track": "circle",
     "behind": "triangle-down",
+    "met": "triangle-up",
+    "missed": "triangle-down",
     "no_target": "square",
     "no_data": "circle-open",
+    "not_applicable": "x-thin-open",
 }
-STATUS_ORDER = ("behind", "on_track", "ahead", "no_target", "no_data")
+STATUS_ORDER = ("behind", "missed", "on_track", "ahead", "met", "no_target", "no_data", "not_applicable")
+INCOMPLETE = "#B26A00"  # amber: a figure that leaves out units that did not report
 
 NEUTRAL = "#1F5FAD"
 PREVIOUS = "#9E9E9E"
@@ -347,7 +363,7 @@ def trend_figure(
         if e is not None:
             expected_by_q[q] = e
     if ind.kind == "flow" and target is not None:
-        for q in range(1, 5):
+        for q in range(1, max(q_cur, default=0) + 1):  # nothing later than the chosen quarter
             expected_by_q.setdefault(q, target * q / 4)
     show_expected = (
         ind.measure != "rate"
@@ -384,9 +400,11 @@ def trend_figure(
     actual_name = t("fig.actual", lang, year=int(year))
 
     def status_text(s: str | None) -> str:
-        if not s or s in ("no_target", "no_data"):
+        if not s or s in ("no_target", "no_data", "not_applicable"):
             return ""
         return f"<span style='color:{STATUS_COLORS[s]}'>{status_label(s, lang)}</span>"
+
+    incomplete = _incomplete_quarters(cur, records=ind.source in ("welfare", "activities"), lang=lang)
 
     # Values and status are written under each quarter on the axis, so they never collide
     # with the bars, the expected line or the target line.
@@ -410,6 +428,9 @@ def trend_figure(
             if show_expected and q in expected_by_q:
                 exp = t("fig.expected_short", lang, value=fmt.fmt_value(ind, expected_by_q[q], lang))
                 lines.append(f"<span style='font-size:11px;color:{EXPECTED_LINE}'>{exp}</span>")
+        if incomplete:
+            cov = escape(incomplete.get(q, " "))
+            lines.append(f"<span style='font-size:11px;color:{INCOMPLETE}'>{cov}</span>")
         ticktext.append("<br>".join(lines))
     n_lines = max(t_.count("<br>") + 1 for t_ in ticktext)
 
@@ -547,12 +568,20 @@ def trend_figure(
         sub = sub[:1].upper() + sub[1:]
     title = t("fig.title_trend", lang, scope=escape(scope_name), year=int(year), what=name)
     axis_space = 36 + 17 * n_lines
+    notes = []
+    if incomplete:
+        sep = "；" if lang == "zh" else "; "
+        items = sep.join(
+            f"{quarter_name(q, lang, short=True)}{'' if lang == 'zh' else ': '}{v}"
+            for q, v in incomplete.items()
+        )
+        notes.append(t("fig.note_incomplete", lang, items=items))
     _base_layout(
         fig,
         title=title,
         subtitle=sub,
         source=source,
-        notes=(),
+        notes=notes,
         lang=lang,
         height=340,
         margin_l=80,
@@ -574,6 +603,18 @@ def trend_figure(
     fig.update_yaxes(range=yrange, title=dict(text=_axis_unit_title(name, axis_unit, lang)), tickformat=",~f")
     fig.update_layout(barmode="overlay")
     return fig
+
+
+def _incomplete_quarters(cur: pd.DataFrame, records: bool, lang: str) -> dict[int, str]:
+    """Quarter -> '29/31 个单位报送' for the quarters whose figure leaves out units that did not report."""
+    if not {"reported", "expected_units"} <= set(cur.columns):
+        return {}
+    out = {}
+    for q, rep, exp in zip(cur["quarter"], cur["reported"], cur["expected_units"], strict=True):
+        r, e = _num(rep), _num(exp)
+        if r is not None and e and r < e:
+            out[int(q)] = fmt.fmt_coverage(int(r), int(e), lang, records)
+    return out
 
 
 # ---------------------------------------------------------------- value column
@@ -636,9 +677,11 @@ def bullet_figure(
     expected, achievement = _col(rows, "expected"), _col(rows, "achievement")
     statuses = [_status(s) for s in rows["status"]] if "status" in rows.columns else ["no_data"] * len(rows)
 
-    kept, omitted = [], []
+    kept, omitted, not_applicable = [], [], []
     for i, ind in enumerate(inds):
-        if target[i] is None or target[i] == 0:
+        if statuses[i] == "not_applicable":
+            not_applicable.append(indicator_label(ind, lang))
+        elif target[i] is None or target[i] == 0:
             omitted.append(indicator_label(ind, lang))
         else:
             kept.append(i)
@@ -692,7 +735,7 @@ def bullet_figure(
             a = ach[i]
             if a is None:
                 texts[row_of[i]] = t("fig.no_data", lang)
-            elif s in ("no_target", "no_data"):
+            elif s in ("no_target", "no_data", "not_applicable"):
                 texts[row_of[i]] = f"{fmt.fmt_number(a, 1)}%"
             else:
                 texts[row_of[i]] = f"<b>{fmt.fmt_number(a, 1)}%</b> · {_status_span(s, lang)}"
@@ -716,7 +759,7 @@ def bullet_figure(
             )
         )
     exp_x, exp_y, exp_t = [], [], []
-    for i in kept:
+    for i in kept if int(quarter) != 4 else []:  # at year end the target itself is the mark
         e, tgt = expected[i], target[i]
         if e is not None:
             assert tgt is not None  # kept rows have a non-zero target
@@ -761,6 +804,8 @@ def bullet_figure(
 
     sep = "、" if lang == "zh" else ", "
     notes = [t("fig.omitted_no_target", lang, names=sep.join(omitted))] if omitted else []
+    if not_applicable:
+        notes.append(t("fig.omitted_not_applicable", lang, names=sep.join(not_applicable)))
     period = fmt.period_label(year, quarter, lang)
     title = t(
         "fig.title_theme",
@@ -798,6 +843,54 @@ def bullet_figure(
 # ---------------------------------------------------------------- ranking
 
 
+def _ranking_order(
+    actual: list[float | None], units: list[str], statuses: list[str], sort: str | None
+) -> list[int]:
+    """Units with a value (sorted), then those without one, then those the indicator does not apply to."""
+    with_val = [i for i in range(len(units)) if actual[i] is not None]
+    without = [i for i in range(len(units)) if actual[i] is None and statuses[i] != "not_applicable"]
+    not_applicable = [i for i in range(len(units)) if statuses[i] == "not_applicable"]
+    if sort == "asc":
+        with_val.sort(key=lambda i: (actual[i], units[i]))
+    elif sort == "desc":
+        with_val.sort(key=lambda i: (-cast(float, actual[i]), units[i]))  # with_val: actual present
+    return with_val + without + not_applicable
+
+
+def _unique_labels(names: list[str]) -> list[str]:
+    shown: list[str] = []
+    seen: set[str] = set()
+    for name in names:
+        lab = escape(_shorten(name))
+        base, k = lab, 2
+        while lab in seen:
+            lab = f"{base} ({k})"
+            k += 1
+        seen.add(lab)
+        shown.append(lab)
+    return shown
+
+
+def _common_target(
+    target: list[float | None], target_of: list[str | None], judged: list[int]
+) -> float | None:
+    """The one target line a ranking may draw: an organisation-wide rate standing for every unit ranked.
+
+    A unit's own target is drawn (and judged) only on that unit's row.
+    """
+    if not judged or any(target[i] is None or target_of[i] != "org" for i in judged):
+        return None
+    values = {round(cast(float, target[i]), 9) for i in judged}
+    return next(iter(values)) if len(values) == 1 else None
+
+
+def _absent_text(reported: list[int | None], expected: list[int | None], i: int, lang: str) -> str:
+    """Why a row has no value: the unit did not report, or there is nothing to show."""
+    if expected[i] and not reported[i]:
+        return t("rank.not_reported", lang)
+    return t("fig.no_data", lang)
+
+
 def ranking_figure(
     ind: Indicator | str,
     ranking: pd.DataFrame,
@@ -808,49 +901,34 @@ def ranking_figure(
     source: str = "",
     sort: str | None = "asc",
 ) -> go.Figure:
-    """One indicator across units: a horizontal bar per unit, target line, value · status column.
+    """One indicator across units: a horizontal bar per unit, targets where they apply, value · status column.
 
-    ranking: unit, actual, target, expected, achievement, status (one row per unit).
-    sort (read top to bottom): "asc" lowest first, "desc" highest first, None as given.
-    Units with no value are listed last with "暂无数据". Height grows ~24 px per unit.
+    ranking: unit, actual, target, expected, status (one row per unit); optional target_of ('own': the
+    unit's own target, 'org': an organisation-wide rate), reported / expected_units (coverage).
+    An organisation-wide rate target is one line across the chart; a unit's own target is a marker on
+    its row only. Units without a value are listed after the others ('未报送' / '暂无数据'), then the
+    units the indicator does not apply to ('不适用'). sort (read top to bottom): "asc" lowest first,
+    "desc" highest first, None as given. Height grows ~24 px per unit.
     """
     ind = _ind(ind)
     lang = _lang(lang)
     units = ["" if u is None or u is pd.NA else str(u) for u in ranking["unit"]]
-    actual = _col(ranking, "actual")
-    target = _col(ranking, "target")
-    expected = _col(ranking, "expected")
+    actual, target, expected = _col(ranking, "actual"), _col(ranking, "target"), _col(ranking, "expected")
+    target_of = [
+        str(v) if isinstance(v, str) else None for v in ranking.get("target_of", [None] * len(units))
+    ]
+    reported = [None if v is None else int(v) for v in _col(ranking, "reported")]
+    expected_units = [None if v is None else int(v) for v in _col(ranking, "expected_units")]
     statuses = (
-        [_status(s) for s in ranking["status"]]
-        if "status" in ranking.columns
-        else ["no_target"] * len(ranking)
+        [_status(s) for s in ranking["status"]] if "status" in ranking.columns else ["no_target"] * len(units)
     )
     for i, v in enumerate(actual):
-        if v is None:
+        if v is None and statuses[i] != "not_applicable":
             statuses[i] = "no_data"
 
-    with_val = [i for i in range(len(units)) if actual[i] is not None]
-    without = [i for i in range(len(units)) if actual[i] is None]
-    if sort == "asc":
-        with_val.sort(key=lambda i: (actual[i], units[i]))
-    elif sort == "desc":
-        with_val.sort(key=lambda i: (-cast(float, actual[i]), units[i]))  # with_val: actual present
-    order = with_val + without
-
-    unit_label = fmt.unit_of(ind, lang)
-    divisor, axis_unit = _scale_for(ind.measure, actual + target, lang, unit_label)
-
-    # display labels: escaped, shortened, unique
-    shown: list[str] = []
-    seen: set[str] = set()
-    for i in order:
-        lab = escape(_shorten(units[i]))
-        base, k = lab, 2
-        while lab in seen:
-            lab = f"{base} ({k})"
-            k += 1
-        seen.add(lab)
-        shown.append(lab)
+    order = _ranking_order(actual, units, statuses, sort)
+    divisor, axis_unit = _scale_for(ind.measure, actual + target, lang, fmt.unit_of(ind, lang))
+    shown = _unique_labels([units[i] for i in order])
     label_of = dict(zip(order, shown, strict=True))
     row_of = {i: n for n, i in enumerate(order)}
 
@@ -862,8 +940,10 @@ def ranking_figure(
             continue
         hover = []
         for i in idx:
-            if actual[i] is None:
-                text = t("fig.no_data", lang)
+            if s == "not_applicable":
+                text = t("card.not_applicable", lang)
+            elif actual[i] is None:
+                text = _absent_text(reported, expected_units, i, lang)
             elif s == "no_target":
                 text = fmt.fmt_value(ind, actual[i], lang)
             else:
@@ -872,10 +952,7 @@ def ranking_figure(
             extra = ""
             if target[i] is not None:
                 extra = "<br>" + t("fig.target_value", lang, value=fmt.fmt_value(ind, target[i], lang))
-            hover.append(
-                f"{escape(units[i])}<br>{fmt.fmt_value(ind, actual[i], lang)} · "
-                f"{status_label(s, lang)}{extra}"
-            )
+            hover.append(f"{escape(units[i])}<br>{text}{extra}")
         color = STATUS_COLORS[s]
         fig.add_trace(
             go.Bar(
@@ -890,82 +967,18 @@ def ranking_figure(
             )
         )
 
-    tvals = {round(v, 9) for v in target if v is not None}
-    label_row = False
-    if len(tvals) == 1:
-        tv = next(iter(tvals))
-        label = t("fig.target_value", lang, value=fmt.fmt_value(ind, tv, lang))
-        fig.add_shape(
-            type="line",
-            yref="paper",
-            y0=0,
-            y1=1,
-            xref="x",
-            x0=tv / divisor,
-            x1=tv / divisor,
-            line=dict(color=TARGET_LINE, width=2, dash="longdash"),
-            name=label,
-            showlegend=False,
+    judged = [i for i in order if actual[i] is not None and statuses[i] != "not_applicable"]
+    common = _common_target(target, target_of, judged)
+    label_row = common is not None
+    if common is not None:
+        _target_line(
+            fig, common / divisor, t("fig.target_value", lang, value=fmt.fmt_value(ind, common, lang))
         )
-        fig.add_annotation(
-            text=label,
-            xref="x",
-            x=tv / divisor,
-            yref="y",
-            y=-0.9,
-            yanchor="middle",
-            xanchor="center",
-            showarrow=False,
-            font=dict(size=12, color=TARGET_LINE),
-            bgcolor="white",
-        )
-        label_row = True
-    elif len(tvals) > 1:
-        idx = [i for i in order if target[i] is not None]
-        fig.add_trace(
-            go.Scatter(
-                x=[cast(float, target[i]) / divisor for i in idx],  # idx: target present
-                y=[label_of[i] for i in idx],
-                mode="markers",
-                name=t("fig.target_marker", lang),
-                marker=dict(symbol="line-ns", size=18, line=dict(width=3, color=TARGET_LINE)),
-                customdata=[fmt.fmt_value(ind, target[i], lang) for i in idx],
-                hovertemplate=t("fig.target", lang) + " %{customdata}<extra></extra>",
-            )
-        )
-    if ind.measure != "rate":
-        idx = [
-            i
-            for i in order
-            if (e := expected[i]) is not None and ((tg := target[i]) is None or abs(e - tg) > 1e-9)
-        ]
-        evals = {round(cast(float, expected[i]), 9) for i in idx}  # idx: expected present
-        if len(evals) == 1 and len(idx) == sum(1 for i in order if expected[i] is not None):
-            ev = next(iter(evals))
-            fig.add_shape(
-                type="line",
-                yref="paper",
-                y0=0,
-                y1=1,
-                xref="x",
-                x0=ev / divisor,
-                x1=ev / divisor,
-                line=dict(color=EXPECTED_LINE, width=2, dash="dot"),
-                name=t("fig.expected_value", lang, value=fmt.fmt_value(ind, ev, lang)),
-                showlegend=True,
-            )
-        elif idx:
-            fig.add_trace(
-                go.Scatter(
-                    x=[cast(float, expected[i]) / divisor for i in idx],  # idx: expected present
-                    y=[label_of[i] for i in idx],
-                    mode="markers",
-                    name=t("fig.expected_marker", lang),
-                    marker=dict(symbol="line-ns", size=18, line=dict(width=2, color=EXPECTED_LINE)),
-                    customdata=[fmt.fmt_value(ind, expected[i], lang) for i in idx],
-                    hovertemplate=t("fig.expected", lang) + " %{customdata}<extra></extra>",
-                )
-            )
+    else:
+        _own_markers(fig, ind, [i for i in order if target[i] is not None], target, label_of, divisor, lang)
+        if ind.measure != "rate" and int(quarter) != 4:
+            idx = [i for i in order if expected[i] is not None and target[i] is not None]
+            _expected_markers(fig, ind, idx, expected, label_of, divisor, lang)
     margin_r = max(90, _value_column(fig, texts, size=11))
 
     name = indicator_label(ind, lang)
@@ -992,7 +1005,13 @@ def ranking_figure(
         margin_r=margin_r,
     )
     fig.update_layout(barmode="overlay", bargap=0.25)
-    fig.update_xaxes(range=xr, title=dict(text=_axis_unit_title(name, axis_unit, lang)), tickformat=",~f")
+    fig.update_xaxes(
+        range=xr,
+        title=dict(text=_axis_unit_title(name, axis_unit, lang)),
+        tickformat=",~f",
+        tickangle=0,
+        nticks=8,
+    )
     fig.update_yaxes(
         type="category",
         categoryorder="array",
@@ -1004,6 +1023,83 @@ def ranking_figure(
         tickfont=dict(size=12),
     )
     return fig
+
+
+def _target_line(fig: go.Figure, x: float, label: str) -> None:
+    """One dashed line across every row, labelled in the empty row above the first unit."""
+    fig.add_shape(
+        type="line",
+        yref="paper",
+        y0=0,
+        y1=1,
+        xref="x",
+        x0=x,
+        x1=x,
+        line=dict(color=TARGET_LINE, width=2, dash="longdash"),
+        name=label,
+        showlegend=False,
+    )
+    fig.add_annotation(
+        text=label,
+        xref="x",
+        x=x,
+        yref="y",
+        y=-0.9,
+        yanchor="middle",
+        xanchor="center",
+        showarrow=False,
+        font=dict(size=12, color=TARGET_LINE),
+        bgcolor="white",
+    )
+
+
+def _own_markers(
+    fig: go.Figure,
+    ind: Indicator,
+    idx: list[int],
+    target: list[float | None],
+    label_of: dict,
+    divisor: float,
+    lang: str,
+) -> None:
+    """A unit's own target: a tick on its row only, named in the legend."""
+    if not idx:
+        return
+    fig.add_trace(
+        go.Scatter(
+            x=[cast(float, target[i]) / divisor for i in idx],  # idx: target present
+            y=[label_of[i] for i in idx],
+            mode="markers",
+            name=t("fig.target_marker", lang),
+            marker=dict(symbol="line-ns", size=18, line=dict(width=3, color=TARGET_LINE)),
+            customdata=[fmt.fmt_value(ind, target[i], lang) for i in idx],
+            hovertemplate=t("fig.target", lang) + " %{customdata}<extra></extra>",
+        )
+    )
+
+
+def _expected_markers(
+    fig: go.Figure,
+    ind: Indicator,
+    idx: list[int],
+    expected: list[float | None],
+    label_of: dict,
+    divisor: float,
+    lang: str,
+) -> None:
+    if not idx:
+        return
+    fig.add_trace(
+        go.Scatter(
+            x=[cast(float, expected[i]) / divisor for i in idx],  # idx: expected present
+            y=[label_of[i] for i in idx],
+            mode="markers",
+            name=t("fig.expected_marker", lang),
+            marker=dict(symbol="line-ns", size=18, line=dict(width=2, color=EXPECTED_LINE)),
+            customdata=[fmt.fmt_value(ind, expected[i], lang) for i in idx],
+            hovertemplate=t("fig.expected", lang) + " %{customdata}<extra></extra>",
+        )
+    )
 
 
 # ---------------------------------------------------------------- breakdown

@@ -249,6 +249,40 @@ def fmt_yoy(
     return fmt_growth_delta(ch, lang) if compact else fmt_growth(ch, lang)
 
 
+def fmt_change(ind: Indicator, change: Any, lang: str = "zh", compact: bool = False) -> str | None:
+    """A computed 同比 (kpis.Kpi.yoy: points for rates, a growth ratio otherwise) as text; None if absent."""
+    if to_number(change) is None:
+        return None
+    if ind.measure == "rate":
+        return fmt_pp_delta(change, lang) if compact else fmt_pp_change(change, lang)
+    return fmt_growth_delta(change, lang) if compact else fmt_growth(change, lang)
+
+
+def fmt_coverage(reported: int, expected: int, lang: str = "zh", records: bool = False) -> str:
+    """'29/31 个单位报送' (for event lists: '有记录'); en '29 of 31 units reported'."""
+    if _lang(lang) == "en":
+        return f"{reported} of {expected} units {'with records' if records else 'reported'}"
+    return f"{reported}/{expected} 个单位{'有记录' if records else '报送'}"
+
+
+def fmt_date(value: Any, lang: str = "zh") -> str:
+    """A date as people write it: '2025年6月8日' (en '2025-06-08'); '—' when missing."""
+    import datetime as dt
+
+    import pandas as pd
+
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return DASH
+    try:
+        day = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if pd.isna(day):
+        return DASH
+    d: dt.date = day.date()
+    return f"{d.year}年{d.month}月{d.day}日" if _lang(lang) == "zh" else d.isoformat()
+
+
 # ---------------------------------------------------------------- periods
 
 

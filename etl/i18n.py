@@ -753,3 +753,102 @@ EN.update(
         "upload.undo_done": "Load #{load_id} undone; the earlier data is back.",
     }
 )
+
+# What surrounds a figure: coverage, status rule, 不适用, incomplete quarters, readable tables.
+ZH.update(
+    {
+        "legend.progress": (
+            "状态口径：完成进度＝实际÷进度预期（数量类指标按季度节点或“时间过半、任务过半”，比率类指标为年度目标本身）；"
+            "完成进度在 {low}–{high} 之间为正常，低于 {low} 为滞后，达到 {high} 为超前。"
+        ),
+        "legend.year_end": "状态口径（年末）：完成率＝实际÷年度目标，达到 100% 为完成，否则为未完成。",
+        "legend.not_applicable": "不适用：单位性质为{types}的单位不计入{names}。",
+        "card.not_applicable": "不适用",
+        "card.yoy_like": "同比，可比口径{n}个单位",
+        "card.yoy_not_comparable": "同比不可比：上年同期无可比单位",
+        "card.left_out": "未报送的{n}个单位上次报送{what}，未计入",
+        "card.left_out_never": "未报送的{n}个单位此前从未报送，未计入",
+        "banner.incomplete": "{period}数据尚不完整：{coverage}。",
+        "banner.missing": "未报送会员发展统计表的单位（{n}个）：{names}",
+        "banner.default_period": "最新的{latest}仅{coverage}，未达到默认显示要求（{share}），因此打开时显示{period}。",
+        "overview.work": "工作指标完成情况（{n} 项）",
+        "overview.quality": "数据质量",
+        "overview.quality_help": "数据报送率说明数据是否齐全，不计入工作指标的完成情况。",
+        "theme.rank_level": "排名对象",
+        "theme.level_unit": "基层单位",
+        "theme.level_child": "下一级工会",
+        "rank.not_reported": "未报送",
+        "table.download_xlsx": "下载 Excel",
+        "col.unit_type": "单位性质",
+        "col.coverage": "报送单位",
+        "col.due": "应缴会费（元）",
+        "col.paid": "实缴会费（元）",
+        "col.arrears": "欠缴金额（元）",
+        "col.collection_rate": "收缴率",
+        "col.funds_due": "应拨缴工会经费（元）",
+        "col.funds_paid": "实拨缴工会经费（元）",
+        "col.last_paid": "最近缴纳日期",
+    }
+)
+EN.update(
+    {
+        "legend.progress": (
+            "Status: progress = actual ÷ expected by now (amounts: the quarterly milestone or target × quarter ÷ 4; "
+            "rates: the annual target). Between {low} and {high} is on track, below {low} behind, from {high} ahead."
+        ),
+        "legend.year_end": "Status (year end): achievement = actual ÷ annual target; 100% or more is met, else missed.",
+        "legend.not_applicable": "Not applicable: units of type {types} are left out of {names}.",
+        "card.not_applicable": "Not applicable",
+        "card.yoy_like": "YoY, like for like, {n} units",
+        "card.yoy_not_comparable": "YoY not comparable: no matching units last year",
+        "card.left_out": "the {n} units that did not report had {what} last time; not included",
+        "card.left_out_never": "the {n} units that did not report never reported before; not included",
+        "banner.incomplete": "{period} is not complete yet: {coverage}.",
+        "banner.missing": "Units without a membership sheet ({n}): {names}",
+        "banner.default_period": "The latest quarter, {latest}, has only {coverage}, below the {share} needed "
+        "to open on it, so the dashboard opens on {period}.",
+        "overview.work": "Work indicators against targets ({n})",
+        "overview.quality": "Data quality",
+        "overview.quality_help": "The reporting rate says whether the data is complete; it is not a work target.",
+        "theme.rank_level": "Rank",
+        "theme.level_unit": "Grassroots units",
+        "theme.level_child": "Next-level unions",
+        "rank.not_reported": "not reported",
+        "table.download_xlsx": "Download Excel",
+        "col.unit_type": "Unit type",
+        "col.coverage": "Units reported",
+        "col.due": "Dues due (CNY)",
+        "col.paid": "Dues paid (CNY)",
+        "col.arrears": "Arrears (CNY)",
+        "col.collection_rate": "Collection rate",
+        "col.funds_due": "Union funds due (CNY)",
+        "col.funds_paid": "Union funds paid (CNY)",
+        "col.last_paid": "Last paid on",
+    }
+)
+ZH.update(
+    {
+        "fig.note_incomplete": "注：{items}；这些季度的数值未计入未报送的单位，不宜与其他季度直接比较",
+        "fig.omitted_not_applicable": "不适用、未列入本图：{names}",
+    }
+)
+EN.update(
+    {
+        "fig.note_incomplete": "Note: {items}; those quarters leave out the units that did not report and do "
+        "not compare directly with the others",
+        "fig.omitted_not_applicable": "Not applicable, left out: {names}",
+    }
+)
+ZH.update({"theme.missed_only": "只看未完成单位"})
+EN.update({"theme.missed_only": "Missed only"})
+ZH.update(
+    {
+        "report.events_note": "帮扶慰问、活动开展是事件记录：单位当季没有活动或支出时不会出现在表中，未必是未报送。"
+    }
+)
+EN.update(
+    {
+        "report.events_note": "Welfare and activities are event lists: a unit without events in a quarter "
+        "has no row, which is not necessarily a missing report."
+    }
+)

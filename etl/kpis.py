@@ -15,6 +15,7 @@ like: only the units that sent the kind in both periods.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
@@ -70,7 +71,10 @@ def _aggregates(ind: Indicator) -> list[str]:
     n, d, keep = ind.numerator, ind.denominator, f"{_sent(ind)} AND {_applies(ind)}"
     items = []
     if ind.kind == "rate":
-        items += [f"sum({n}) FILTER (WHERE {keep}) AS {ind.id}__num", f"sum({d}) FILTER (WHERE {keep}) AS {ind.id}__den"]
+        items += [
+            f"sum({n}) FILTER (WHERE {keep}) AS {ind.id}__num",
+            f"sum({d}) FILTER (WHERE {keep}) AS {ind.id}__den",
+        ]
     elif n == "*":
         items.append(f"count(*) FILTER (WHERE {keep}) AS {ind.id}__num")
     else:
@@ -111,7 +115,11 @@ _GROUPINGS = {
 }
 
 # Units that sent a kind in both periods (year, quarter) and (year - 1, quarter), for like-for-like 同比.
-_FIRST_Q = "CASE WHEN f.first_p IS NULL OR f.first_p // 10 < {y} THEN 1 WHEN f.first_p // 10 = {y} THEN f.first_p % 10 ELSE 5 END"
+# the first quarter of year {y} a unit is expected in (5: not yet known that year)
+_FIRST_Q = (
+    "CASE WHEN f.first_p IS NULL OR f.first_p // 10 < {y} THEN 1 "
+    "WHEN f.first_p // 10 = {y} THEN f.first_p % 10 ELSE 5 END"
+)
 
 
 def _matched(kind: str, span: str) -> str:
@@ -146,9 +154,7 @@ def _restrict(cte: str, matched: bool) -> str:
 
 def _ytd_coverage(cte: str, inds: list[Indicator]) -> str:
     """Per unit: quarters sent since the unit is known (first_q); then the units that sent every one."""
-    counts = ", ".join(
-        f"count(DISTINCT quarter) FILTER (WHERE {_sent(i)}) AS {i.id}__nq" for i in inds
-    )
+    counts = ", ".join(f"count(DISTINCT quarter) FILTER (WHERE {_sent(i)}) AS {i.id}__nq" for i in inds)
     reported = ", ".join(
         f"count(*) FILTER (WHERE {i.id}__nq >= q - first_q + 1 AND {_applies(i)}) AS {i.id}__reported"
         for i in inds
@@ -160,13 +166,18 @@ def _ytd_coverage(cte: str, inds: list[Indicator]) -> str:
 cov_{cte} AS (SELECT y, q, group_id, {reported} FROM {cte}_units GROUP BY y, q, group_id)"""
 
 
-def _expected(inds: list[Indicator]) -> str:
+def _expected(inds: Sequence[Indicator]) -> str:
     expected = tree.expected_at("p.y * 10 + p.q", unit="m", first="m")
     items = []
     for ind in inds:
-        items.append(f"count(*) FILTER (WHERE {expected} AND {_applies(ind, 'm.unit_type')}) AS {ind.id}__expected")
+        items.append(
+            f"count(*) FILTER (WHERE {expected} AND {_applies(ind, 'm.unit_type')}) AS {ind.id}__expected"
+        )
         if ind.not_for:  # among the units that report: a parent union has no 单位性质 of its own
-            items.append(f"count(*) FILTER (WHERE m.reports AND {_applies(ind, 'm.unit_type')}) AS {ind.id}__applicable")
+            items.append(
+                f"count(*) FILTER (WHERE m.reports AND {_applies(ind, 'm.unit_type')}) "
+                f"AS {ind.id}__applicable"
+            )
     items.append("count(*) FILTER (WHERE m.reports) AS reporting_members")
     return f"""expected AS (SELECT p.y, p.q, m.group_id, {", ".join(items)}
               FROM periods p CROSS JOIN members m GROUP BY p.y, p.q, m.group_id)"""
@@ -380,7 +391,9 @@ def _long(values: pd.DataFrame) -> pd.DataFrame:
         part["reported"] = values[f"{ind.id}__reported"]
         part["expected_units"] = values[f"{ind.id}__expected"]
         if ind.not_for:  # every unit of the group is of a 单位性质 the indicator does not apply to
-            part["not_applicable"] = (values[f"{ind.id}__applicable"] == 0) & (values["reporting_members"] > 0)
+            part["not_applicable"] = (values[f"{ind.id}__applicable"] == 0) & (
+                values["reporting_members"] > 0
+            )
         else:
             part["not_applicable"] = False
         parts.append(part)
@@ -628,7 +641,9 @@ def _left_out_sql(kind: str, inds: list[Indicator]) -> str:
             for i in inds
         )
         window = "year = $year AND quarter <= $quarter"
-    last_cols = ", ".join(f"arg_max({c}, year * 10 + quarter) FILTER (WHERE {c} IS NOT NULL) AS last_{c}" for c in cols)
+    last_cols = ", ".join(
+        f"arg_max({c}, year * 10 + quarter) FILTER (WHERE {c} IS NOT NULL) AS last_{c}" for c in cols
+    )
     table = KINDS[kind].table
     return f"""WITH RECURSIVE {tree.LINEAGE}, {tree.SCOPE}, {tree.FIRSTS},
 exp AS (SELECT u.unit_id, u.name, u.unit_type, p.name AS parent, f.first_p
@@ -636,15 +651,16 @@ exp AS (SELECT u.unit_id, u.name, u.unit_type, p.name AS parent, f.first_p
         LEFT JOIN units p ON p.unit_id = u.parent_id
         WHERE {tree.expected_at("$year * 10 + $quarter")}),
 now AS (SELECT t.unit_id, {sent} FROM {table} t JOIN exp f USING (unit_id) WHERE {window} GROUP BY t.unit_id),
-gaps AS (SELECT exp.* FROM exp LEFT JOIN now USING (unit_id)
+gaps AS (SELECT exp.unit_id FROM exp LEFT JOIN now USING (unit_id)
          WHERE now.unit_id IS NULL OR NOT ({" AND ".join(f"now.{i.id}__sent" for i in inds)})),
 last AS (SELECT unit_id, max(year * 10 + quarter) AS last_period, {last_cols}
-         FROM {table} WHERE unit_id IN (SELECT unit_id FROM gaps) AND year * 10 + quarter < $year * 10 + $quarter
+         FROM {table}
+         WHERE unit_id IN (SELECT unit_id FROM gaps) AND year * 10 + quarter < $year * 10 + $quarter
          GROUP BY unit_id)
-SELECT gaps.unit_id, gaps.name, gaps.parent, gaps.unit_type, last.* EXCLUDE (unit_id),
+SELECT exp.unit_id, exp.name, exp.parent, exp.unit_type, last.* EXCLUDE (unit_id),
        {", ".join(f"coalesce(now.{i.id}__sent, FALSE) AS {i.id}__sent" for i in inds)}
-FROM gaps LEFT JOIN now USING (unit_id) LEFT JOIN last USING (unit_id)
-ORDER BY gaps.parent NULLS FIRST, gaps.name"""
+FROM exp LEFT JOIN now USING (unit_id) LEFT JOIN last USING (unit_id)
+ORDER BY exp.parent NULLS FIRST, exp.name"""
 
 
 def left_out(
@@ -655,17 +671,24 @@ def left_out(
     out: dict[str, LeftOut] = {}
     for kind in _LEFT_OUT_KINDS:
         inds = [i for i in INDICATORS if i.source == kind and i.kind != "flow" and not i.quality]
-        gaps = con.execute(_left_out_sql(kind, inds), {"year": year, "quarter": quarter, "scope": scope}).df()
+        units = con.execute(
+            _left_out_sql(kind, inds), {"year": year, "quarter": quarter, "scope": scope}
+        ).df()
         for ind in inds:
-            rows = gaps[~gaps[f"{ind.id}__sent"].astype(bool)]
-            rows = rows[[applies(ind, t if isinstance(t, str) else None) for t in rows["unit_type"]]]
-            if rows.empty:
+            mine = units[[applies(ind, t if isinstance(t, str) else None) for t in units["unit_type"]]]
+            sent = mine[f"{ind.id}__sent"].astype(bool)
+            if sent.all() or not sent.any():  # complete, or not collected at all (then it is 无数据)
                 continue
+            rows = mine[~sent]
             num = pd.to_numeric(rows.get(f"last_{ind.numerator}"), errors="coerce")
             if ind.kind == "rate":
                 den = pd.to_numeric(rows.get(f"last_{ind.denominator}"), errors="coerce")
                 both = num.notna() & den.notna()
-                value = float(num[both].sum()) / float(den[both].sum()) if both.any() and den[both].sum() else None
+                value = (
+                    float(num[both].sum()) / float(den[both].sum())
+                    if both.any() and den[both].sum()
+                    else None
+                )
                 known = int(both.sum())
             else:
                 value = float(num.sum()) if num.notna().any() else None

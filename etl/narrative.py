@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from etl import fmt
-from etl.dictionary import INDICATOR_BY_ID, STATUS_EN, STATUS_ZH, THEMES, Indicator, indicators_of_theme
+from etl.dictionary import INDICATOR_BY_ID, STATUS_ZH, THEMES, Indicator, indicators_of_theme
+from etl.i18n import t
 
 _EPS = 1e-9
 
@@ -60,10 +61,11 @@ def _num(kpi: Any, name: str) -> float | None:
 
 
 def value_text(ind: Indicator | str, value: Any, lang: str = "zh") -> str:
-    """fmt.fmt_value as written inside a sentence: '700人', '97.5%', '157.17万元' (en keeps spaces)."""
+    """fmt.fmt_value as a report writes it in a sentence: '17574人', '97.5%', '157.17万元' — no space and
+    no 千分位, as in the seeds (tables keep 千分位); en keeps both."""
     ind = _ind(ind)
     text = fmt.fmt_value(ind, value, lang)
-    return text if _lang(lang) == "en" else text.replace(" ", "")
+    return text if _lang(lang) == "en" else text.replace(" ", "").replace(",", "")
 
 
 def target_text(ind: Indicator | str, target: Any, lang: str = "zh") -> str:
@@ -105,22 +107,65 @@ def _join_list(names: Sequence[str], limit: int = 5, lang: str = "zh") -> str:
     return shown + (f"等{len(names)}个" if len(names) > limit else "")
 
 
+def _change(ind: Indicator, kpi: Any) -> float | None:
+    """The Kpi's 同比 (like for like when coverage was incomplete); computed for plain dicts without one."""
+    if isinstance(kpi, Mapping) and "yoy" not in kpi:
+        return fmt.yoy_change(ind, _num(kpi, "actual"), _num(kpi, "previous"))
+    return _num(kpi, "yoy")
+
+
 def _yoy_clause(ind: Indicator, kpi: Any, lang: str) -> str | None:
-    """'同比增长12.5%' / '较上年同期提高0.6个百分点' / '与上年同期持平'; None without a comparison."""
-    actual, previous = _num(kpi, "actual"), _num(kpi, "previous")
-    change = fmt.yoy_change(ind, actual, previous)
+    """'同比增长12.5%' / '较上年同期提高0.6个百分点' / '与上年同期持平'; None without a comparison.
+
+    Compared like for like (only the units that reported in both years): '按可比口径同比增长2.2%'.
+    """
+    change = _change(ind, kpi)
     if change is None:
         return None
     zh = _lang(lang) == "zh"
+    like = bool(_get(kpi, "yoy_units"))
+    basis = ("按可比口径" if zh else "like for like, ") if like else ""
     if ind.measure == "rate":
         text = fmt.fmt_pp_change(change, lang)
         if text in ("持平", "unchanged"):
-            return "与上年同期持平" if zh else "unchanged on last year"
-        return f"较上年同期{text}" if zh else f"{text} on last year"
+            return f"{basis}与上年同期持平" if zh else f"{basis}unchanged on last year"
+        return f"{basis}较上年同期{text}" if zh else f"{basis}{text} on last year"
     text = fmt.fmt_growth(change, lang)
     if text in ("持平", "unchanged"):
-        return "与上年同期持平" if zh else "unchanged on last year"
-    return f"同比{text}" if zh else f"{text} year on year"
+        return f"{basis}与上年同期持平" if zh else f"{basis}unchanged on last year"
+    return f"{basis}同比{text}" if zh else f"{basis}{text} year on year"
+
+
+def left_out_clause(ind: Indicator | str, gap: Any, lang: str = "zh") -> str:
+    """'未报送的2个单位上次报送会员人数372人，未计入' (a kpis.LeftOut); en in words."""
+    ind = _ind(ind)
+    n = len(_get(gap, "units") or ())
+    value = fmt.to_number(_get(gap, "last_value"))
+    if value is None:
+        return t("card.left_out_never", lang, n=n)
+    label = ind.zh if _lang(lang) == "zh" else ind.en.lower()
+    what = (
+        f"{label}{value_text(ind, value, lang)}"
+        if _lang(lang) == "zh"
+        else f"{label} of {value_text(ind, value, lang)}"
+    )
+    return t("card.left_out", lang, n=n, what=what)
+
+
+def coverage_clause(ind: Indicator | str, kpi: Any, gap: Any = None, lang: str = "zh") -> str | None:
+    """'29/31个单位报送，未报送的2个单位上次报送会员人数372人，未计入' when coverage is incomplete."""
+    ind = _ind(ind)
+    cov = _get(kpi, "coverage")
+    reported, expected = _get(cov, "reported"), _get(cov, "expected")
+    if cov is None or reported is None or expected is None or reported >= expected:
+        return None
+    zh = _lang(lang) == "zh"
+    text = fmt.fmt_coverage(reported, expected, lang, records=ind.source in ("welfare", "activities"))
+    if zh:
+        text = text.replace(" ", "")
+    if gap is not None:
+        text += ("，" if zh else "; ") + left_out_clause(ind, gap, lang)
+    return text
 
 
 # ---------------------------------------------------------------- one indicator
@@ -159,11 +204,14 @@ def _amount_target_clauses(ind: Indicator, kpi: Any, quarter: int, lang: str) ->
                 if zh
                 else f"meeting the annual target of {target_text(ind, target, lang)}"
             ]
-        return [
+        clauses = [
             f"为年度目标{target_text(ind, target, lang)}的{fmt.fmt_rate(achievement)}"
             if zh
             else f"{fmt.fmt_rate(achievement)} of the annual target of {target_text(ind, target, lang)}"
         ]
+        if int(quarter) == 4:
+            clauses.append("未完成年度目标" if zh else "short of the annual target")
+        return clauses
     clauses = [
         f"完成年度计划的{fmt.fmt_rate(achievement)}"
         if zh
@@ -193,7 +241,13 @@ def _amount_target_clauses(ind: Indicator, kpi: Any, quarter: int, lang: str) ->
 
 
 def indicator_sentence(
-    ind: Indicator | str, kpi: Any, year: int, quarter: int, lang: str = "zh", with_period: bool = True
+    ind: Indicator | str,
+    kpi: Any,
+    year: int,
+    quarter: int,
+    lang: str = "zh",
+    with_period: bool = True,
+    gap: Any = None,
 ) -> str | None:
     """One clause chain for one indicator, without final punctuation; None when it has no data.
 
@@ -203,7 +257,7 @@ def indicator_sentence(
     """
     ind = _ind(ind)
     actual = _num(kpi, "actual")
-    if actual is None:
+    if actual is None or _get(kpi, "status") == "not_applicable":
         return None
     zh = _lang(lang) == "zh"
     cumulative = fmt.is_cumulative(ind)
@@ -218,6 +272,9 @@ def indicator_sentence(
         if zh and with_period and ind.kind == "flow" and q > 1:
             head = "全年" + head
 
+    covered = coverage_clause(ind, kpi, gap, lang)
+    if covered:
+        head += f"（{covered}）" if zh else f" ({covered})"
     clauses = [head]
     target = _num(kpi, "target")
     if ind.measure == "rate":
@@ -250,9 +307,11 @@ def _finish(text: str, lang: str) -> str:
     return text if text.endswith(".") else text + "."
 
 
-def sentence(ind: Indicator | str, kpi: Any, year: int, quarter: int, lang: str = "zh") -> str | None:
+def sentence(
+    ind: Indicator | str, kpi: Any, year: int, quarter: int, lang: str = "zh", gap: Any = None
+) -> str | None:
     """indicator_sentence with its period and final punctuation ('…，同比增长12.5%。')."""
-    text = indicator_sentence(ind, kpi, year, quarter, lang)
+    text = indicator_sentence(ind, kpi, year, quarter, lang, gap=gap)
     return None if text is None else _finish(text, lang)
 
 
@@ -267,7 +326,12 @@ def _theme_label(theme_id: str, lang: str) -> str:
 
 
 def theme_paragraph(
-    theme_id: str, results: Mapping[str, Any], year: int, quarter: int, lang: str = "zh"
+    theme_id: str,
+    results: Mapping[str, Any],
+    year: int,
+    quarter: int,
+    lang: str = "zh",
+    gaps: Mapping[str, Any] | None = None,
 ) -> str:
     """The paragraph of one theme: '截至三季度，新发展会员700人，…；入会率97.5%，…。'
 
@@ -275,8 +339,9 @@ def theme_paragraph(
     """
     zh = _lang(lang) == "zh"
     drafted = [
-        indicator_sentence(ind, results.get(ind.id), year, quarter, lang, with_period=False)
+        indicator_sentence(ind, results.get(ind.id), year, quarter, lang, False, (gaps or {}).get(ind.id))
         for ind in indicators_of_theme(theme_id)
+        if not ind.quality
     ]
     parts = [p for p in drafted if p]
     prefix = period_phrase(quarter, True, lang)
@@ -291,47 +356,75 @@ def theme_paragraph(
 
 
 def status_counts(results: Mapping[str, Any]) -> dict[str, int]:
+    """How many of the 工作指标 (数据报送率 is about the data, not the work) have each status."""
     counts = dict.fromkeys(STATUS_ZH, 0)
-    for kpi in results.values():
+    for key, kpi in results.items():
+        if key in INDICATOR_BY_ID and INDICATOR_BY_ID[key].quality:
+            continue
         status = _get(kpi, "status") or "no_data"
         counts[status] = counts.get(status, 0) + 1
     return counts
 
 
-def theme_status_sentence(theme_id: str, results: Mapping[str, Any], lang: str = "zh") -> str | None:
+# status -> (zh phrase, en phrase) in count sentences: '进度超前1项' / '完成年度目标12项'
+_COUNT_WORDS = {
+    "ahead": ("进度超前", "ahead"),
+    "on_track": ("符合进度", "on track"),
+    "behind": ("滞后", "behind"),
+    "met": ("完成年度目标", "met"),
+    "missed": ("未完成", "missed"),
+}
+
+
+def _judged_statuses(quarter: int) -> tuple[str, ...]:
+    return ("met", "missed") if int(quarter) == 4 else ("ahead", "on_track", "behind")
+
+
+def _counted(counts: Mapping[str, int], quarter: int, lang: str) -> str:
+    zh = _lang(lang) == "zh"
+    parts = [
+        f"{_COUNT_WORDS[s][0]}{counts.get(s, 0)}项" if zh else f"{counts.get(s, 0)} {_COUNT_WORDS[s][1]}"
+        for s in _judged_statuses(quarter)
+    ]
+    return "、".join(parts) if zh else ", ".join(parts)
+
+
+def _lagging(quarter: int) -> str:
+    return "missed" if int(quarter) == 4 else "behind"
+
+
+def theme_status_sentence(
+    theme_id: str, results: Mapping[str, Any], lang: str = "zh", quarter: int = 3
+) -> str | None:
     """What a theme's 完成情况 chart shows.
 
-    '组织建设与会员8项指标中，进度超前1项、符合进度6项、滞后1项（农民工入会率）。'
+    Q1–Q3: '组织建设与会员7项指标中，进度超前1项、符合进度5项、滞后1项（农民工入会率）。'
+    Q4:    '组织建设与会员7项指标中，完成年度目标5项、未完成2项（农民工入会率、会员人数）。'
 
     None when no indicator of the theme can be judged against a target.
     """
     zh = _lang(lang) == "zh"
-    inds = indicators_of_theme(theme_id)
+    inds = [i for i in indicators_of_theme(theme_id) if not i.quality]
     statuses = {ind.id: _get(results.get(ind.id), "status") for ind in inds}
-    counts = {s: sum(1 for v in statuses.values() if v == s) for s in ("ahead", "on_track", "behind")}
+    counts = {s: sum(1 for v in statuses.values() if v == s) for s in _judged_statuses(quarter)}
     judged = sum(counts.values())
     if not judged:
         return None
-    behind = [ind.zh if zh else ind.en for ind in inds if statuses[ind.id] == "behind"]
+    lagging = [ind.zh if zh else ind.en for ind in inds if statuses[ind.id] == _lagging(quarter)]
     label = _theme_label(theme_id, lang)
+    counted = _counted(counts, quarter, lang)
     if zh:
-        text = (
-            f"{label}{len(inds)}项指标中，进度超前{counts['ahead']}项、符合进度{counts['on_track']}项、"
-            f"滞后{counts['behind']}项"
-        )
-        if behind:
-            text += f"（{_join_list(behind, 8)}）"
+        text = f"{label}{len(inds)}项指标中，{counted}"
+        if lagging:
+            text += f"（{_join_list(lagging, 8)}）"
         if judged < len(inds):
-            text += f"；{len(inds) - judged}项未设目标或暂无数据"
+            text += f"；{len(inds) - judged}项未设目标、不适用或暂无数据"
         return text + "。"
-    text = (
-        f"{label}: of {len(inds)} indicators, {counts['ahead']} ahead, {counts['on_track']} on track, "
-        f"{counts['behind']} behind"
-    )
-    if behind:
-        text += f" ({_join_list(behind, 8, 'en')})"
+    text = f"{label}: of {len(inds)} indicators, {counted}"
+    if lagging:
+        text += f" ({_join_list(lagging, 8, 'en')})"
     if judged < len(inds):
-        text += f"; {len(inds) - judged} without a target or data"
+        text += f"; {len(inds) - judged} without a target, not applicable or without data"
     return text + "."
 
 
@@ -344,79 +437,125 @@ def summary_paragraph(
     arrears_units: Sequence[str] | int = (),
     arrears_total: Any = None,
     lang: str = "zh",
+    single_unit: bool = False,
 ) -> str:
-    """总体情况: how many indicators are 超前 / 正常 / 滞后 (naming the 滞后 ones), then 未报送 and 欠缴.
+    """总体情况: how the 工作指标 stand (Q1–Q3 超前 / 正常 / 滞后; Q4 完成 / 未完成, naming the lagging
+    ones), then 未报送 and 欠缴.
 
     missing_units: the units that have not sent the quarter's membership sheet (names or a count);
     arrears_units: the units with dues in arrears (names or a count); arrears_total in 元.
+    single_unit: the scope is one grassroots unit, so the report speaks of that unit, not of 各单位.
     """
     zh = _lang(lang) == "zh"
     counts = status_counts(results)
-    judged = counts["ahead"] + counts["on_track"] + counts["behind"]
-    behind = [
+    work = [k for k in results if k in INDICATOR_BY_ID and not INDICATOR_BY_ID[k].quality]
+    judged = sum(counts[s] for s in _judged_statuses(quarter))
+    lagging = [
         INDICATOR_BY_ID[k].zh if zh else INDICATOR_BY_ID[k].en
-        for k, kpi in results.items()
-        if _get(kpi, "status") == "behind" and k in INDICATOR_BY_ID
+        for k in work
+        if _get(results[k], "status") == _lagging(quarter)
     ]
     period = fmt.period_label(year, quarter, lang)
     n_missing = missing_units if isinstance(missing_units, int) else len(missing_units)
     n_arrears = arrears_units if isinstance(arrears_units, int) else len(arrears_units)
     total = fmt.to_number(arrears_total)
-    sentences: list[str] = []
     if zh:
-        extra = []
-        if counts["no_target"]:
-            extra.append(f"{counts['no_target']}项未设年度目标")
-        if counts["no_data"]:
-            extra.append(f"{counts['no_data']}项暂无数据")
-        lead = f"截至{period}，{scope_name}{len(results)}项工作指标中，"
-        if judged:
-            if judged < len(results):
-                lead += f"{judged}项可对照年度目标考核："
-            lead += f"进度超前{counts['ahead']}项、符合进度{counts['on_track']}项、滞后{counts['behind']}项"
-            if behind:
-                lead += f"（{_join_list(behind, 8)}）"
-            if extra:
-                lead += "；另有" + "、".join(extra)
-        else:
-            lead += "、".join(extra)
-        sentences.append(lead + "。")
-        if n_missing:
-            names = "" if isinstance(missing_units, int) else f"（{_join_list(missing_units)}）"
-            sentences.append(f"本季度有{n_missing}个单位未报送会员发展统计表{names}，需督促补报。")
-        else:
-            sentences.append("本季度各单位均已报送会员发展统计表。")
-        if n_arrears:
-            names = "" if isinstance(arrears_units, int) else f"（{_join_list(arrears_units)}）"
-            money = f"，合计欠缴{value_text('dues_collected', total)}" if total else ""
-            sentences.append(f"会费收缴方面，有{n_arrears}个单位存在欠缴{names}{money}。")
-        else:
-            sentences.append("会费收缴方面，各单位均已足额缴纳，无欠缴单位。")
-        return "".join(sentences)
+        return _summary_zh(
+            counts, judged, len(work), lagging, period, quarter, scope_name,
+            (missing_units, n_missing), (arrears_units, n_arrears, total), single_unit,
+        )  # fmt: skip
+    return _summary_en(
+        counts, judged, len(work), lagging, period, quarter, scope_name,
+        (missing_units, n_missing), (arrears_units, n_arrears, total), single_unit,
+    )  # fmt: skip
 
-    lead = f"As of {period}, of the {len(results)} indicators of {scope_name or 'the organisation'}, "
-    if judged < len(results):
-        lead += f"{judged} can be judged against an annual target"
-    else:
-        lead += "all have a target"
+
+def _extra(counts: Mapping[str, int], zh: bool) -> list[str]:
+    words = {
+        "no_target": ("项未设年度目标", "have no target"),
+        "not_applicable": ("项不适用", "do not apply"),
+        "no_data": ("项暂无数据", "have no data"),
+    }
+    return [
+        f"{counts[s]}{words[s][0]}" if zh else f"{counts[s]} {words[s][1]}" for s in words if counts.get(s)
+    ]
+
+
+def _summary_zh(counts, judged, n_work, lagging, period, quarter, scope, missing, arrears, single) -> str:
+    missing_units, n_missing = missing
+    arrears_units, n_arrears, total = arrears
+    extra = _extra(counts, True)
+    lead = f"截至{period}，{scope}{n_work}项工作指标中，"
     if judged:
-        lead += (
-            f": {counts['ahead']} {STATUS_EN['ahead'].lower()}, {counts['on_track']} "
-            f"{STATUS_EN['on_track'].lower()}, {counts['behind']} {STATUS_EN['behind'].lower()}"
+        if judged < n_work:
+            lead += f"{judged}项可对照年度目标考核："
+        lead += _counted(counts, quarter, "zh")
+        if lagging:
+            lead += f"（{_join_list(lagging, 8)}）"
+        if extra:
+            lead += "；另有" + "、".join(extra)
+    else:
+        lead += "、".join(extra)
+    sentences = [lead + "。"]
+    if single:
+        sentences.append(
+            "本单位本季度尚未报送会员发展统计表，需及时补报。"
+            if n_missing
+            else "本单位已报送本季度会员发展统计表。"
         )
-        if behind:
-            lead += f" ({_join_list(behind, 8, 'en')})"
-    extra = []
-    if counts["no_target"]:
-        extra.append(f"{counts['no_target']} have no target")
-    if counts["no_data"]:
-        extra.append(f"{counts['no_data']} have no data")
+        if n_arrears:
+            money = f"{value_text('dues_collected', total)}" if total else ""
+            sentences.append(f"会费收缴方面，本单位尚有欠缴{money}。")
+        else:
+            sentences.append("会费收缴方面，本单位已足额缴纳。")
+        return "".join(sentences)
+    if n_missing:
+        names = "" if isinstance(missing_units, int) else f"（{_join_list(missing_units)}）"
+        sentences.append(
+            f"本季度有{n_missing}个单位未报送会员发展统计表{names}，会员人数等时点指标未计入这些单位，需督促补报。"
+        )
+    else:
+        sentences.append("本季度各单位均已报送会员发展统计表。")
+    if n_arrears:
+        names = "" if isinstance(arrears_units, int) else f"（{_join_list(arrears_units)}）"
+        money = f"，合计欠缴{value_text('dues_collected', total)}" if total else ""
+        sentences.append(f"会费收缴方面，有{n_arrears}个单位存在欠缴{names}{money}。")
+    else:
+        sentences.append("会费收缴方面，各单位均已足额缴纳，无欠缴单位。")
+    return "".join(sentences)
+
+
+def _summary_en(counts, judged, n_work, lagging, period, quarter, scope, missing, arrears, single) -> str:
+    missing_units, n_missing = missing
+    arrears_units, n_arrears, total = arrears
+    lead = f"As of {period}, of the {n_work} work indicators of {scope or 'the organisation'}, "
+    lead += f"{judged} can be judged against an annual target" if judged < n_work else "all have a target"
+    if judged:
+        lead += ": " + _counted(counts, quarter, "en")
+        if lagging:
+            lead += f" ({_join_list(lagging, 8, 'en')})"
+    extra = _extra(counts, False)
     if extra:
         lead += "; " + " and ".join(extra)
-    sentences.append(lead + ".")
+    sentences = [lead + "."]
+    if single:
+        sentences.append(
+            "This unit has not sent this quarter's membership sheet yet."
+            if n_missing
+            else "This unit has sent this quarter's membership sheet."
+        )
+        sentences.append(
+            f"It is in arrears with its dues ({fmt.fmt_money(total, 'en')})."
+            if n_arrears
+            else "Its dues are paid in full."
+        )
+        return " ".join(sentences)
     if n_missing:
         names = "" if isinstance(missing_units, int) else f" ({_join_list(missing_units, lang='en')})"
-        sentences.append(f"{n_missing} units have not sent this quarter's membership sheet{names}.")
+        sentences.append(
+            f"{n_missing} units have not sent this quarter's membership sheet{names}; "
+            "stocks such as members leave them out."
+        )
     else:
         sentences.append("Every unit has sent this quarter's membership sheet.")
     if n_arrears:
@@ -431,44 +570,66 @@ def summary_paragraph(
 # ---------------------------------------------------------------- charts of units and categories
 
 
-def ranking_sentence(
-    ind: Indicator | str, rows: Sequence[tuple[str, Any, str | None]], lang: str = "zh"
-) -> str | None:
-    """What a ranking chart shows: highest and lowest unit, and the units 滞后.
+def _named(units: Sequence[str], lang: str, limit: int = 5) -> str:
+    return _join_list(list(units), limit, lang)
 
-    rows: (unit name, actual, status) per unit. None when fewer than two units have data.
+
+def ranking_sentence(
+    ind: Indicator | str, rows: Sequence[tuple[str, Any, str | None]], lang: str = "zh", quarter: int = 3
+) -> str | None:
+    """What a ranking chart shows: highest and lowest units (ties named as ties), and the units
+    滞后 (or, at year end, 未完成) against a target of their own or an organisation-wide rate.
+
+    rows: (unit name, actual, status) per unit. Units the indicator does not apply to are left out.
+    None when fewer than two units have data.
     """
     ind = _ind(ind)
     zh = _lang(lang) == "zh"
+    rows = [r for r in rows if r[2] != "not_applicable"]
     valued = [(str(u), fmt.to_number(v), s) for u, v, s in rows if fmt.to_number(v) is not None]
     if len(valued) < 2:
         return None
-    ordered = sorted(valued, key=lambda r: (-(r[1] or 0.0), r[0]))
-    top, bottom = ordered[0], ordered[-1]
-    behind = [u for u, _, s in sorted(valued, key=lambda r: (r[1] or 0.0, r[0])) if s == "behind"]
+    shown = {u: value_text(ind, v, lang) for u, v, _ in valued}
+    top_text = shown[max(valued, key=lambda r: r[1] or 0.0)[0]]
+    low_text = shown[min(valued, key=lambda r: r[1] or 0.0)[0]]
+    tops = [u for u, _, _ in valued if shown[u] == top_text]
+    lows = [u for u, _, _ in valued if shown[u] == low_text]
+    lag = _lagging(quarter)
+    lagging = [u for u, _, s in sorted(valued, key=lambda r: (r[1] or 0.0, r[0])) if s == lag]
+    judged = sum(1 for _, _, s in valued if s in ("ahead", "on_track", "behind", "met", "missed"))
     no_data = len(rows) - len(valued)
     name = ind.zh if zh else ind.en
     if zh:
         hi, lo = ("最高", "最低") if ind.measure == "rate" else ("最多", "最少")
-        text = (
-            f"从各单位看，{name}{hi}的是{top[0]}（{value_text(ind, top[1])}），"
-            f"{lo}的是{bottom[0]}（{value_text(ind, bottom[1])}）"
-        )
-        if behind:
-            text += f"；{len(valued)}个单位中有{len(behind)}个进度滞后：{_join_list(behind)}"
+        if len(tops) == len(valued):
+            text = f"从各单位看，{len(valued)}个单位{name}均为{top_text}"
         else:
-            text += f"；{len(valued)}个单位均未出现滞后"
+            top = f"{tops[0]}（{top_text}）" if len(tops) == 1 else f"{_named(tops, lang)}（均为{top_text}）"
+            low = f"{lows[0]}（{low_text}）" if len(lows) == 1 else f"{_named(lows, lang)}（均为{low_text}）"
+            text = f"从各单位看，{name}{hi}的是{top}，{lo}的是{low}"
+        if judged:
+            word = "未完成年度目标" if lag == "missed" else "进度滞后"
+            if lagging:
+                text += f"；对照年度目标考核的{judged}个单位中有{len(lagging)}个{word}：{_join_list(lagging)}"
+            else:
+                text += f"；对照年度目标考核的{judged}个单位均未出现{'未完成' if lag == 'missed' else '滞后'}"
         if no_data:
             text += f"；另有{no_data}个单位暂无数据"
         return text + "。"
-    text = (
-        f"Across units, {name.lower()} ranges from {value_text(ind, bottom[1], 'en')} ({bottom[0]}) "
-        f"to {value_text(ind, top[1], 'en')} ({top[0]})"
-    )
-    if behind:
-        text += f"; {len(behind)} of {len(valued)} units are behind: {_join_list(behind, lang='en')}"
+    if len(tops) == len(valued):
+        text = f"Across units, {name.lower()} is {top_text} in all {len(valued)} units"
     else:
-        text += f"; none of the {len(valued)} units is behind"
+        top = f"{top_text} ({_named(tops, lang)})"
+        low = f"{low_text} ({_named(lows, lang)})"
+        text = f"Across units, {name.lower()} ranges from {low} to {top}"
+    if judged:
+        word = "missed the annual target" if lag == "missed" else "are behind"
+        if lagging:
+            names = _join_list(lagging, lang="en")
+            text += f"; of {judged} units judged against a target, {len(lagging)} {word}: {names}"
+        else:
+            verb = "missed it" if lag == "missed" else "is behind"
+            text += f"; none of the {judged} units judged against a target {verb}"
     if no_data:
         text += f"; {no_data} units have no data"
     return text + "."
@@ -490,7 +651,7 @@ def breakdown_sentence(
 
     def fv(v: float) -> str:
         text = fmt.fmt_money(v, lang) if money else fmt.fmt_count(v, unit_label)
-        return text.replace(" ", "") if zh else text
+        return text.replace(" ", "").replace(",", "") if zh else text
 
     top = [p for p in pairs if p[1] > 0][:3]
     if zh:

@@ -8,16 +8,10 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from etl import store
+from etl import store, tree
 from etl.dictionary import DATA_KINDS
 
-_SCOPE = """WITH RECURSIVE lineage(unit_id, ancestor_id, depth) AS (
-    SELECT unit_id, unit_id, 0 FROM units
-    UNION ALL
-    SELECT l.unit_id, u.parent_id, l.depth + 1 FROM lineage l JOIN units u ON u.unit_id = l.ancestor_id
-    WHERE u.parent_id IS NOT NULL AND l.depth < 30),
-scope AS (SELECT DISTINCT unit_id FROM lineage
-          WHERE CAST($scope AS INTEGER) IS NULL OR ancestor_id = $scope)"""
+_SCOPE = f"WITH RECURSIVE {tree.LINEAGE},\n{tree.SCOPE}"
 
 
 def org_name(con: duckdb.DuckDBPyConnection) -> str:
@@ -25,9 +19,9 @@ def org_name(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def units(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """unit_id, name, parent_id, parent, reports, children (count of direct children)."""
+    """unit_id, name, parent_id, parent, reports, unit_type, children (count of direct children)."""
     return con.execute("""
-        SELECT u.unit_id, u.name, u.parent_id, p.name AS parent, u.reports,
+        SELECT u.unit_id, u.name, u.parent_id, p.name AS parent, u.reports, u.unit_type,
                (SELECT count(*) FROM units c WHERE c.parent_id = u.unit_id) AS children
         FROM units u LEFT JOIN units p ON p.unit_id = u.parent_id
         ORDER BY coalesce(p.name, u.name), u.parent_id NULLS FIRST, u.name""").df()
@@ -40,12 +34,48 @@ def unit_name(con: duckdb.DuckDBPyConnection, unit_id: int | None) -> str:
     return rows[0][0] if rows else org_name(con)
 
 
+def is_grassroots(con: duckdb.DuckDBPyConnection, unit_id: int | None) -> bool:
+    """True for one unit with nothing below it: a report for it speaks of that unit, not of 各单位."""
+    if unit_id is None:
+        return False
+    rows = con.execute("SELECT count(*) FROM units WHERE parent_id = ?", [unit_id]).fetchall()
+    return rows[0][0] == 0
+
+
 def periods(con: duckdb.DuckDBPyConnection) -> list[tuple[int, int]]:
     """(year, quarter) pairs that hold any data, newest first."""
     rows = con.execute(
         "SELECT DISTINCT year, quarter FROM coverage ORDER BY year DESC, quarter DESC"
     ).fetchall()
     return [(int(y), int(q)) for y, q in rows]
+
+
+def period_coverage(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per quarter with any data, newest first: units that sent the membership sheet, units expected to."""
+    return con.execute(f"""WITH {tree.FIRSTS},
+        expected_from AS (SELECT f.first_p, count(*) AS n FROM units u LEFT JOIN firsts f USING (unit_id)
+                          WHERE u.reports GROUP BY f.first_p),
+        quarters AS (SELECT DISTINCT year, quarter FROM coverage),
+        sent AS (SELECT c.year, c.quarter, count(DISTINCT c.unit_id) AS reported
+                 FROM coverage c JOIN units u USING (unit_id)
+                 WHERE c.kind = 'membership' AND u.reports GROUP BY ALL)
+        SELECT q.year, q.quarter, coalesce(s.reported, 0) AS reported,
+               (SELECT coalesce(sum(n), 0) FROM expected_from e
+                WHERE e.first_p IS NULL OR e.first_p <= q.year * 10 + q.quarter) AS expected
+        FROM quarters q LEFT JOIN sent s USING (year, quarter)
+        ORDER BY q.year DESC, q.quarter DESC""").df()
+
+
+def default_period(con: duckdb.DuckDBPyConnection, min_share: float) -> tuple[int, int] | None:
+    """The quarter a new session opens on: the latest in which at least min_share of the units expected
+    sent their membership sheet; the latest with any data when none is complete enough."""
+    table = period_coverage(con)
+    if table.empty:
+        return None
+    share = table["reported"] / table["expected"].where(table["expected"] > 0)
+    enough = table[share.fillna(0) >= min_share - 1e-9]
+    row = (enough if not enough.empty else table).iloc[0]
+    return int(row["year"]), int(row["quarter"])
 
 
 def target_years(con: duckdb.DuckDBPyConnection) -> list[int]:
@@ -113,14 +143,16 @@ def reporting_matrix(con: duckdb.DuckDBPyConnection, year: int, scope: int | Non
 def missing_units(
     con: duckdb.DuckDBPyConnection, year: int, quarter: int, scope: int | None, kind: str = "membership"
 ) -> pd.DataFrame:
-    """Units that have not sent the quarter's sheet of this kind (未报送), with their last report."""
+    """Units expected to send the quarter's sheet of this kind that have not (未报送), with their last
+    report."""
     return con.execute(
-        f"""{_SCOPE}
+        f"""{_SCOPE}, {tree.FIRSTS}
         SELECT u.name AS unit, p.name AS parent,
                (SELECT max(c2.year * 10 + c2.quarter) FROM coverage c2
                 WHERE c2.unit_id = u.unit_id AND c2.kind = $kind) AS last_period
         FROM units u JOIN scope USING (unit_id) LEFT JOIN units p ON p.unit_id = u.parent_id
-        WHERE u.reports AND NOT EXISTS (
+        LEFT JOIN firsts f USING (unit_id)
+        WHERE {tree.expected_at("$year * 10 + $quarter")} AND NOT EXISTS (
             SELECT 1 FROM coverage c WHERE c.unit_id = u.unit_id AND c.kind = $kind
               AND c.year = $year AND c.quarter = $quarter)
         ORDER BY parent, unit""",
@@ -152,7 +184,7 @@ def membership_rows(
     """The membership snapshot rows of the quarter, as loaded."""
     return con.execute(
         f"""{_SCOPE}
-        SELECT u.name AS unit, p.name AS parent, m.* EXCLUDE (unit_id, load_id, year, quarter)
+        SELECT u.name AS unit, p.name AS parent, u.unit_type, m.* EXCLUDE (unit_id, load_id, year, quarter)
         FROM membership m JOIN scope USING (unit_id) JOIN units u USING (unit_id)
         LEFT JOIN units p ON p.unit_id = u.parent_id
         WHERE m.year = $year AND m.quarter = $quarter ORDER BY parent, unit""",

@@ -36,7 +36,7 @@ import plotly.graph_objects as go
 
 from etl import figures, fmt, kpis, narrative, queries, settings, store
 from etl.dictionary import INDICATORS, THEMES, indicators_of_theme
-from etl.i18n import category_label, indicator_label, kind_label, status_label, theme_label
+from etl.i18n import category_label, indicator_label, kind_label, status_label, t, theme_label
 from etl.kpis import Kpi, as_frame
 
 Progress = Callable[[float, str], None]
@@ -87,11 +87,6 @@ _TXT: dict[str, dict[str, Any]] = {
         "overview": "总体情况",
         "table_caption": "表{n}　{scope}{period}主要指标完成情况",
         "cols": ("指标", "实际", "目标", "完成率", "同比", "状态"),
-        "note": (
-            "注：完成率＝实际÷年度目标。进度预期：数量类指标按季度节点，未设节点的按“时间过半、任务过半”"
-            "（年度目标×季度÷4）；比率类指标为年度目标本身。状态：比率类指标低于目标为滞后，高于目标"
-            "{ahead}个百分点及以上为超前；数量类指标在进度预期±{tol}以内为正常。"
-        ),
         "figure": "图{n}",
         "reporting": "数据报送情况",
         "arrears": "会费欠缴情况",
@@ -110,7 +105,16 @@ _TXT: dict[str, dict[str, Any]] = {
         "what_breakdown": "分类",
         "page": "第 {page} 页",
         "subtitle_slide": "{period}　数据更新：{updated}",
-        "status_symbol": {"ahead": "▲", "on_track": "●", "behind": "▼", "no_target": "○", "no_data": "—"},
+        "status_symbol": {
+            "ahead": "▲",
+            "on_track": "●",
+            "behind": "▼",
+            "met": "✔",
+            "missed": "✘",
+            "no_target": "○",
+            "no_data": "—",
+            "not_applicable": "／",
+        },
     },
     "en": {
         "title": "{scope} {year} work data report",
@@ -119,12 +123,6 @@ _TXT: dict[str, dict[str, Any]] = {
         "overview": "Overview",
         "table_caption": "Table {n}. {scope}, {period}: indicators against targets",
         "cols": ("Indicator", "Actual", "Target", "Achievement", "Year on year", "Status"),
-        "note": (
-            "Note: achievement = actual / annual target. Expected by now: the quarterly milestone, "
-            "else target × quarter / 4 for amounts; the target itself for rates. Status: a rate is "
-            "behind below its target and ahead from {ahead} points above; an amount is on track within "
-            "±{tol} of the expected value."
-        ),
         "figure": "Figure {n}.",
         "reporting": "Reporting",
         "arrears": "Dues in arrears",
@@ -143,7 +141,16 @@ _TXT: dict[str, dict[str, Any]] = {
         "what_breakdown": "by_category",
         "page": "Page {page}",
         "subtitle_slide": "{period} · data updated: {updated}",
-        "status_symbol": {"ahead": "▲", "on_track": "●", "behind": "▼", "no_target": "○", "no_data": "—"},
+        "status_symbol": {
+            "ahead": "▲",
+            "on_track": "●",
+            "behind": "▼",
+            "met": "✔",
+            "missed": "✘",
+            "no_target": "○",
+            "no_data": "—",
+            "not_applicable": "／",
+        },
     },
 }
 
@@ -210,6 +217,7 @@ class Draft:
     missing: pd.DataFrame  # unit, parent, kinds, last_period
     arrears: pd.DataFrame  # unit, parent, due, paid, arrears, rate
     charts: list[Chart] = field(default_factory=list)
+    gaps: dict[str, kpis.LeftOut] = field(default_factory=dict)  # what incomplete coverage leaves out
 
     @property
     def chart_set(self) -> list[tuple[str, go.Figure]]:
@@ -280,9 +288,10 @@ def _draft(con: duckdb.DuckDBPyConnection, year: int, quarter: int, unit_id: int
     if (year, quarter) not in queries.periods(con):
         raise NoData(_no_data_message(con, year, quarter, org))
     results = kpis.compute(con, year, quarter, unit_id)
+    gaps = kpis.left_out(con, year, quarter, unit_id)
     if all(k.actual is None for i, k in results.items() if i != "reporting_rate"):
         raise NoData(_no_data_message(con, year, quarter, scope))
-    trend = kpis.trend(con, year, unit_id)
+    trend = kpis.trend(con, year, quarter, unit_id)
     history = kpis.unit_history(con, year, quarter, unit_id)
     missing_by_kind = {k: queries.missing_units(con, year, quarter, unit_id, k) for k in MISSING_KINDS}
     missing = _missing_table(missing_by_kind, lang)
@@ -302,6 +311,7 @@ def _draft(con: duckdb.DuckDBPyConnection, year: int, quarter: int, unit_id: int
         list(arrears["unit"]),
         float(arrears["arrears"].sum()),
         lang,
+        single_unit=queries.is_grassroots(con, unit_id),
     )
     d = Draft(
         year=year,
@@ -315,7 +325,10 @@ def _draft(con: duckdb.DuckDBPyConnection, year: int, quarter: int, unit_id: int
         period=fmt.period_label(year, quarter, lang, cumulative=True),
         results=results,
         summary=summary,
-        paragraphs={th.id: narrative.theme_paragraph(th.id, results, year, quarter, lang) for th in THEMES},
+        paragraphs={
+            th.id: narrative.theme_paragraph(th.id, results, year, quarter, lang, gaps) for th in THEMES
+        },
+        gaps=gaps,
         missing=missing,
         arrears=arrears,
     )
@@ -374,7 +387,7 @@ def _charts(
                 fig,
                 theme_label(th.id, lang),
                 words["what_bullet"],
-                narrative.theme_status_sentence(th.id, d.results, lang),
+                narrative.theme_status_sentence(th.id, d.results, lang, quarter),
             )
         for ind in inds:
             label = indicator_label(ind, lang)
@@ -391,7 +404,7 @@ def _charts(
                 fig,
                 label,
                 words["what_trend"],
-                narrative.sentence(ind, d.results[ind.id], year, quarter, lang),
+                narrative.sentence(ind, d.results[ind.id], year, quarter, lang, d.gaps.get(ind.id)),
                 ind.id,
             )
             if ind.id not in RANKED:
@@ -416,7 +429,7 @@ def _charts(
                 fig,
                 label,
                 words["what_ranking"],
-                narrative.ranking_sentence(ind, rows_r, lang),
+                narrative.ranking_sentence(ind, rows_r, lang, quarter),
                 ind.id,
             )
         for value_col, what_zh, what_en, unit in BREAKDOWNS.get(th.id, ()):
@@ -728,7 +741,13 @@ def _shade(cell: Any, fill: str) -> None:
     tcpr.append(shd)
 
 
-_STATUS_FILL = {"ahead": "E2EFDA", "on_track": "DDEBF7", "behind": "FCE4D6"}
+_STATUS_FILL = {
+    "ahead": "E2EFDA",
+    "on_track": "DDEBF7",
+    "behind": "FCE4D6",
+    "met": "E2EFDA",
+    "missed": "FCE4D6",
+}
 
 
 def _table(
@@ -779,6 +798,14 @@ def _table(
                 if fills and (r - 1, c) in fills:
                     _shade(cell, fills[(r - 1, c)])
     return table
+
+
+def status_rule_text(quarter: int, lang: str) -> str:
+    """The one status rule, as the dashboard's legend states it."""
+    if int(quarter) == 4:
+        return t("legend.year_end", lang)
+    tol = settings.StatusRules.from_env().tolerance
+    return t("legend.progress", lang, low=fmt.fmt_rate(1 - tol, 0), high=fmt.fmt_rate(1 + tol, 0))
 
 
 def _status_text(status: str, lang: str) -> str:
@@ -856,13 +883,7 @@ def build_docx(d: Draft) -> bytes:
         if d.results[ind.id].status in _STATUS_FILL
     }
     _table(doc, words["cols"], rows, (4.1, 2.5, 2.5, 1.7, 3.1, 2.1), right=(1, 2, 3, 4), fills=fills)
-    rules = settings.StatusRules.from_env()
-    doc.add_paragraph(
-        words["note"].format(
-            ahead=fmt.fmt_number(rules.rate_ahead * 100, 0), tol=fmt.fmt_rate(rules.flow_tolerance, 0)
-        ),
-        style="Report Note",
-    )
+    doc.add_paragraph(status_rule_text(d.quarter, lang), style="Report Note")
 
     figure_no = 0
     for n, th in enumerate(THEMES, start=2):

@@ -22,7 +22,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     ),
     "UNION_KPI_MIN_COVERAGE": (
         "0.8",
-        "a new session opens on the latest quarter where at least this share of units sent the membership sheet",
+        "a new session opens on the latest quarter in which this share of units sent the membership sheet",
     ),
     "UNION_KPI_USER": ("", "name recorded in the load log (defaults to the OS user)"),
     "UNION_KPI_MAX_UPLOAD_MB": ("50", "largest file accepted, checked on the server"),

@@ -218,6 +218,11 @@ def _neutralise_csv(value: object) -> object:
     return value
 
 
+def neutralise(text: str) -> str:
+    """Text a spreadsheet would run as a formula (=, +, -, @ …) gets a leading '; other text unchanged."""
+    return "'" + text if looks_like_formula(text) else text
+
+
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """UTF-8 CSV with BOM (so Excel detects the encoding); formula-like text gets a leading '."""
     safe = frame.copy()

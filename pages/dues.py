@@ -1,4 +1,4 @@
-"""会费收缴: cards, progress against plan, trend, unit ranking and the tables behind them."""
+"""会费收缴: cards, progress against plan, trend, unit ranking and the units in arrears."""
 
 import streamlit as st
 
@@ -7,6 +7,7 @@ from dashboard.state import lang, tr
 from dashboard.views import render_theme, require_filters
 from dashboard.widgets import table
 from etl import fmt
+from etl.tables import Col
 
 render_theme("dues")
 f = require_filters()
@@ -19,4 +20,13 @@ else:
     st.warning(
         tr("theme.arrears_summary", n=len(arrears), total=fmt.fmt_money(arrears["arrears"].sum(), lang()))
     )
-table(dues, f"{f.year}Q{f.quarter}_会费收缴", key="dues")
+    cols = [
+        Col("unit", "text", "col.unit"),
+        Col("parent", "text", "col.parent"),
+        Col("due", "money", "col.due"),
+        Col("paid", "money", "col.paid"),
+        Col("arrears", "money", "col.arrears"),
+        Col("rate", "rate", "col.collection_rate"),
+        Col("last_paid", "date", "col.last_paid"),
+    ]
+    table(arrears, f"{f.year}Q{f.quarter}_会费欠缴", key="dues", cols=cols)

@@ -6,10 +6,20 @@ from dashboard import data
 from dashboard.state import tr
 from dashboard.views import render_theme, require_filters
 from dashboard.widgets import table
+from etl import tables
+from etl.tables import Col
 
 render_theme("organisation")
 f = require_filters()
 st.subheader(tr("theme.membership_rows"))
+cols = [
+    Col("unit", "text", "col.unit"),
+    Col("parent", "text", "col.parent"),
+    *tables.kind_columns("membership"),
+]
 table(
-    data.frame("membership_rows", f.year, f.quarter, f.unit_id), f"{f.year}Q{f.quarter}_会员发展", key="rows"
+    data.frame("membership_rows", f.year, f.quarter, f.unit_id),
+    f"{f.year}Q{f.quarter}_会员发展",
+    key="rows",
+    cols=cols,
 )

@@ -1,24 +1,53 @@
-"""总览: every indicator as a card, grouped by theme."""
+"""总览: the work indicators as cards grouped by theme, their statuses counted, and data quality apart."""
 
 import streamlit as st
 
+from dashboard import data
 from dashboard.state import lang, tr
-from dashboard.views import indicator_table, kpis_now, page_header, require_filters
-from dashboard.widgets import kpi_cards, table
-from etl.dictionary import INDICATORS, STATUSES, THEMES, indicators_of_theme
+from dashboard.views import gaps_now, indicator_table, kpis_now, page_header, require_filters
+from dashboard.widgets import kpi_cards, status_legend, table
+from etl import fmt, settings
+from etl.dictionary import INDICATORS, THEMES, WORK_INDICATORS, indicators_of_theme, statuses_for
 from etl.i18n import status_label, theme_label
 
 f = require_filters()
+code = lang()
 page_header(tr("page.overview"), f)
-results = kpis_now(f)
 
-counts = {s: sum(1 for k in results.values() if k.status == s) for s in STATUSES}
-for column, status in zip(st.columns(len(STATUSES)), STATUSES, strict=True):
-    column.metric(status_label(status, lang()), counts[status])
+latest = data.periods()[0]
+if (f.year, f.quarter) != latest and data.get("default_period", settings.min_coverage()) == (
+    f.year,
+    f.quarter,
+):
+    coverage = data.frame("period_coverage").iloc[0]
+    st.info(
+        tr(
+            "banner.default_period",
+            latest=fmt.period_label(*latest, code),
+            coverage=fmt.fmt_coverage(int(coverage["reported"]), int(coverage["expected"]), code),
+            share=fmt.fmt_rate(settings.min_coverage(), 0),
+            period=fmt.period_label(f.year, f.quarter, code),
+        ),
+        icon=":material/info:",
+    )
+
+results = kpis_now(f)
+gaps = gaps_now(f, results)
+st.subheader(tr("overview.work", n=len(WORK_INDICATORS)))
+shown_statuses = statuses_for(f.quarter)
+counts = {s: sum(1 for i in WORK_INDICATORS if results[i.id].status == s) for s in shown_statuses}
+for column, status in zip(st.columns(len(shown_statuses)), shown_statuses, strict=True):
+    column.metric(status_label(status, code), counts[status])
+status_legend(f.quarter)
 
 for theme in THEMES:
-    st.subheader(theme_label(theme.id, lang()))
-    kpi_cards(results, [i.id for i in indicators_of_theme(theme.id)])
+    ids = [i.id for i in indicators_of_theme(theme.id) if not i.quality]
+    st.subheader(theme_label(theme.id, code))
+    kpi_cards(results, ids, gaps)
+
+st.subheader(tr("overview.quality"), help=tr("overview.quality_help"))
+kpi_cards(results, [i.id for i in INDICATORS if i.quality], gaps)
 
 with st.expander(tr("table.behind_chart")):
-    table(indicator_table(results, [i.id for i in INDICATORS]), f"{f.year}Q{f.quarter}_总览", key="overview")
+    ids = [i.id for i in INDICATORS]
+    table(indicator_table(results, ids, f.quarter), f"{f.year}Q{f.quarter}_总览", key="overview")

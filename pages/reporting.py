@@ -4,16 +4,16 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.state import lang, tr
-from dashboard.views import kpis_now, page_header, require_filters
+from dashboard.views import page_header, require_filters
 from dashboard.widgets import table
 from etl import fmt
 from etl.dictionary import DATA_KINDS
 from etl.i18n import kind_label
+from etl.tables import Col
 
 f = require_filters()
-page_header(tr("page.reporting"), f)
+page_header(tr("page.reporting"), f, banner=False)
 code = lang()
-rate = kpis_now(f)["reporting_rate"]
 
 kind = (
     st.segmented_control(
@@ -25,29 +25,20 @@ kind = (
     )
     or "membership"
 )
-missing = data.frame("missing_units", f.year, f.quarter, f.unit_id, kind)
-matrix = data.frame("reporting_matrix", f.year, f.unit_id)
-known = matrix["unit_id"].nunique()
-reported = known - len(missing)
+coverage = data.frame("kpis.coverage_by_kind", f.year, f.quarter, f.unit_id).set_index("kind").loc[kind]
+reported, expected = int(coverage["reported"]), int(coverage["expected"])
+rate = reported / expected if expected else None
 left, right = st.columns(2)
-left.metric(
-    tr("report.rate_for", kind=kind_label(kind, code)),
-    fmt.fmt_rate(reported / known if known else None),
-    help=tr("report.rate_help", rate=fmt.fmt_rate(rate.actual)),
-)
-right.metric(tr("report.missing_units"), len(missing))
-st.caption(
-    tr(
-        "report.summary",
-        reported=reported,
-        known=known,
-        rate=fmt.fmt_rate(reported / known if known else None),
-    )
-)
+left.metric(tr("report.rate_for", kind=kind_label(kind, code)), fmt.fmt_rate(rate))
+right.metric(tr("report.missing_units"), expected - reported)
+st.caption(tr("report.summary", reported=reported, known=expected, rate=fmt.fmt_rate(rate)))
+if kind in ("welfare", "activities"):
+    st.caption(tr("report.events_note"))
 
 st.subheader(
     tr("report.missing_for", period=fmt.period_label(f.year, f.quarter, code), kind=kind_label(kind, code))
 )
+missing = data.frame("missing_units", f.year, f.quarter, f.unit_id, kind)
 if missing.empty:
     st.success(tr("report.all_reported"))
 else:
@@ -58,17 +49,21 @@ else:
             else tr("report.never")
         )
     )
-    shown = missing.rename(
-        columns={"unit": tr("col.unit"), "parent": tr("col.parent"), "last_period": tr("col.last_report")}
-    )
-    table(shown, f"{f.year}Q{f.quarter}_未报送_{kind_label(kind, 'zh')}", key="missing")
+    cols = [
+        Col("unit", "text", "col.unit"),
+        Col("parent", "text", "col.parent"),
+        Col("last_period", "text", "col.last_report"),
+    ]
+    table(missing, f"{f.year}Q{f.quarter}_未报送_{kind_label(kind, 'zh')}", key="missing", cols=cols)
 
 st.subheader(tr("report.matrix", year=f.year, kind=kind_label(kind, code)))
+matrix = data.frame("reporting_matrix", f.year, f.unit_id)
 grid = matrix[matrix["kind"] == kind].copy()
 grid["mark"] = grid["reported"].map(
     lambda r: f"✔ {tr('report.reported')}" if r else f"✘ {tr('report.not_reported')}"
 )
 grid["quarter"] = grid["quarter"].map(lambda q: fmt.quarter_label(int(q), code))
+grid["parent"] = grid["parent"].fillna("")
 pivot = grid.pivot_table(
     index=["parent", "unit"], columns="quarter", values="mark", aggfunc="first", dropna=False, sort=False
 ).reset_index()

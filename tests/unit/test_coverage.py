@@ -20,7 +20,16 @@ from etl.settings import StatusRules
 from tests.sheets import write_xlsx
 
 ROOT = Path(__file__).resolve().parents[2]
-HEADER = ["单位名称", "上级工会", "单位性质", "职工人数", "会员人数", "新发展会员", "已建会单位数", "签订集体合同单位数"]
+HEADER = [
+    "单位名称",
+    "上级工会",
+    "单位性质",
+    "职工人数",
+    "会员人数",
+    "新发展会员",
+    "已建会单位数",
+    "签订集体合同单位数",
+]
 #         unit      parent    type       employees members new  unionised contracts
 UNITS = {
     "甲公司": ("局工会", "民营企业", 100, 90, 10, 1, 1),

@@ -31,7 +31,8 @@ def _read(path: Path) -> tuple[list[object], pd.DataFrame]:
     """(title row, table under the header row) of the first sheet, as calamine sees it."""
     rows = calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
     header = [str(h) for h in rows[1]]
-    return rows[0], pd.DataFrame(rows[2:], columns=header)
+    body = [[None if cell == "" else cell for cell in row] for row in rows[2:]]  # a blank cell is no value
+    return rows[0], pd.DataFrame(body, columns=header)
 
 
 def _by_field(kind_id: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -136,8 +137,12 @@ def test_membership_rows_are_plausible(tables):
     assert (m.members_migrant <= m.employees_migrant).all()
     assert (m.employees_female <= m.employees).all()
     assert (m.orgs_unionized <= m.orgs_total).all()
+    organ = m.unit_type == "机关"
+    assert organ.any() and set(m.unit_type) == {"机关", "事业单位", "企业"}
     for column in ("contracts_signed", "wage_agreements", "female_contracts"):
-        assert (m[column] <= m.orgs_unionized).all(), column
+        signed = pd.to_numeric(m[column], errors="coerce")
+        assert signed[organ].isna().all(), column  # a 机关 signs no 集体合同: the cell is blank, not 0
+        assert (signed[~organ] <= m.orgs_unionized[~organ]).all(), column
     assert m.employees.between(30, 2000).all()
     assert m.parent.notna().all() and m.parent.nunique() == 4
 
@@ -245,7 +250,7 @@ def test_targets_name_known_indicators_and_units(targets, tables):
     for ind, row in zip(found, targets.itertuples(), strict=True):
         if ind.measure == "rate":
             assert isinstance(row.target, str) and row.target.endswith("%")
-        milestones = [v for v in (row.q1, row.q2, row.q3, row.q4) if v not in (None, "")]
+        milestones = [v for v in (row.q1, row.q2, row.q3, row.q4) if pd.notna(v) and v != ""]
         if milestones:
             assert ind.kind == "flow" and milestones == sorted(milestones)
             assert milestones[-1] == row.target

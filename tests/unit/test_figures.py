@@ -54,6 +54,7 @@ def ranking_frame():
             "expected": [0.95] * 5,
             "achievement": [0.98 / 0.95, 0.93 / 0.95, 0.96 / 0.95, 0.951 / 0.95, None],
             "status": ["on_track", "behind", "on_track", "on_track", "no_data"],
+            "target_of": ["org"] * 5,  # an organisation-wide rate stands for every unit
         }
     )
 
@@ -101,7 +102,7 @@ def test_trend_figure(trend_fig):
     names = [tr.name for tr in fig.data]
     assert "进度预期" in names and "2024年（上年）" in names
     exp = next(tr for tr in fig.data if tr.name == "进度预期")
-    assert list(exp.y) == [225, 450, 675, 900]  # Q4 filled with target × 4/4
+    assert list(exp.y) == [225, 450, 675]  # nothing later than the chosen quarter (Q3)
     ticks = " ".join(fig.layout.xaxis.ticktext)
     assert "655 人" in ticks and "滞后" in ticks and "预期 675 人" in ticks
     # status not by colour alone: behind bars carry a pattern that on-track bars do not
@@ -174,6 +175,42 @@ def test_ranking_figure_escapes_and_labels():
         IND["membership_rate"], ranking_frame(), SCOPE, 2025, 3, "zh", SOURCE, sort="desc"
     )
     assert desc.layout.yaxis.categoryarray[0] == "滨江市第一中学工会"
+
+
+def test_trend_marks_a_quarter_that_leaves_out_units():
+    frame = trend_frame()
+    frame["reported"] = [31] * len(frame)
+    frame["expected_units"] = [31] * len(frame)
+    last = frame.index[(frame["year"] == 2025)][-1]
+    frame.loc[last, "reported"] = 29
+    fig = F.trend_figure(IND["new_members"], frame, SCOPE, 2025, "zh", SOURCE)
+    ticks = " ".join(fig.layout.xaxis.ticktext)
+    assert "29/31 个单位报送" in ticks
+    assert any("未计入未报送的单位" in a for a in annotations(fig))
+    complete = F.trend_figure(IND["new_members"], trend_frame(), SCOPE, 2025, "zh", SOURCE)
+    assert not any("未报送" in a for a in annotations(complete))
+
+
+def test_ranking_draws_a_units_own_target_on_that_unit_only():
+    frame = pd.DataFrame(
+        {
+            "unit": ["甲", "江滨街道非公企业联合工会", "丙", "财政局", "丁"],
+            "actual": [320.0, 250.0, 90.0, None, None],
+            "target": [None, 300.0, None, None, None],
+            "expected": [None, 300.0, None, None, None],
+            "status": ["no_target", "missed", "no_target", "not_applicable", "no_data"],
+            "target_of": [None, "own", None, None, None],
+            "reported": [1, 1, 1, 1, 0],
+            "expected_units": [1, 1, 1, 1, 1],
+        }
+    )
+    fig = F.ranking_figure(IND["new_members"], frame, SCOPE, 2025, 4, "zh", SOURCE, sort="desc")
+    assert not [s for s in fig.layout.shapes if s.x0 == s.x1]  # no line across all units
+    markers = [tr for tr in fig.data if tr.type == "scatter"]
+    assert len(markers) == 1 and list(markers[0].y) == ["江滨街道非公企业联合工会"]
+    notes = [a.text for a in fig.layout.annotations]
+    assert "不适用" in notes and "未报送" in notes
+    assert list(fig.layout.yaxis.categoryarray)[-1] == "财政局"  # not applicable last
 
 
 def test_ranking_height_grows_with_units():

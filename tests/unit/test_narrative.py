@@ -141,9 +141,9 @@ def test_rate_without_target_and_target_with_decimals() -> None:
 
 def test_stock_sentence() -> None:
     s = narrative.indicator_sentence("members", k("members", 17839, 18000, 18000, "on_track", 17336), 2025, 3)
-    assert s == "截至三季度末，会员总数17,839人，为年度目标18,000人的99.1%，同比增长2.9%"
+    assert s == "截至三季度末，会员总数17839人，为年度目标18000人的99.1%，同比增长2.9%"
     done = narrative.indicator_sentence("members", k("members", 18100, 18000, 18000, "on_track"), 2025, 3)
-    assert "达到18,000人的年度目标" in done
+    assert "达到18000人的年度目标" in done
 
 
 def test_no_data_gives_no_sentence() -> None:
@@ -185,10 +185,10 @@ def test_summary_paragraph_counts_and_lists() -> None:
         results, 2025, 3, "滨江市总工会", ["滨江市统计局"], ["甲公司", "乙公司"], 27_006.0
     )
     assert s.startswith(
-        "截至2025年第三季度，滨江市总工会19项工作指标中，3项可对照年度目标考核："
-        "进度超前1项、符合进度1项、滞后1项（农民工入会率）；另有1项未设年度目标、15项暂无数据。"
+        "截至2025年第三季度，滨江市总工会18项工作指标中，3项可对照年度目标考核："
+        "进度超前1项、符合进度1项、滞后1项（农民工入会率）；另有1项未设年度目标、14项暂无数据。"
     )
-    assert "本季度有1个单位未报送会员发展统计表（滨江市统计局）" in s
+    assert "本季度有1个单位未报送会员发展统计表（滨江市统计局），会员人数等时点指标未计入这些单位" in s
     assert "有2个单位存在欠缴（甲公司、乙公司），合计欠缴2.70万元" in s
     clean = narrative.summary_paragraph(results, 2025, 3, "滨江市总工会", [], [], 0)
     assert "各单位均已报送" in clean and "无欠缴单位" in clean
@@ -198,7 +198,7 @@ def test_ranking_and_breakdown_sentences() -> None:
     rows = [("甲", 0.99, "on_track"), ("乙", 0.876, "behind"), ("丙", 1.0, "ahead"), ("丁", None, "no_data")]
     s = narrative.ranking_sentence("membership_rate", rows)
     assert s == (
-        "从各单位看，入会率最高的是丙（100.0%），最低的是乙（87.6%）；3个单位中有1个进度滞后：乙；"
+        "从各单位看，入会率最高的是丙（100.0%），最低的是乙（87.6%）；对照年度目标考核的3个单位中有1个进度滞后：乙；"
         "另有1个单位暂无数据。"
     )
     assert narrative.ranking_sentence("membership_rate", rows[:1]) is None
@@ -241,14 +241,76 @@ def test_sentences_quote_the_figures_of_kpis(demo_db: Path, quarter: int) -> Non
             assert s is None
             continue
         quoted += 1
-        value = fmt.fmt_value(ind, kpi.actual).replace(" ", "")
+        value = fmt.fmt_value(ind, kpi.actual).replace(" ", "").replace(",", "")
         assert value in s, (ind.id, value, s)
         if kpi.target is not None and ind.measure != "rate" and kpi.achievement < 1:
             assert fmt.fmt_rate(kpi.achievement) in s, (ind.id, s)
-        yoy = fmt.fmt_yoy(ind, kpi.actual, kpi.previous)
+        yoy = fmt.fmt_change(ind, kpi.yoy)
         if yoy and yoy != "持平":
             assert yoy in s, (ind.id, yoy, s)
+        if ind.quality:
+            continue  # 数据报送率 is about the data: not in the theme paragraphs
         # the theme paragraph carries the same clauses (without the period)
         body = narrative.indicator_sentence(ind, kpi, 2025, quarter, with_period=False)
         assert body in paragraphs
     assert quoted >= 15
+
+
+# ---------------------------------------------------------------- what a chair must not be misled by
+
+
+def test_year_end_speaks_of_the_year_not_of_progress() -> None:
+    results = _results(
+        membership_rate=k("membership_rate", 0.975, 0.95, 0.95, "met"),
+        members=k("members", 17574, 18000, 18000, "missed"),
+        new_members=k("new_members", 892, 900, 900, "missed"),
+    )
+    s = narrative.summary_paragraph(results, 2025, 4, "滨江市总工会", [], [], 0)
+    assert "完成年度目标1项、未完成2项（会员人数、新发展会员）" in s
+    for word in ("进度", "时间过半", "超前", "滞后"):
+        assert word not in s
+    assert narrative.theme_status_sentence("organisation", results, "zh", 4).startswith(
+        "组织建设与会员7项指标中，完成年度目标1项、未完成2项"
+    )
+    stock = narrative.indicator_sentence("members", results["members"], 2025, 4)
+    assert stock is not None and "为年度目标18000人的97.6%，未完成年度目标" in stock
+
+
+def test_coverage_and_left_out_in_the_sentence() -> None:
+    kpi = k("members", 17574, 18000, 18000, "missed")
+    kpi.coverage = kpis.Coverage(29, 31)
+    gap = kpis.LeftOut(("江滨绿源食品有限公司", "滨江市统计局"), 372.0, 2)
+    s = narrative.indicator_sentence("members", kpi, 2025, 4, gap=gap)
+    assert s is not None
+    assert "会员总数17574人（29/31个单位报送，未报送的2个单位上次报送会员人数372人，未计入）" in s
+
+
+def test_like_for_like_yoy_is_said_so() -> None:
+    kpi = k("members", 17574, previous=17050)
+    kpi.yoy, kpi.yoy_units = 17400 / 17050 - 1, 28
+    s = narrative.indicator_sentence("members", kpi, 2025, 4)
+    assert s is not None and s.endswith("按可比口径同比增长2.1%")
+
+
+def test_ties_are_named_as_ties_and_not_applicable_units_are_left_out() -> None:
+    rows = [
+        ("甲", 1.0, "ahead"),
+        ("乙", 1.0, "ahead"),
+        ("丙", 0.9, "behind"),
+        ("财政局", None, "not_applicable"),
+    ]
+    s = narrative.ranking_sentence("contract_signing_rate", rows)
+    assert s is not None
+    assert "最高的是甲、乙（均为100.0%）" in s and "财政局" not in s and "暂无数据" not in s
+    all_equal = narrative.ranking_sentence(
+        "contract_signing_rate", [("甲", 1.0, "met"), ("乙", 1.0, "met")], quarter=4
+    )
+    assert (
+        all_equal == "从各单位看，2个单位集体合同签订率均为100.0%；对照年度目标考核的2个单位均未出现未完成。"
+    )
+
+
+def test_a_one_unit_report_speaks_of_that_unit() -> None:
+    results = _results(membership_rate=k("membership_rate", 0.975, 0.95, 0.95, "met"))
+    s = narrative.summary_paragraph(results, 2025, 4, "滨江市第一中学", 0, 0, 0, single_unit=True)
+    assert "各单位" not in s and "本单位已报送本季度会员发展统计表" in s
