@@ -12,6 +12,7 @@ import streamlit as st
 from dashboard import data
 from dashboard.state import ORG, Filters, lang, language_switch, tr, url_state_to_session, write_url_state
 from etl import fmt, settings
+from etl.i18n import t
 
 st.set_page_config(page_title="工会年度工作指标看板", page_icon="📊", layout="wide")
 
@@ -57,17 +58,18 @@ def _filters() -> Filters | None:
         st.sidebar.info(tr("sidebar.no_data_loaded"))
         return None
     st.sidebar.subheader(tr("sidebar.filters"))
+    code = lang()  # labels are bound now: a widget may format its options after this run
     years = sorted({y for y, _ in periods}, reverse=True)
     if "year" not in st.session_state or st.session_state["year"] not in years:
         st.session_state["year"], st.session_state["quarter"] = _default_period(periods)
     year = st.sidebar.selectbox(
-        tr("sidebar.year"), years, key="year", format_func=lambda y: tr("year.label", year=y)
+        tr("sidebar.year"), years, key="year", format_func=lambda y: t("year.label", code, year=y)
     )
     quarters = sorted({q for y, q in periods if y == year})
     if st.session_state.get("quarter") not in quarters:
         st.session_state["quarter"] = quarters[-1]
     quarter = st.sidebar.selectbox(
-        tr("sidebar.quarter"), quarters, key="quarter", format_func=lambda q: fmt.quarter_label(q, lang())
+        tr("sidebar.quarter"), quarters, key="quarter", format_func=lambda q: fmt.quarter_label(q, code)
     )
     units = data.frame("units")
     org = data.text("org_name")
@@ -77,7 +79,7 @@ def _filters() -> Filters | None:
 
     def label(unit_id: int) -> str:
         if unit_id == ORG:
-            return tr("sidebar.scope_org", org=org)
+            return t("sidebar.scope_org", code, org=org)
         parent = parents.get(unit_id)
         return f"{parent} / {names[unit_id]}" if isinstance(parent, str) else names[unit_id]
 

@@ -14,6 +14,7 @@ from etl.i18n import LANG_NAMES, LANGS, t
 APP_SCRIPT = Path(__file__).resolve().parent.parent / "app.py"
 ORG = 0  # the scope box's value for the whole organisation (unit ids start at 1)
 _URL_READ = "url.read"
+_URL_LANG = "url.lang"
 
 
 def lang() -> str:
@@ -40,7 +41,7 @@ def url_state_to_session() -> None:
     st.session_state[_URL_READ] = True
     params = st.query_params
     if params.get("lang") in LANGS:
-        st.session_state["lang"] = params["lang"]
+        st.session_state[_URL_LANG] = params["lang"]  # the radio's first value, not its state
     for key in ("year", "quarter", "scope"):
         value = params.get(key)
         if value is not None and value.isdigit():
@@ -64,9 +65,12 @@ def write_url_state() -> None:
 
 
 def language_switch() -> None:
+    # a link's ?lang= gives the first value; kept for the session, as the default is part of the widget id
+    from_url = st.session_state.get(_URL_LANG)
     st.sidebar.radio(
-        t("sidebar.language", lang()),
+        t("sidebar.language", from_url or lang()),
         LANGS,
+        index=LANGS.index(from_url) if from_url in LANGS else 0,
         key="lang",
         horizontal=True,
         format_func=lambda code: LANG_NAMES[code],

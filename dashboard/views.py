@@ -12,7 +12,7 @@ from dashboard.state import Filters, current_filters, lang, tr
 from dashboard.widgets import chart, kpi_cards, status_legend, table
 from etl import figures, fmt, tables
 from etl.dictionary import INDICATOR_BY_ID, KINDS, Indicator, indicators_of_theme
-from etl.i18n import indicator_label, kind_label, status_label, theme_label
+from etl.i18n import indicator_label, kind_label, status_label, t, theme_label
 from etl.kpis import Kpi, LeftOut, as_frame
 from etl.tables import Col
 
@@ -189,7 +189,7 @@ def ranking_section(chosen: str, f: Filters) -> None:
             ["unit", "child"],
             horizontal=True,
             key=f"level-{chosen}",
-            format_func=lambda v: tr(f"theme.level_{v}"),
+            format_func=lambda v: t(f"theme.level_{v}", code),
         )
     ranking = data.frame("kpis.unit_history", f.year, f.quarter, f.unit_id, None, level)
     ranking = ranking[ranking["indicator"] == chosen]
@@ -198,7 +198,7 @@ def ranking_section(chosen: str, f: Filters) -> None:
         ["asc", "desc"],
         horizontal=True,
         key=f"sort-{chosen}",
-        format_func=lambda o: tr(f"theme.sort_{o}"),
+        format_func=lambda o: t(f"theme.sort_{o}", code),
     )
     lagging = "missed" if f.quarter == 4 else "behind"
     only = c3.toggle(tr(f"theme.{lagging}_only"), key=f"behind-{chosen}")

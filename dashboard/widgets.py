@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard.markdown import md_escape
 from dashboard.state import lang, tr
-from etl import fmt, narrative, tables
+from etl import fmt, tables
 from etl.dictionary import INDICATOR_BY_ID, INDICATORS, UNIT_TYPES_EN
 from etl.figures import chart_config
 from etl.i18n import indicator_label, status_label
@@ -62,6 +62,12 @@ def _flat(change: str | None) -> bool:
     return change is not None and change.lstrip("+-").startswith("0.0")
 
 
+def _delta(yoy: str | None, code: str) -> str | None:
+    if not yoy:
+        return None
+    return f"{yoy}（{tr('card.yoy')}）" if code == "zh" else f"{yoy} {tr('card.yoy')}"
+
+
 def card_value(kpi: Kpi, code: str) -> str:
     """The card's big number; English counts leave the unit to the label, so nothing is cut off."""
     ind = INDICATOR_BY_ID[kpi.id]
@@ -87,8 +93,12 @@ def coverage_note(kpi: Kpi, code: str, gap: LeftOut | None = None) -> str | None
         return None
     ind = INDICATOR_BY_ID[kpi.id]
     text = fmt.fmt_coverage(cov.reported, cov.expected, code, records=ind.source in ("welfare", "activities"))
-    if gap is not None:
-        text += " · " + narrative.left_out_clause(ind, gap, code)
+    if gap is not None and gap.last_value is not None:
+        text += " · " + tr(
+            "card.left_out_short", n=len(gap.units), value=fmt.fmt_value(ind, gap.last_value, code)
+        )
+    elif gap is not None:
+        text += " · " + tr("card.left_out_never", n=len(gap.units))
     return text
 
 
@@ -97,12 +107,11 @@ def kpi_card(kpi: Kpi, gap: LeftOut | None = None) -> None:
     code = lang()
     with st.container(border=True):
         yoy = fmt.fmt_change(ind, kpi.yoy, code, compact=True)
-        basis = tr("card.yoy_like", n=kpi.yoy_units) if kpi.yoy_units else tr("card.yoy")
         st.metric(
             card_label(kpi, code),
             card_value(kpi, code),
             # the sign must lead the text: st.metric reads it to pick arrow and colour
-            delta=f"{yoy}（{basis}）" if yoy and code == "zh" else (f"{yoy} ({basis})" if yoy else None),
+            delta=_delta(yoy, code),
             delta_color="off" if _flat(yoy) else "normal" if ind.higher_is_better else "inverse",
             delta_arrow="off" if _flat(yoy) else "auto",
             help=f"{tr('card.formula')}：{ind.formula_zh}" if code == "zh" else ind.en,
@@ -110,6 +119,8 @@ def kpi_card(kpi: Kpi, gap: LeftOut | None = None) -> None:
         status_badge(kpi.status)
         if kpi.yoy_units == 0:
             st.caption(tr("card.yoy_not_comparable"))
+        elif kpi.yoy_units:
+            st.caption(tr("card.yoy_like", n=kpi.yoy_units))
         if kpi.status == "not_applicable":
             pass
         elif kpi.target is not None:
@@ -130,7 +141,7 @@ def kpi_card(kpi: Kpi, gap: LeftOut | None = None) -> None:
 
 
 def kpi_cards(
-    results: dict[str, Kpi], ids: Sequence[str], gaps: dict[str, LeftOut] | None = None, per_row: int = 4
+    results: dict[str, Kpi], ids: Sequence[str], gaps: dict[str, LeftOut] | None = None, per_row: int = 3
 ) -> None:
     gaps = gaps or {}
     for start in range(0, len(ids), per_row):
@@ -143,23 +154,6 @@ def kpi_cards(
 def chart(fig: go.Figure, filename: str, key: str) -> None:
     # theme=None: the figure's own fonts and white background, as in the exported PNG
     st.plotly_chart(fig, theme=None, config=chart_config(filename), key=key, width="stretch")
-
-
-def _column_config(cols: Sequence[tables.Col], code: str) -> dict:
-    config: dict[str, object] = {}
-    for c in cols:
-        title = c.title(code)
-        if c.type == "count":
-            config[title] = st.column_config.NumberColumn(title, format="%,d")
-        elif c.type in ("money", "number"):
-            config[title] = st.column_config.NumberColumn(title, format="%,.2f")
-        elif c.type == "rate":
-            config[title] = st.column_config.NumberColumn(title, format="%.1f%%")
-        elif c.type == "date":
-            config[title] = st.column_config.DateColumn(
-                title, format="YYYY年M月D日" if code == "zh" else "YYYY-MM-DD"
-            )
-    return config
 
 
 def table(
@@ -176,12 +170,12 @@ def table(
     """
     code = lang()
     cols = list(cols) if cols else [tables.Col(str(c)) for c in frame.columns]
-    st.dataframe(
-        tables.shown(frame, cols, code),
-        hide_index=True,
-        width="stretch",
-        column_config=_column_config(cols, code),
-    )
+    shown = tables.shown(frame, cols, code)
+    # numbers keep their values (they sort as numbers) and read as people write them
+    numeric = [c.title(code) for c in cols if c.type in ("count", "money", "number", "rate")]
+    styled = shown.style.format(tables.display_formats(cols, code), na_rep="")  # type: ignore[arg-type]
+    styled = styled.set_properties(subset=numeric, **{"text-align": "right"})
+    st.dataframe(styled, hide_index=True, width="stretch")
     left, right, _ = st.columns([1, 1, 4])
     left.download_button(
         tr("table.download_csv"),

@@ -874,12 +874,14 @@ def _unique_labels(names: list[str]) -> list[str]:
 def _common_target(
     target: list[float | None], target_of: list[str | None], judged: list[int]
 ) -> float | None:
-    """The one target line a ranking may draw: an organisation-wide rate standing for every unit ranked.
-
-    A unit's own target is drawn (and judged) only on that unit's row.
+    """The one target line a ranking may draw: every unit ranked is judged against the same value (an
+    organisation-wide rate, or own targets that equal it). A target only some units have is drawn on
+    those units' rows, never across the others.
     """
-    if not judged or any(target[i] is None or target_of[i] != "org" for i in judged):
+    if not judged or any(target[i] is None for i in judged):
         return None
+    if not any(target_of[i] == "org" for i in judged):
+        return None  # own targets only: each on its row, even when they happen to be equal
     values = {round(cast(float, target[i]), 9) for i in judged}
     return next(iter(values)) if len(values) == 1 else None
 

@@ -93,20 +93,27 @@ def formatted(frame: pd.DataFrame, cols: Sequence[Col], lang: str) -> pd.DataFra
     )
 
 
+_NUMERIC = ("count", "money", "number", "rate")
+
+
 def shown(frame: pd.DataFrame, cols: Sequence[Col], lang: str) -> pd.DataFrame:
-    """Labelled columns for the page: numbers stay numbers (rates in percent), the rest as text."""
+    """Labelled columns for the page: numbers stay numbers (so they sort as numbers), the rest as text.
+
+    `display_formats` gives how each number reads; the page shows those strings.
+    """
     out = {}
     for c in cols:
         values = frame[c.key].reset_index(drop=True)
-        if c.type in ("count", "money", "number"):
+        if c.type in _NUMERIC:
             out[c.title(lang)] = pd.to_numeric(values, errors="coerce")
-        elif c.type == "rate":
-            out[c.title(lang)] = pd.to_numeric(values, errors="coerce") * 100
-        elif c.type == "date":
-            out[c.title(lang)] = pd.to_datetime(values, errors="coerce").dt.date
         else:
             out[c.title(lang)] = [_text(c, v, lang) for v in values]
     return pd.DataFrame(out)
+
+
+def display_formats(cols: Sequence[Col], lang: str) -> dict[str, object]:
+    """Header -> function giving the text a number reads as ('17,574', '97.8%'; a gap reads '')."""
+    return {c.title(lang): (lambda v, c=c: _text(c, v, lang)) for c in cols if c.type in _NUMERIC}
 
 
 _XLSX_FORMATS = {

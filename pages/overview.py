@@ -34,9 +34,10 @@ if (f.year, f.quarter) != latest and data.get("default_period", settings.min_cov
 results = kpis_now(f)
 gaps = gaps_now(f, results)
 st.subheader(tr("overview.work", n=len(WORK_INDICATORS)))
-shown_statuses = statuses_for(f.quarter)
-counts = {s: sum(1 for i in WORK_INDICATORS if results[i.id].status == s) for s in shown_statuses}
-for column, status in zip(st.columns(len(shown_statuses)), shown_statuses, strict=True):
+counts = {s: sum(1 for i in WORK_INDICATORS if results[i.id].status == s) for s in statuses_for(f.quarter)}
+judged = ("met", "missed") if f.quarter == 4 else ("ahead", "on_track", "behind")
+shown_statuses = [s for s in counts if s in judged or counts[s]]  # the judged ones always, others when any
+for column, status in zip(st.columns(max(len(shown_statuses), 4)), shown_statuses, strict=False):
     column.metric(status_label(status, code), counts[status])
 status_legend(f.quarter)
 

@@ -13,6 +13,7 @@ from dashboard import upload_view as view
 from dashboard.state import current_filters, lang, tr
 from dashboard.widgets import confirm_cancel
 from etl import edits, settings
+from etl.i18n import t
 from etl.normalise import Hints
 from etl.pipeline import FileReport, load_reports
 from etl.problems import LoadRejected
@@ -163,7 +164,7 @@ if st.session_state.get("targets.year") not in years:
     st.session_state["targets.year"] = default
 year_col, _ = st.columns([1, 3])
 year = year_col.selectbox(
-    _t("targets.year"), years, key="targets.year", format_func=lambda y: tr("year.label", year=y)
+    _t("targets.year"), years, key="targets.year", format_func=lambda y: t("year.label", code, year=y)
 )
 current = data.frame("targets", year)
 view_tab, edit_tab, upload_tab = st.tabs([_t("targets.tab_view"), tr("targets.edit"), _t("targets.upload")])

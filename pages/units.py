@@ -52,11 +52,12 @@ with parent_tab, st.form("parent"):
     parents = [None, *(i for i in names if i != unit_id)]
     current = register.set_index("unit_id").loc[unit_id, "parent_id"]
     current = None if pd.isna(current) else int(current)
+    no_parent = tr("units.no_parent")
     parent = st.selectbox(
         tr("col.parent"),
         parents,
         index=parents.index(current) if current in parents else 0,
-        format_func=lambda i: tr("units.no_parent") if i is None else names[i],
+        format_func=lambda i: no_parent if i is None else names[i],
     )
     if st.form_submit_button(tr("units.save_parent")):
         apply(units.set_parent, unit_id, parent)

@@ -17,7 +17,7 @@ from dashboard.state import current_filters, lang, tr
 from dashboard.widgets import confirm_cancel
 from etl import changes, history, settings
 from etl.dictionary import KINDS
-from etl.i18n import kind_label
+from etl.i18n import kind_label, t
 from etl.load import UnitResolver
 from etl.normalise import Hints, ParsedSheet
 from etl.pipeline import FileReport, load_reports
@@ -90,13 +90,13 @@ def _overrides() -> Hints:
             _t("upload.override_year"),
             [None, *range(this_year + 1, this_year - 10, -1)],
             key="upload.hint_year",
-            format_func=lambda y: auto if y is None else tr("year.label", year=y),
+            format_func=lambda y: auto if y is None else t("year.label", code, year=y),
         )
         quarter = right.selectbox(
             _t("upload.override_quarter"),
             [None, 1, 2, 3, 4],
             key="upload.hint_quarter",
-            format_func=lambda q: auto if q is None else tr(f"quarter.{q}"),
+            format_func=lambda q: auto if q is None else t(f"quarter.{q}", code),
         )
     return Hints(kind, year, quarter)
 
