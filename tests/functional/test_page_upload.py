@@ -108,7 +108,9 @@ def test_inspect_shows_what_will_be_read_then_confirm_loads_it(db: Path) -> None
     assert "2025年第四季度" in text  # the period
     assert "第 2 行" in text  # the header row
     assert "已有 1 个 · 新增 1 个" in text  # units matched against the database
-    assert any("年度来自表格标题" in str(c.value) for c in at.caption)
+    assert "统计期依据：年度、季度来自表格标题「2025年第四季度会员发展情况统计表」" in [
+        c.value for c in at.caption
+    ]
     frames = [d.value for d in at.dataframe]
     mapping = next(f for f in frames if "原表头" in f.columns)
     assert mapping["对应字段"].tolist() == ["单位名称", "上级工会", "职工人数", "会员人数", "新发展会员"]
