@@ -250,45 +250,56 @@ def skipped_frame(sheet: ParsedSheet, lang: str) -> pd.DataFrame:
 
 
 def problems_frame(problems: list[Problem], lang: str) -> pd.DataFrame:
-    """工作表 / 行 / 列 / 表头 / 值 / 说明, one row per problem, in the order found."""
-    columns = [
-        t("col.sheet", lang),
-        t("col.row", lang),
-        text("upload.column_letter", lang),
-        text("upload.header", lang),
-        t("col.value", lang),
-        t("col.message", lang),
-    ]
-    rows = []
-    for p in problems:
-        value = "" if p.value is None else str(p.value)
-        rows.append(
-            dict(
-                zip(
-                    columns,
-                    [
-                        p.sheet,
-                        p.row,
-                        column_letter(p.column) if p.column is not None else "",
-                        p.header,
-                        value,
-                        p.message,
-                    ],
-                    strict=True,
-                )
-            )
-        )
-    frame = pd.DataFrame(rows, columns=columns)
-    frame[t("col.row", lang)] = frame[t("col.row", lang)].astype("Int64")
-    return frame
+    """行号 / 列 / 说明, one row per problem in the order found, for a list under its sheet.
+
+    说明 is the whole sentence (row, column, header and value included), so it reads on its
+    own; 行号 and 列 are there to scan by. A column that is empty for every problem is left
+    out, and a dash stands where a value does not apply: no blank or None cells.
+    """
+    row, column, message = t("col.row", lang), text("upload.column_letter", lang), t("col.message", lang)
+    frame = pd.DataFrame(
+        {
+            row: [fmt.DASH if p.row is None else str(p.row) for p in problems],
+            column: [fmt.DASH if p.column is None else column_letter(p.column) for p in problems],
+            message: [p.sentence() for p in problems],
+        },
+        columns=[row, column, message],
+    )
+    keep = [c for c in frame.columns if c == message or (frame[c] != fmt.DASH).any()]
+    return frame[keep]
+
+
+def sheet_problems(report: FileReport, sheet: ParsedSheet) -> list[Problem]:
+    """The problems that belong under a sheet: its own, and the file's that name it."""
+    return [*sheet.problems.items, *(p for p in report.problems if p.sheet and p.sheet == sheet.sheet)]
+
+
+def file_problems(report: FileReport) -> list[Problem]:
+    """The problems of the file as a whole (unreadable, too large, no data sheet …)."""
+    names = {s.sheet for s in report.sheets}
+    return [p for p in report.problems if not (p.sheet and p.sheet in names)]
+
+
+def problem_group_title(level: str, n: int, lang: str, *, sheet: str = "", file: str = "") -> str:
+    """工作表「会员发展」中有 2 处错误 / 文件「x.xlsx」有 1 处错误 (plain text: escape for markdown)."""
+    plural = "errors" if level == "error" else "warnings"
+    if sheet:
+        return text(f"upload.group_{plural}", lang, sheet=sheet, n=n)
+    return text(f"upload.file_{plural}", lang, file=file, n=n)
 
 
 # ---------------------------------------------------------------- files and batches
 
 
 def sheet_kind_text(sheet: ParsedSheet, lang: str) -> str:
+    """识别为“会员发展”表; for a sheet that is not loaded, why: instructions (no problems at all,
+    see etl.pipeline), passed over (only warnings), or not recognised (errors)."""
     if sheet.kind:
         return text("upload.sheet_kind", lang, kind=kind_label(sheet.kind, lang))
+    if not sheet.problems.items:
+        return text("upload.sheet_instructions", lang, sheet=sheet.sheet)
+    if not sheet.problems.errors:
+        return text("upload.sheet_not_imported", lang, sheet=sheet.sheet)
     return text("upload.sheet_unrecognised", lang, sheet=sheet.sheet)
 
 
@@ -335,26 +346,112 @@ def summary_lines(summaries: list[LoadSummary], lang: str) -> list[str]:
     return lines
 
 
+def _count_text(value: object) -> str:
+    number = fmt.to_number(value)
+    return fmt.DASH if number is None else fmt.fmt_count(number)
+
+
+def _plain(value: object) -> str:
+    """A text cell of the load log; a missing one is a dash, never None/nan."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return fmt.DASH
+    return str(value) or fmt.DASH
+
+
+def history_count_columns(lang: str) -> list[str]:
+    """The history's count columns (text, so that an undo entry can show a dash): right-aligned."""
+    return [t("col.rows", lang), text("upload.col_units", lang), text("upload.col_warnings", lang)]
+
+
 def history_frame(log: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """queries.load_log -> the 导入记录 table with readable headers, kinds and periods."""
+    """queries.load_log -> the 导入记录 table with readable headers, kinds and periods.
+
+    Every cell is text or a whole number: an undo entry has no row, unit or warning counts
+    and no file hash, and shows a dash there instead of None."""
+
+    def column(name: str, default: object = None) -> pd.Series:
+        return log[name] if name in log else pd.Series(default, index=log.index, dtype=object)
+
+    status = column("status", "loaded").map(lambda v: "loaded" if _plain(v) == fmt.DASH else v)
+    is_undo = status == "undo"
+    counts = {
+        name: [fmt.DASH if undo else _count_text(v) for v, undo in zip(column(name), is_undo, strict=True)]
+        for name in ("rows_loaded", "units", "warnings")
+    }
+    loaded_at = pd.to_datetime(column("loaded_at"), errors="coerce")
     out = pd.DataFrame(
         {
             text("upload.col_load_id", lang): log["load_id"].astype("Int64"),
-            t("col.loaded_at", lang): pd.to_datetime(log["loaded_at"]).dt.strftime("%Y-%m-%d %H:%M"),
-            t("col.user", lang): log["user_name"],
-            t("col.file", lang): log["file_name"],
-            t("col.kind", lang): log["kind"].map(lambda k: kinds_text(k, lang)),
-            t("col.period", lang): log["periods"].map(lambda p: log_period_text(p, lang)),
-            t("col.rows", lang): log["rows_loaded"].astype("Int64"),
-            text("upload.col_units", lang): log["units"].astype("Int64"),
-            text("upload.col_warnings", lang): log["warnings"].astype("Int64"),
-            t("upload.col_status", lang): log.get("status", pd.Series("loaded", index=log.index))
-            .fillna("loaded")
-            .map(lambda v: t(f"upload.status_{v}", lang)),
-            "SHA-256": log.get("sha256", pd.Series("", index=log.index)).fillna("").str[:12],
+            t("col.loaded_at", lang): [
+                fmt.DASH if pd.isna(v) else v.strftime("%Y-%m-%d %H:%M") for v in loaded_at
+            ],
+            t("col.user", lang): column("user_name").map(_plain),
+            t("col.file", lang): column("file_name").map(_plain),
+            t("col.kind", lang): column("kind").map(lambda k: kinds_text(k, lang)),
+            t("col.period", lang): column("periods").map(lambda p: log_period_text(p, lang)),
+            t("col.rows", lang): counts["rows_loaded"],
+            text("upload.col_units", lang): counts["units"],
+            text("upload.col_warnings", lang): counts["warnings"],
+            t("upload.col_status", lang): status.map(lambda v: t(f"upload.status_{v}", lang)),
+            "SHA-256": column("sha256").map(lambda v: _plain(v)[:12]),
         }
     )
     return out.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- undo
+
+
+def _units_text(names: list[object], lang: str) -> str:
+    sep = "、" if lang != "en" else ", "
+    shown = [text("upload.undo_org_wide", lang) if n is None else str(n) for n in names]
+    if len(shown) <= 3:
+        return sep.join(shown)
+    return text("upload.undo_units_more", lang, names=sep.join(shown[:3]), n=len(shown))
+
+
+def _effect_text(part: pd.DataFrame, lang: str) -> str:
+    """会员发展：滨江市第一中学、滨江市财政局，2025年第四季度；会费收缴：…"""
+    colon, comma, sep = ("：", "，", "；") if lang != "en" else (": ", ", ", "; ")
+    return sep.join(
+        f"{kind_label(kind, lang)}{colon}{_units_text(list(units), lang)}{comma}{period_text(periods, lang)}"
+        for kind, units, periods in zip(part["kind"], part["units"], part["periods"], strict=True)
+    )
+
+
+def undo_plan_text(load_id: int, file_name: str, effect: pd.DataFrame, lang: str) -> str:
+    """What confirming an undo will do, from etl.history.undo_effect (plain text)."""
+    deleted = effect[effect["action"] == "delete"]
+    restored = effect[effect["action"] == "restore"]
+    rows, restored_rows = int(deleted["rows"].sum()), int(restored["rows"].sum())
+    names = {"load_id": load_id, "file": file_name, "rows": rows}
+    if not rows and not restored_rows:
+        return text("upload.undo_plan_empty", lang, load_id=load_id, file=file_name)
+    if not restored_rows:
+        return text("upload.undo_plan_nothing_replaced", lang, written=_effect_text(deleted, lang), **names)
+    return text(
+        "upload.undo_plan",
+        lang,
+        written=_effect_text(deleted, lang) or fmt.DASH,
+        restored=_effect_text(restored, lang),
+        restored_rows=restored_rows,
+        **names,
+    )
+
+
+def undo_done_text(load_id: int, file_name: str, effect: pd.DataFrame, lang: str) -> str:
+    rows = int(effect.loc[effect["action"] == "delete", "rows"].sum())
+    restored_rows = int(effect.loc[effect["action"] == "restore", "rows"].sum())
+    if not restored_rows:
+        return text("upload.undo_done_nothing_restored", lang, load_id=load_id, file=file_name, rows=rows)
+    return text(
+        "upload.undo_done_detail",
+        lang,
+        load_id=load_id,
+        file=file_name,
+        rows=rows,
+        restored_rows=restored_rows,
+    )
 
 
 def changes_frame(changes: pd.DataFrame, lang: str) -> pd.DataFrame:

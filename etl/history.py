@@ -28,6 +28,34 @@ def replaced_summary(con: duckdb.DuckDBPyConnection, load_id: int) -> pd.DataFra
     return con.execute(f"SELECT * FROM ({parts}) WHERE rows > 0", {"load": load_id}).df()
 
 
+def undo_effect(con: duckdb.DuckDBPyConnection, load_id: int) -> pd.DataFrame:
+    """What undoing a load would do, per report kind: the rows it deletes (what the load wrote)
+    and the rows it restores (what the load replaced), each with its unit names and periods.
+
+    Columns: action ('delete' | 'restore'), kind, rows, units (sorted names; None for an
+    organisation-wide target), periods (sorted (year, quarter); quarter 0 for targets).
+    """
+    parts = []
+    for table in ARCHIVED_TABLES:
+        if table == "coverage":
+            continue
+        quarter = "0" if table == "targets" else "f.quarter"
+        for action, source, column in (
+            ("delete", table, "load_id"),
+            ("restore", f"replaced_{table}", "replaced_by"),
+        ):
+            parts.append(
+                f"SELECT '{action}' AS action, '{table}' AS kind, count(*) AS rows, "
+                f"list(DISTINCT u.name ORDER BY u.name) AS units, "
+                f"list(DISTINCT [f.year, {quarter}] ORDER BY [f.year, {quarter}]) AS periods "
+                f"FROM {source} f LEFT JOIN units u USING (unit_id) WHERE f.{column} = $load"
+            )
+    frame = con.execute(f"SELECT * FROM ({' UNION ALL '.join(parts)}) WHERE rows > 0", {"load": load_id}).df()
+    frame["units"] = frame["units"].map(lambda names: [n for n in names] if names is not None else [])
+    frame["periods"] = frame["periods"].map(lambda pairs: [(int(y), int(q)) for y, q in pairs])
+    return frame.reset_index(drop=True)
+
+
 def _later_replacer(con: duckdb.DuckDBPyConnection, load_id: int) -> int | None:
     """A later load that replaced some of this load's rows (those must be undone first)."""
     parts = " UNION ".join(

@@ -854,3 +854,46 @@ EN.update(
         "has no row, which is not necessarily a missing report."
     }
 )
+
+
+# Upload and history (issue 8): problems grouped by sheet, instructions sheets, undo confirmation.
+ZH.update(
+    {
+        "upload.sheet_not_imported": "工作表「{sheet}」未导入",
+        "upload.sheet_instructions": "工作表「{sheet}」是填写说明，不含数据，未导入。",
+        "upload.group_errors": "工作表「{sheet}」中有 {n} 处错误",
+        "upload.group_warnings": "工作表「{sheet}」中有 {n} 条警告",
+        "upload.file_errors": "文件「{file}」有 {n} 处错误",
+        "upload.file_warnings": "文件「{file}」有 {n} 条警告",
+        "upload.undo_ask": "撤销这次导入…",
+        "upload.undo_confirm": "确认撤销",
+        "upload.undo_cancel": "取消",
+        "upload.undo_plan": "撤销导入 #{load_id}「{file}」将删除它写入的 {rows} 行（{written}），并恢复它替换掉的 {restored_rows} 行（{restored}）。",
+        "upload.undo_plan_nothing_replaced": "撤销导入 #{load_id}「{file}」将删除它写入的 {rows} 行（{written}）。这次导入没有替换任何原有数据，撤销后这些单位在这些统计期将没有这类数据。",
+        "upload.undo_plan_empty": "撤销导入 #{load_id}「{file}」：这次导入写入的数据已不在数据库中，撤销只会在导入记录中把它标为已撤销。",
+        "upload.undo_done_detail": "已撤销导入 #{load_id}「{file}」：删除了它写入的 {rows} 行，恢复了它替换掉的 {restored_rows} 行原有数据。",
+        "upload.undo_done_nothing_restored": "已撤销导入 #{load_id}「{file}」：删除了它写入的 {rows} 行；这次导入没有替换原有数据，无需恢复。",
+        "upload.undo_units_more": "{names}等 {n} 个单位",
+        "upload.undo_org_wide": "全单位",
+    }
+)
+EN.update(
+    {
+        "upload.sheet_not_imported": "Sheet “{sheet}” is not imported",
+        "upload.sheet_instructions": "Sheet “{sheet}” holds instructions, not data; it is not imported.",
+        "upload.group_errors": "Sheet “{sheet}”: {n} error(s)",
+        "upload.group_warnings": "Sheet “{sheet}”: {n} warning(s)",
+        "upload.file_errors": "File “{file}”: {n} error(s)",
+        "upload.file_warnings": "File “{file}”: {n} warning(s)",
+        "upload.undo_ask": "Undo this load…",
+        "upload.undo_confirm": "Confirm undo",
+        "upload.undo_cancel": "Cancel",
+        "upload.undo_plan": "Undoing load #{load_id} “{file}” deletes the {rows} rows it wrote ({written}) and restores the {restored_rows} rows it replaced ({restored}).",
+        "upload.undo_plan_nothing_replaced": "Undoing load #{load_id} “{file}” deletes the {rows} rows it wrote ({written}). It replaced no earlier data, so these units will have no data of this kind for these periods.",
+        "upload.undo_plan_empty": "Load #{load_id} “{file}”: none of the data it wrote is left in the database; undoing only marks it as undone in the history.",
+        "upload.undo_done_detail": "Load #{load_id} “{file}” undone: deleted the {rows} rows it wrote and restored the {restored_rows} rows it replaced.",
+        "upload.undo_done_nothing_restored": "Load #{load_id} “{file}” undone: deleted the {rows} rows it wrote; it had replaced no earlier data, so nothing was restored.",
+        "upload.undo_units_more": "{names} and others ({n} units)",
+        "upload.undo_org_wide": "organisation-wide",
+    }
+)

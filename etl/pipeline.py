@@ -7,6 +7,7 @@ will be read; `load_*` writes all files of a batch or none of them.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,9 @@ from etl.read import read_bytes
 from etl.validate import cross_sheet_duplicates, validate_sheet
 
 NO_HINTS = Hints()  # let the file tell kind and period
+_INSTRUCTIONS = re.compile(
+    r"说明|须知|注意事项|填表要求|填报要求|指标解释|readme|instructions?", re.IGNORECASE
+)
 
 
 @dataclass
@@ -108,17 +112,38 @@ def _inspect_trusted(data: bytes, file_name: str, hints: Hints) -> FileReport:
         validate_sheet(sheet)
     recognised = [s for s in parsed if s.kind]
     if recognised:
-        # extra sheets (填写说明, 汇总) that hold no table of any kind are passed over, visibly
         for sheet in parsed:
-            errors = sheet.problems.errors
-            if sheet.kind is None and errors and all("未找到表头" in p.message for p in errors):
-                sheet.problems.items = [
-                    Problem("warning", "未识别为数据表，已跳过此工作表", file=file_name, sheet=sheet.sheet)
-                ]
+            _pass_over_tableless(sheet, file_name)
     report.sheets = parsed
     for sheet, message in cross_sheet_duplicates(recognised):
         report.problems.append(Problem("error", message, file=file_name, sheet=sheet.sheet))
     return report
+
+
+def is_instructions_sheet(name: str) -> bool:
+    """填写说明, 填表说明, 说明, 注意事项 …: a sheet of instructions (every template has one)."""
+    return bool(_INSTRUCTIONS.search(name.strip()))
+
+
+def _pass_over_tableless(sheet: ParsedSheet, file_name: str) -> None:
+    """A sheet with no table of any kind, next to a data sheet, is passed over: silently when it
+    is an instructions sheet (the templates' own 填写说明), with a warning otherwise (汇总, 封面,
+    an extra sheet), so that nobody wonders where its rows went."""
+    errors = sheet.problems.errors
+    if sheet.kind is not None or not errors or not all("未找到表头" in p.message for p in errors):
+        return
+    if is_instructions_sheet(sheet.sheet):
+        sheet.problems.items = []
+        return
+    sheet.problems.items = [
+        Problem(
+            "warning",
+            f"工作表「{sheet.sheet}」中没有找到任何一类报表的表头（如「单位名称」「会员人数」），"
+            "未导入其中的内容；如果它是数据表，请把表头改成模板中的列名后重新上传",
+            file=file_name,
+            sheet=sheet.sheet,
+        )
+    ]
 
 
 def inspect_path(path: Path, hints: Hints = NO_HINTS) -> FileReport:

@@ -31,11 +31,19 @@ class Problem:
 
     @property
     def where(self) -> str:
+        """文件「a.xlsx」 工作表「会员发展」 第 6 行 C 列「会员人数」: all of the place that is known."""
         parts = []
         if self.file:
             parts.append(f"文件「{self.file}」")
         if self.sheet:
             parts.append(f"工作表「{self.sheet}」")
+        local = self.where_in_sheet
+        return " ".join([*parts, local] if local else parts)
+
+    @property
+    def where_in_sheet(self) -> str:
+        """第 6 行 C 列「会员人数」: the place inside its sheet (what a list under the sheet shows)."""
+        parts = []
         if self.row is not None:
             parts.append(f"第 {self.row} 行")
         if self.column is not None:
@@ -44,10 +52,19 @@ class Problem:
             parts.append(f"列「{self.header}」")
         return " ".join(parts)
 
+    def _sentence(self, where: str) -> str:
+        message = self.message.rstrip("。；;，, ")
+        value = "" if self.value is None or self.value == "" else f"，表中填的是「{self.value}」"
+        return f"{where}：{message}{value}。" if where else f"{message}{value}。"
+
+    def sentence(self) -> str:
+        """The message as one sentence naming the row, column and value, for a list that is
+        already grouped under its file and sheet."""
+        return self._sentence(self.where_in_sheet)
+
     def text(self) -> str:
-        value = "" if self.value is None or self.value == "" else f"（读到的值：「{self.value}」）"
-        where = self.where
-        return f"{where}：{self.message}{value}" if where else f"{self.message}{value}"
+        """The message as one sentence naming file, sheet, row, column and value."""
+        return self._sentence(self.where)
 
     def __str__(self) -> str:
         return self.text()

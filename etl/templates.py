@@ -256,38 +256,33 @@ def _example_value(f: Field) -> object:
     return f.example
 
 
-def _event_example(kind: Kind) -> list[object]:
-    # 年度/季度 must agree with the example date, or the example itself would be a conflict.
+def example_values(kind: Kind) -> dict[str, object]:
+    """One example value per field, shown in the guide sheet's 示例 column.
+
+    Examples live in the guide sheet, never as a row of the data sheet: a sample row left in
+    a returned template would be loaded as a unit of its own (滨江市第一中学工会 twice over).
+    """
+    if kind.id == "targets":
+        ind = next(i for i in INDICATORS if i.id in _EXAMPLE_MILESTONES)
+        q1, q2, q3, q4 = _EXAMPLE_MILESTONES[ind.id]
+        target = example_target(ind)
+        return {
+            "year": kind.field("year").example,
+            "indicator": ind.zh,
+            "target": target,
+            "unit": "（留空表示全单位）",
+            "q1": q1,
+            "q2": q2,
+            "q3": q3,
+            "q4": q4,
+        }
     values = {f.id: _example_value(f) for f in kind.fields}
     day = values.get("date")
-    if isinstance(day, dt.date):
+    if kind.shape == "events" and isinstance(day, dt.date):
+        # 年度/季度 must agree with the example date, or the example would contradict itself
         values["year"] = day.year
         values["quarter"] = _QUARTER_ZH[(day.month - 1) // 3 + 1]
-    return [values[f.id] for f in kind.fields]
-
-
-def example_rows(kind: Kind) -> list[list[object]]:
-    """The example rows of a template, in field order."""
-    if kind.shape == "events":
-        return [_event_example(kind)]
-    if kind.id != "targets":
-        return [[_example_value(f) for f in kind.fields]]
-    year = kind.field("year").example
-    rows = []
-    for ind in INDICATORS:
-        milestones = _EXAMPLE_MILESTONES.get(ind.id, (None, None, None, None))
-        values = {
-            "year": year,
-            "indicator": ind.zh,
-            "target": example_target(ind),
-            "unit": None,
-            "q1": milestones[0],
-            "q2": milestones[1],
-            "q3": milestones[2],
-            "q4": milestones[3],
-        }
-        rows.append([values.get(f.id) for f in kind.fields])
-    return rows
+    return values
 
 
 def _choices(kind: Kind, f: Field) -> tuple[str, ...]:
@@ -328,20 +323,22 @@ def _write_data_sheet(book: xlsxwriter.Workbook, kind: Kind, fmt: _Formats) -> N
         sheet.write_string(1, col, f.zh, fmt.required if f.required else fmt.header)
         if f.required:
             sheet.write_comment(1, col, "必填")
-    rows = example_rows(kind)
-    for r, values in enumerate(rows, start=2):
-        for col, value in enumerate(values):
-            write_cell(sheet, r, col, value, fmt)
+    # no data rows: whatever is below the header is the unit's own data (examples: 填写说明)
     for col, f in enumerate(kind.fields):
         _add_dropdown(sheet, col, 2, _choices(kind, f), f.zh)
     sheet.freeze_panes(2, 0)
-    _fit_columns(sheet, [[f.zh, *(r[i] for r in rows)] for i, f in enumerate(kind.fields)], minimum=8)
+    _fit_columns(sheet, [[f.zh] for f in kind.fields], minimum=12)
     sheet.activate()
 
 
-def guide_rows(kind: Kind) -> list[list[str]]:
-    """One row per field: 表头, 是否必填, 类型, 可用别名, 可选值."""
-    rows = []
+GUIDE_HEADERS = ["表头", "是否必填", "类型", "示例", "可用别名", "可选值"]
+
+
+def guide_rows(kind: Kind) -> list[list[object]]:
+    """One row per field: 表头, 是否必填, 类型, 示例, 可用别名, 可选值 — one field per row, so
+    the guide is never taken for a data table."""
+    examples = example_values(kind)
+    rows: list[list[object]] = []
     for f in kind.fields:
         choices = _choices(kind, f)
         if kind.id == "targets" and f.id == "indicator":
@@ -349,14 +346,21 @@ def guide_rows(kind: Kind) -> list[list[str]]:
         else:
             allowed = "、".join(choices)
         rows.append(
-            [f.zh, "是" if f.required else "否", TYPE_ZH.get(f.type, f.type), "，".join(f.aliases), allowed]
+            [
+                f.zh,
+                "是" if f.required else "否",
+                TYPE_ZH.get(f.type, f.type),
+                examples.get(f.id),
+                "，".join(f.aliases),
+                allowed,
+            ]
         )
     return rows
 
 
 def _write_guide_sheet(book: xlsxwriter.Workbook, kind: Kind, fmt: _Formats) -> None:
     sheet = book.add_worksheet(GUIDE_SHEET)
-    headers = ["表头", "是否必填", "类型", "可用别名", "可选值"]
+    headers = GUIDE_HEADERS
     for col, header in enumerate(headers):
         sheet.write_string(0, col, header, fmt.header)
     rows = guide_rows(kind)
@@ -379,7 +383,8 @@ def _write_guide_sheet(book: xlsxwriter.Workbook, kind: Kind, fmt: _Formats) -> 
 def _guide_notes(kind: Kind) -> list[str]:
     notes = [
         "表头文字请保持不变（红色加粗为必填列）；也可使用“可用别名”中的写法。",
-        "第一行标题可以修改或删除；示例行请替换为本单位的实际数据。",
+        "第一行标题可以修改或删除；数据从第 3 行起填写，每行一条，不要保留空行或示例。",
+        "上表“示例”列是每一列的填写示例，只作参考，不要抄进数据表。",
         "金额以元为单位；如表头注明“（万元）”，导入时自动换算为元。",
     ]
     if kind.shape == "snapshot":

@@ -28,6 +28,9 @@ from etl.templates import TEMPLATE_FILE_NAMES, template_bytes
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NONCE, CACHE, RESULT, CANCELLED = "upload.nonce", "upload.reports", "upload.result", "upload.cancelled"
 REQUEST = "upload.request"
+WRAP_FROM = 60  # characters: a longer message gets rows tall enough to wrap
+NO_BREAK_SPACE = "\u00a0"
+UNDO_PENDING, UNDO_RESULT = "undo.pending", "undo.result"  # the load awaiting confirmation; the outcome
 
 code = lang()
 
@@ -101,9 +104,33 @@ def _overrides() -> Hints:
     return Hints(kind, year, quarter)
 
 
-def _show_sheet(sheet: ParsedSheet, known: set[str]) -> None:
+def _show_problems(problems: list, *, sheet: str = "", file: str = "") -> None:
+    """A sheet's (or the file's) errors, then its warnings, each under a title naming it."""
+    for level, colour, icon in (("error", "red", "error"), ("warning", "orange", "warning")):
+        found = [p for p in problems if p.level == level]
+        if not found:
+            continue
+        title = view.problem_group_title(level, len(found), code, sheet=sheet, file=file)
+        st.markdown(f":{colour}[:material/{icon}: **{view.md_escape(title)}**]")
+        frame = view.problems_frame(found, code)
+        narrow = {c: st.column_config.TextColumn(width="small") for c in frame.columns[:-1]}
+        # rows taller than 4rem let the grid wrap a long sentence instead of cutting it off; it
+        # wraps at spaces, so no-break ones keep 「第 3 行」 from being torn off its sentence
+        tall = frame.iloc[:, -1].str.len().max() > WRAP_FROM
+        frame.iloc[:, -1] = frame.iloc[:, -1].str.replace(" ", NO_BREAK_SPACE)
+        st.dataframe(
+            frame, hide_index=True, width="stretch", column_config=narrow, row_height=70 if tall else None
+        )
+
+
+def _show_sheet(report: FileReport, sheet: ParsedSheet, known: set[str]) -> None:
     if not sheet.kind:
-        st.markdown(f"**{view.md_escape(view.sheet_kind_text(sheet, code))}**")
+        heading = view.md_escape(view.sheet_kind_text(sheet, code))
+        if sheet.problems.items:
+            st.markdown(f"**{heading}**")
+            _show_problems(view.sheet_problems(report, sheet), sheet=sheet.sheet)
+        else:  # an instructions sheet, passed over quietly
+            st.caption(heading)
         return
     st.markdown(f"**{view.md_escape(sheet.sheet)}** · {view.md_escape(view.sheet_kind_text(sheet, code))}")
     matched, new, new_parents = view.unit_match(sheet, known)
@@ -139,32 +166,29 @@ def _show_sheet(sheet: ParsedSheet, known: set[str]) -> None:
     if sheet.skipped:
         with st.expander(_t("upload.skipped", n=len(sheet.skipped))):
             st.dataframe(view.skipped_frame(sheet, code), hide_index=True, width="stretch")
+    _show_problems(view.sheet_problems(report, sheet), sheet=sheet.sheet)
 
 
 def _show_report(report: FileReport, known: set[str]) -> None:
+    """The file's verdict first, then each sheet with the problems that belong to it."""
     with st.container(border=True):
         st.subheader(view.md_escape(report.file_name), anchor=False)
         earlier = view.loaded_before_text(data.frame("sha_loaded", report.sha256), code)
         if earlier:
             st.info(view.md_escape(earlier), icon=":material/history:")
+        if report.errors:
+            st.error(tr("upload.has_errors", n=len(report.errors)), icon=":material/error:")
+        elif report.data_sheets:
+            st.success(tr("upload.no_errors"), icon=":material/check_circle:")
+        else:
+            st.error(_t("upload.no_data_sheet"))
+        if report.warnings:
+            st.warning(tr("upload.has_warnings", n=len(report.warnings)), icon=":material/warning:")
+        _show_problems(view.file_problems(report), file=report.file_name)
         for number, sheet in enumerate(report.sheets):
             if number:
                 st.divider()
-            _show_sheet(sheet, known)
-        if not report.data_sheets and not report.errors:
-            st.error(_t("upload.no_data_sheet"))
-        if report.errors:
-            st.error(tr("upload.has_errors", n=len(report.errors)), icon=":material/error:")
-            st.dataframe(
-                view.problems_frame(report.errors, code), hide_index=True, width="stretch", placeholder=""
-            )
-        elif report.data_sheets:
-            st.success(tr("upload.no_errors"), icon=":material/check_circle:")
-        if report.warnings:
-            st.warning(tr("upload.has_warnings", n=len(report.warnings)), icon=":material/warning:")
-            st.dataframe(
-                view.problems_frame(report.warnings, code), hide_index=True, width="stretch", placeholder=""
-            )
+            _show_sheet(report, sheet, known)
 
 
 def _import(reports: list[FileReport]) -> None:
@@ -215,29 +239,65 @@ def _show_changes(reports: list[FileReport]) -> None:
 
 
 def _undo_section(log) -> None:
+    """Choose a load, read what undoing it will delete and restore, then confirm or cancel."""
     undoable = log[log["status"].fillna("loaded") == "loaded"]
     if undoable.empty:
         return
-    with st.expander(tr("upload.undo_title")):
+    files = dict(zip(undoable["load_id"].astype(int), undoable["file_name"], strict=True))
+    pending = st.session_state.get(UNDO_PENDING)
+    with st.expander(tr("upload.undo_title"), expanded=pending in files):
         choice = st.selectbox(
             tr("upload.undo_choose"),
-            undoable["load_id"].astype(int).tolist(),
+            list(files),
             key="undo.choice",
-            format_func=lambda i: f"#{i} · {undoable.set_index('load_id').loc[i, 'file_name']}",
+            format_func=lambda i: f"#{i} · {files[i]}",
         )
+        if pending != choice:
+            st.button(_t("upload.undo_ask"), key="undo.go", on_click=_request, args=(f"undo_ask:{choice}",))
+            return
         with data.connection() as con:
-            replaced = history.replaced_summary(con, int(choice))
-        st.caption(tr("upload.undo_replaced", rows=int(replaced["rows"].sum()) if not replaced.empty else 0))
-        st.button(tr("upload.undo_button"), key="undo.go", on_click=_request, args=(f"undo:{choice}",))
+            effect = history.undo_effect(con, choice)
+        plan = view.undo_plan_text(choice, str(files[choice]), effect, code)
+        st.warning(view.md_escape(plan), icon=":material/undo:")
+        confirm, cancel, _ = st.columns([1, 1, 4])
+        confirm.button(
+            _t("upload.undo_confirm"),
+            type="primary",
+            key="undo.confirm",
+            width="stretch",
+            on_click=_request,
+            args=(f"undo:{choice}",),
+        )
+        cancel.button(
+            _t("upload.undo_cancel"),
+            key="undo.cancel",
+            width="stretch",
+            on_click=_request,
+            args=("undo_cancel",),
+        )
 
 
-def _undo(load_id: int) -> None:
+def _undo(load_id: int, log) -> None:
+    """Undo a load the user confirmed (only the one the confirmation was shown for).
+
+    Then rerun, so that the sidebar's periods and every cached read see the data as it is
+    now; the sidebar's year, quarter and scope are session state this page never touches,
+    so the view stays on the period the user was on (when that period still holds data)."""
+    if st.session_state.pop(UNDO_PENDING, None) != load_id:
+        return
+    file_name = str(log.set_index("load_id")["file_name"].get(load_id, ""))
+    with data.connection() as con:
+        effect = history.undo_effect(con, load_id)
     try:
         history.undo(data.db_path(), load_id, user=settings.current_user())
     except history.UndoRefused as exc:
-        st.error(str(exc))
+        st.error(view.md_escape(str(exc)))
         return
-    st.success(tr("upload.undo_done", load_id=load_id))
+    except DatabaseBusy as busy:
+        st.error(view.md_escape(_t("upload.busy", message=busy)))
+        return
+    st.session_state[UNDO_RESULT] = view.undo_done_text(load_id, file_name, effect, code)
+    st.rerun()
 
 
 def _check_and_confirm(files: list, hints: Hints, request: str | None) -> None:
@@ -261,6 +321,10 @@ def _check_and_confirm(files: list, hints: Hints, request: str | None) -> None:
 
 current_filters()  # runs the page inside app.py's shell; the filters themselves are not needed here
 request = st.session_state.pop(REQUEST, None)
+if request and request.startswith("undo_ask:"):
+    st.session_state[UNDO_PENDING] = int(request.removeprefix("undo_ask:"))
+elif request == "undo_cancel":
+    st.session_state.pop(UNDO_PENDING, None)
 if request == "cancel":  # before the uploader is drawn, so it comes up empty
     _reset_upload()
     st.session_state.pop(RESULT, None)
@@ -304,11 +368,14 @@ for column, kind_id in zip(buttons, KINDS, strict=True):
     )
 
 st.subheader(tr("upload.history"), anchor=False)
-if request and request.startswith("undo:"):
-    _undo(int(request.removeprefix("undo:")))
 log = data.frame("load_log")
+if request and request.startswith("undo:"):
+    _undo(int(request.removeprefix("undo:")), log)
+if UNDO_RESULT in st.session_state:
+    st.success(view.md_escape(st.session_state.pop(UNDO_RESULT)), icon=":material/undo:")
 if log.empty:
     st.caption(_t("upload.history_empty"))
 else:
-    st.dataframe(view.history_frame(log, code), hide_index=True, width="stretch")
+    counts = {c: st.column_config.TextColumn(alignment="right") for c in view.history_count_columns(code)}
+    st.dataframe(view.history_frame(log, code), hide_index=True, width="stretch", column_config=counts)
     _undo_section(log)

@@ -212,7 +212,7 @@ def test_a_targets_sheet_with_an_unknown_indicator_cannot_be_loaded(db: Path) ->
     assert [e.value for e in at.error] == ["发现 1 处错误，请修改表格后重新上传。"]
     assert at.button(key="targets.confirm").disabled
     problems = next(d.value for d in at.dataframe if "说明" in d.value.columns)
-    assert problems.iloc[0]["值"] == "幸福指数"
+    assert "表中填的是「幸福指数」" in problems.iloc[0]["说明"]
     pd.testing.assert_frame_equal(_stored(db), before)
 
 

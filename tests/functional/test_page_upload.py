@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 import xlsxwriter
 from streamlit.testing.v1 import AppTest
 
 from dashboard import upload_view
-from etl import queries, store
+from etl import kpis, queries, store
 from etl.pipeline import inspect_bytes, load_paths
+from etl.problems import Problem
+from etl.templates import template_bytes
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -108,7 +112,9 @@ def test_inspect_shows_what_will_be_read_then_confirm_loads_it(db: Path) -> None
     assert "2025年第四季度" in text  # the period
     assert "第 2 行" in text  # the header row
     assert "已有 1 个 · 新增 1 个" in text  # units matched against the database
-    assert any("年度来自表格标题" in str(c.value) for c in at.caption)
+    assert "统计期依据：年度、季度来自表格标题「2025年第四季度会员发展情况统计表」" in [
+        c.value for c in at.caption
+    ]
     frames = [d.value for d in at.dataframe]
     mapping = next(f for f in frames if "原表头" in f.columns)
     assert mapping["对应字段"].tolist() == ["单位名称", "上级工会", "职工人数", "会员人数", "新发展会员"]
@@ -151,16 +157,10 @@ def test_errors_are_listed_and_block_the_import(db: Path) -> None:
     _upload(at, "有错误的表.xlsx", content)
 
     assert [e.value for e in at.error] == ["发现 1 处错误，请修改表格后重新上传。"]
+    assert "工作表「会员发展」中有 1 处错误" in _markdown(at)  # listed under its sheet
     problems = next(d.value for d in at.dataframe if "说明" in d.value.columns)
-    assert problems.columns.tolist() == ["工作表", "行号", "列", "表头", "值", "说明"]
-    row = problems.iloc[0]
-    assert (row["工作表"], row["行号"], row["列"], row["表头"], row["值"]) == (
-        "会员发展",
-        4,
-        "E",
-        "新发展会员",
-        "十几个",
-    )
+    assert problems[["行号", "列"]].values.tolist() == [["4", "E"]]
+    assert _messages(problems) == ["第 4 行 E 列「新发展会员」：应为数字，表中填的是「十几个」。"]
     assert at.button(key="upload.confirm").disabled
     assert any("请先处理上面标出的错误" in str(c.value) for c in at.caption)
     at.run()
@@ -227,6 +227,163 @@ def test_english_labels(db: Path) -> None:
     assert next(b.label for b in at.get("download_button")) == "Membership template"
 
 
+# ---------------------------------------------------------------- issue 8: nothing may mislead
+
+
+def _template_with_rows(rows: list[dict[str, object]]) -> bytes:
+    """The page's own 会员发展 template, downloaded and filled in below its header."""
+    at_template = openpyxl.load_workbook(io.BytesIO(template_bytes("membership")))
+    sheet = at_template["会员发展"]
+    columns = {cell.value: cell.column for cell in sheet[2]}
+    first = 3
+    while any(sheet.cell(first, c).value is not None for c in columns.values()):
+        first += 1  # below whatever the template holds already
+    for offset, row in enumerate(rows):
+        for header, value in row.items():
+            sheet.cell(first + offset, columns[header]).value = value
+    buffer = io.BytesIO()
+    at_template.save(buffer)
+    return buffer.getvalue()
+
+
+def _in_order(at: AppTest) -> list[str]:
+    """The page's text in the order shown: markdown, captions and dataframes' 说明 cells."""
+    out = []
+    for node in at.main:
+        kind = getattr(node, "type", "")
+        if kind in ("markdown", "caption"):
+            out.append(str(node.value))
+        elif kind in ("arrow_data_frame", "dataframe") and "说明" in node.value.columns:
+            out.extend(_messages(node.value))
+    return out
+
+
+def _messages(frame: pd.DataFrame, column: str = "说明") -> list[str]:
+    """The messages as written (the page shows them with no-break spaces, so they wrap whole)."""
+    return [m.replace("\u00a0", " ") for m in frame[column]]
+
+
+def _no_blank_cells(frame: pd.DataFrame) -> bool:
+    cells = [v for row in frame.astype(object).values.tolist() for v in row]
+    return not any(
+        v is None or pd.isna(v) or str(v).strip() in ("", "None", "nan", "NaT", "<NA>") for v in cells
+    )
+
+
+def test_a_filled_template_lists_its_errors_under_its_own_sheet_and_the_guide_gives_no_warning(
+    db: Path,
+) -> None:
+    at = _open_upload_page()
+    rows = [
+        {
+            "单位名称": "滨江新能源科技有限公司",
+            "职工人数": 500,
+            "会员人数": 480,
+            "年度": 2025,
+            "季度": "第四季度",
+        },
+        {"单位名称": "滨江市财政局", "职工人数": 80, "会员人数": "八十", "年度": 2025, "季度": "第四季度"},
+    ]
+    _upload(at, "会员发展_模板.xlsx", _template_with_rows(rows))
+
+    shown = _in_order(at)
+    sheet_at = next(i for i, v in enumerate(shown) if "识别为“会员发展”表" in v)
+    errors_at = shown.index("工作表「会员发展」中有 1 处错误".join([":red[:material/error: **", "**]"]))
+    message_at = shown.index("第 4 行 C 列「会员人数」：应为数字，表中填的是「八十」。")
+    guide_at = shown.index("工作表「填写说明」是填写说明，不含数据，未导入。")
+    assert sheet_at < errors_at < message_at < guide_at  # under its own sheet, before the guide
+    assert not any("未识别" in v for v in shown)
+    assert [w.value for w in at.warning] == []  # the template's own guide is no cause for a warning
+    problems = next(d.value for d in at.dataframe if "说明" in d.value.columns)
+    assert _no_blank_cells(problems)
+    preview = next(
+        d.value for d in at.dataframe if "行号" in d.value.columns and "会员人数" in d.value.columns
+    )
+    assert preview["单位名称"].tolist() == ["滨江新能源科技有限公司", "滨江市财政局"]  # no sample row
+
+
+def test_a_sheets_own_period_columns_win_over_the_file_name(db: Path) -> None:
+    at = _open_upload_page()
+    rows = [
+        {"单位名称": "滨江市第一中学", "职工人数": 121, "会员人数": 119, "年度": 2025, "季度": "第三季度"}
+    ]
+    _upload(at, "2026年第一季度_会员发展.xlsx", _template_with_rows(rows))
+
+    assert [e.value for e in at.error] == []
+    assert "2025年第三季度" in _markdown(at)  # the period the rows say
+    assert "统计期依据：年度、季度来自表中「年度」「季度」列" in [c.value for c in at.caption]
+    warnings = _messages(next(d.value for d in at.dataframe if "说明" in d.value.columns))
+    assert warnings == [
+        "第 3 行的「年度」为2025年，与文件名「2026年第一季度_会员发展.xlsx」所写的2026年不同："
+        "已按表中「年度」列导入为2025年。如果表中的年度填错了，请改正后重新上传。",
+        "第 3 行的「季度」为第3季度，与文件名「2026年第一季度_会员发展.xlsx」所写的第1季度不同："
+        "已按表中「季度」列导入为第3季度。如果表中的季度填错了，请改正后重新上传。",
+    ]
+    at.button(key="upload.confirm").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _members(db, 2025, 3).set_index("unit").loc["滨江市第一中学", "members"] == 119
+    assert _members(db, 2026, 1).empty
+
+
+def _unescape(markdown: str) -> str:
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def test_undo_asks_first_says_what_it_restores_and_keeps_the_period(db: Path, tmp_path: Path) -> None:
+    later = tmp_path / "2025年第四季度_会员发展.xlsx"
+    later.write_bytes(membership_xlsx([["滨江市第一中学", "滨江市教育工会", 122, 120, 1]]))
+    again = tmp_path / "2025年第三季度_会员发展（更正）.xlsx"
+    again.write_bytes(
+        membership_xlsx(
+            [["滨江市第一中学", "滨江市教育工会", 121, 119, 1], ["滨江新能源科技有限公司", "", 50, 49, 3]],
+            title="2025年第三季度会员发展情况统计表",
+        )
+    )
+    load_paths([later], db=db, user="tester")
+    (correction,) = load_paths([again], db=db, user="tester")
+    with store.connect(db, read_only=True) as con:
+        school = kpis.find_unit(con, "滨江市第一中学")
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    at.sidebar.selectbox(key="quarter").set_value(3).run()  # not the latest quarter
+    at.sidebar.selectbox(key="scope").set_value(school).run()
+    at.switch_page("pages/upload.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+    assert at.selectbox(key="undo.choice").value == correction.load_id  # the latest load
+    at.button(key="undo.go").click().run()
+    plan = [_unescape(w.value) for w in at.warning]
+    assert plan == [
+        f"撤销导入 #{correction.load_id}「2025年第三季度_会员发展（更正）.xlsx」将删除它写入的 2 行"
+        "（会员发展：滨江市第一中学、滨江新能源科技有限公司，2025年第三季度），"
+        "并恢复它替换掉的 1 行（会员发展：滨江市第一中学，2025年第三季度）。"
+    ]
+    assert _members(db, 2025, 3)["members"].sum() == 119 + 49  # asking changes nothing
+    at.button(key="undo.cancel").click().run()
+    assert at.warning.len == 0 and [b.key for b in at.button] == ["undo.go"]
+    assert _members(db, 2025, 3)["members"].sum() == 119 + 49
+
+    at.button(key="undo.go").click().run()
+    at.button(key="undo.confirm").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [_unescape(s.value) for s in at.success] == [
+        f"已撤销导入 #{correction.load_id}「2025年第三季度_会员发展（更正）.xlsx」："
+        "删除了它写入的 2 行，恢复了它替换掉的 1 行原有数据。"
+    ]
+    assert _members(db, 2025, 3).set_index("unit")["members"].to_dict() == {"滨江市第一中学": 118}
+    # the view stays where the user was: 2025 Q3, one unit (not the latest quarter, not everyone)
+    assert (at.session_state["year"], at.session_state["quarter"], at.session_state["scope"]) == (
+        2025,
+        3,
+        school,
+    )
+    history = at.dataframe[-1].value
+    assert history.iloc[0]["状态"] == "撤销操作"
+    assert _no_blank_cells(history)
+
+
 # ---------------------------------------------------------------- the display helpers on their own
 
 
@@ -285,12 +442,145 @@ def test_history_frame_reads_periods_and_kinds() -> None:
         "x.xlsx",
         "会费收缴、会员发展",
         "2025年第二季度、2025年第三季度",
-        12,
-        6,
-        1,
+        "12",
+        "6",
+        "1",
         "已导入",
         "ab",  # the first 12 characters of the SHA-256
     ]
+
+
+def test_history_frame_shows_a_dash_where_an_undo_entry_has_no_counts() -> None:
+    log = pd.DataFrame(
+        [
+            {
+                "load_id": 8,
+                "loaded_at": pd.Timestamp("2025-10-09 10:00"),
+                "user_name": "李四",
+                "file_name": "撤销导入 #7：x.xlsx",
+                "kind": "membership",
+                "periods": "2025Q3",
+                "rows_loaded": 0,
+                "units": None,
+                "warnings": None,
+                "sha256": None,
+                "status": "undo",
+            },
+            {
+                "load_id": 7,
+                "loaded_at": pd.NaT,
+                "user_name": None,
+                "file_name": "x.xlsx",
+                "kind": "membership",
+                "periods": None,
+                "rows_loaded": 1234,
+                "units": 6,
+                "warnings": 0,
+                "sha256": "ab",
+                "status": "undone",
+            },
+        ]
+    )
+    frame = upload_view.history_frame(log, "zh")
+    assert frame.iloc[0].tolist() == [
+        8,
+        "2025-10-09 10:00",
+        "李四",
+        "撤销导入 #7：x.xlsx",
+        "会员发展",
+        "2025年第三季度",
+        "—",
+        "—",
+        "—",
+        "撤销操作",
+        "—",
+    ]
+    assert frame.iloc[1].tolist()[1:] == [
+        "—",
+        "—",
+        "x.xlsx",
+        "会员发展",
+        "—",
+        "1,234",
+        "6",
+        "0",
+        "已撤销",
+        "ab",
+    ]
+    assert _no_blank_cells(frame)
+
+
+def test_problems_frame_leaves_out_empty_columns_and_dashes_what_does_not_apply() -> None:
+    sheet_level = Problem("warning", "汇总表未导入", file="a.xlsx", sheet="汇总")
+    assert upload_view.problems_frame([sheet_level], "zh").values.tolist() == [["汇总表未导入。"]]
+    in_a_row = Problem("error", "重复数据", file="a.xlsx", sheet="会员发展", row=5)
+    in_a_cell = Problem(
+        "error", "应为数字", file="a.xlsx", sheet="会员发展", row=6, column=2, header="会员人数", value="x"
+    )
+    frame = upload_view.problems_frame([in_a_row, in_a_cell], "en")
+    assert frame.columns.tolist() == ["Row", "Column", "Message"]
+    assert frame.values.tolist() == [
+        ["5", "—", "第 5 行：重复数据。"],
+        ["6", "C", "第 6 行 C 列「会员人数」：应为数字，表中填的是「x」。"],
+    ]
+
+
+def test_problems_belong_to_their_sheet_or_to_the_file() -> None:
+    report = inspect_bytes(membership_xlsx([["甲单位", "", 10, 9, "九"]]), "x.xlsx")
+    (sheet,) = report.sheets
+    report.problems.append(Problem("error", "重复", file="x.xlsx", sheet="会员发展"))
+    report.problems.append(Problem("error", "文件过大", file="x.xlsx"))
+    assert [p.message for p in upload_view.sheet_problems(report, sheet)] == ["应为数字", "重复"]
+    assert [p.message for p in upload_view.file_problems(report)] == ["文件过大"]
+    title = upload_view.problem_group_title("error", 2, "en", sheet="会员发展")
+    assert title == "Sheet “会员发展”: 2 error(s)"
+
+
+def test_undo_plan_names_rows_units_and_periods() -> None:
+    effect = pd.DataFrame(
+        [
+            ["delete", "membership", 5, ["甲", "乙", "丙", "丁", "戊"], [(2025, 3)]],
+            ["delete", "targets", 2, [None], [(2025, 0)]],
+            ["restore", "membership", 1, ["甲"], [(2025, 3)]],
+        ],
+        columns=["action", "kind", "rows", "units", "periods"],
+    )
+    assert upload_view.undo_plan_text(12, "x.xlsx", effect, "zh") == (
+        "撤销导入 #12「x.xlsx」将删除它写入的 7 行（会员发展：甲、乙、丙等 5 个单位，2025年第三季度；"
+        "年度目标：全单位，2025年），并恢复它替换掉的 1 行（会员发展：甲，2025年第三季度）。"
+    )
+    nothing_replaced = effect[effect["action"] == "delete"].head(1)
+    assert upload_view.undo_plan_text(12, "x.xlsx", nothing_replaced, "en") == (
+        "Undoing load #12 “x.xlsx” deletes the 5 rows it wrote (Membership: 甲, 乙, 丙 and others (5 units), "
+        "2025 Q3). It replaced no earlier data, so these units will have no data of this kind for these "
+        "periods."
+    )
+    assert upload_view.undo_done_text(12, "x.xlsx", nothing_replaced, "zh") == (
+        "已撤销导入 #12「x.xlsx」：删除了它写入的 5 行；这次导入没有替换原有数据，无需恢复。"
+    )
+
+
+def test_english_problem_list_and_undo_labels(db: Path) -> None:
+    at = _open_upload_page()
+    _upload(at, "bad.xlsx", membership_xlsx([["滨江市第一中学", "滨江市教育工会", 121, 119, "十几个"]]))
+    at.button(key="undo.go").click().run()
+    # one run in English at the end: AppTest formats the sidebar's options outside the script,
+    # always in Chinese, so a second English run cannot find '2025年' among '2025', '2024'
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    problems = next(d.value for d in at.dataframe if "Message" in d.value.columns)
+    assert problems.columns.tolist() == ["Row", "Column", "Message"]
+    assert ":red[:material/error: **Sheet “会员发展”: 1 error(s)**]" in [
+        _unescape(m.value) for m in at.markdown
+    ]
+    labels = (at.button(key="undo.confirm").label, at.button(key="undo.cancel").label)
+    assert labels == ("Confirm undo", "Cancel")
+    assert at.warning[-1].value.startswith(
+        "Undoing load \\#1 “2025年第三季度\\_会员发展\\.xlsx” deletes the 1 rows"
+    )
+    history = at.dataframe[-1].value
+    assert history.columns[:3].tolist() == ["Load", "Loaded at", "User"]
 
 
 def test_md_escape_neutralises_markdown_and_html() -> None:

@@ -139,7 +139,11 @@ def test_upload_page_undoes_a_load(app: AppTest, demo_db_copy: Path) -> None:
     app.selectbox(key="undo.choice").set_value(last)
     app.button(key="undo.go").click().run()
     assert not app.exception
-    assert any(f"已撤销导入 #{last}" in s.value for s in app.success)
+    # asked first, saying what it does (the text is markdown-escaped: \\# for #)
+    assert any(f"撤销导入 \\#{last}" in w.value for w in app.warning)
+    app.button(key="undo.confirm").click().run()
+    assert not app.exception
+    assert any(f"已撤销导入 \\#{last}" in s.value for s in app.success)
     with store.connect(demo_db_copy, read_only=True) as con:
         status = con.execute("SELECT status FROM loads WHERE load_id = ?", [last]).fetchall()[0][0]
         after = kpis.compute(con, 2025, 4)

@@ -187,6 +187,68 @@ def test_periods_hints_override_the_sheet() -> None:
     assert sheet.periods == [(2024, 1)]
 
 
+MEMBERS_WITH_PERIOD = [
+    ["单位名称", "职工人数", "会员人数", "年度", "季度"],
+    ["甲单位", 10, 9, 2025, "第三季度"],
+    ["乙单位", 20, 18, 2025, 3],
+]
+
+
+def test_periods_a_sheets_own_columns_win_over_the_file_name() -> None:
+    sheet = parse(MEMBERS_WITH_PERIOD, name="会员发展", file_name="2026年第一季度会员发展.xlsx")
+    assert sheet.problems.errors == []
+    assert sheet.periods == [(2025, 3)]
+    assert sheet.period_note == "年度、季度来自表中「年度」「季度」列"
+    # said once for the sheet, as a sentence naming the rows, the file name and both values
+    messages = [p.message for p in sheet.problems.warnings]
+    assert messages == [
+        "第 2、3 行的「年度」为2025年，与文件名「2026年第一季度会员发展.xlsx」所写的2026年不同："
+        "已按表中「年度」列导入为2025年。如果表中的年度填错了，请改正后重新上传",
+        "第 2、3 行的「季度」为第3季度，与文件名「2026年第一季度会员发展.xlsx」所写的第1季度不同："
+        "已按表中「季度」列导入为第3季度。如果表中的季度填错了，请改正后重新上传",
+    ]
+    assert all(p.row is None for p in sheet.problems.warnings)
+
+
+def test_periods_names_that_contradict_each_other_do_not_matter_when_the_rows_say_it() -> None:
+    sheet = parse(MEMBERS_WITH_PERIOD, name="三季度", file_name="2025年二季度会员发展.xlsx")
+    assert sheet.problems.errors == []
+    assert sheet.periods == [(2025, 3)]
+
+
+def test_periods_an_empty_period_cell_falls_back_to_the_names_and_the_note_says_so() -> None:
+    rows = [*MEMBERS_WITH_PERIOD[:2], ["乙单位", 20, 18, None, None]]
+    sheet = parse(rows, name="会员发展", file_name="2025年第三季度会员发展.xlsx")
+    assert sheet.problems.items == []
+    assert sheet.periods == [(2025, 3)]
+    assert sheet.period_note == (
+        "年度、季度来自表中「年度」「季度」列（这两列为空的行取自文件名「2025年第三季度会员发展.xlsx」）"
+    )
+
+
+def test_periods_a_note_names_the_text_it_read() -> None:
+    sheet = parse([["单位名称", "职工人数", "会员人数"], ["甲单位", 10, 9]], file_name="2025年第二季度.xlsx")
+    assert sheet.period_note == "年度、季度来自文件名「2025年第二季度.xlsx」"
+    hinted = parse(
+        [["单位名称", "职工人数", "会员人数"], ["甲单位", 10, 9]], hints=Hints(year=2024, quarter=1)
+    )
+    assert hinted.period_note == "年度、季度为手动指定"
+
+
+def test_periods_an_events_date_is_checked_against_the_rows_own_year() -> None:
+    rows = [
+        ["发放日期", "单位名称", "类别", "金额", "年度", "季度"],
+        [dt.date(2025, 8, 1), "甲单位", "送温暖", 100, 2025, 3],
+    ]
+    sheet = parse(rows, name="帮扶慰问", file_name="2026年帮扶慰问.xlsx")
+    assert sheet.problems.items == []
+    assert sheet.periods == [(2025, 3)]
+    no_columns = parse([r[:4] for r in rows], name="帮扶慰问", file_name="2026年帮扶慰问.xlsx")
+    assert [p.message for p in no_columns.problems.errors] == [
+        "日期 2025-08-01 不在文件名「2026年帮扶慰问.xlsx」所写的 2026 年内，请核对日期或年度"
+    ]
+
+
 # ---------------------------------------------------------------- categories and names
 
 

@@ -19,6 +19,7 @@ from etl.dictionary import (
     WELFARE_CATEGORIES,
 )
 from etl.headers import alias_index, header_key
+from etl.pipeline import inspect_bytes
 from etl.templates import TEMPLATE_FILE_NAMES, csv_bytes, template_bytes, write_frame_xlsx
 
 CATEGORIES = {"welfare": WELFARE_CATEGORIES, "activities": ACTIVITY_CATEGORIES}
@@ -70,64 +71,133 @@ def test_required_headers_are_red_bold_with_comment(kind_id):
             assert not (cell.font.color is not None and str(cell.font.color.rgb).endswith("C00000"))
 
 
-@pytest.mark.parametrize("kind_id", [k for k in KINDS if k != "targets"])
-def test_template_example_row(kind_id):
+def _filled_rows(sheet) -> list[list[object]]:
+    return [list(r) for r in sheet.iter_rows(min_row=3, values_only=True) if any(v is not None for v in r)]
+
+
+@pytest.mark.parametrize("kind_id", list(KINDS))
+def test_template_has_no_data_rows(kind_id):
+    # a sample row left in a returned template would be loaded as a unit (滨江市第一中学工会 twice)
     kind = KINDS[kind_id]
     sheet = _book(kind_id)[kind.zh]
-    values = {f.id: _as_date(sheet.cell(3, col).value) for col, f in enumerate(kind.fields, start=1)}
-    assert sheet.cell(4, 1).value is None  # exactly one example row
-    for f in kind.fields:
-        if f.example is None or (f.id in ("year", "quarter") and kind.shape == "events"):
-            continue
-        expected = dt.date.fromisoformat(f.example) if f.type == "date" else f.example
-        assert values[f.id] == expected, f.zh
-    if kind.shape == "events":
-        # the example's 年度/季度 must not contradict its own date
-        day = values["date"]
-        assert values["year"] == day.year
-        assert values["quarter"] == "第" + "一二三四"[(day.month - 1) // 3] + "季度"
+    assert _filled_rows(sheet) == []
+    assert "滨江市第一中学工会" not in {c for r in sheet.iter_rows(values_only=True) for c in r}
 
 
-def test_targets_template_has_one_row_per_indicator():
-    kind = KINDS["targets"]
-    sheet = _book("targets")[kind.zh]
-    cols = {f.id: col for col, f in enumerate(kind.fields, start=1)}
-    rows = [
-        [sheet.cell(r, c).value for c in range(1, len(kind.fields) + 1)] for r in range(3, sheet.max_row + 1)
-    ]
-    rows = [r for r in rows if any(v is not None for v in r)]
-    assert [r[cols["indicator"] - 1] for r in rows] == [i.zh for i in INDICATORS]
-    for ind, row in zip(INDICATORS, rows, strict=True):
-        target = row[cols["target"] - 1]
-        if ind.measure == "rate":
-            assert isinstance(target, str) and target.endswith("%"), ind.zh
-            assert 0 < float(target[:-1]) <= 100
-        else:
-            assert isinstance(target, int | float) and target > 0, ind.zh
-        milestones = [row[cols[q] - 1] for q in ("q1", "q2", "q3", "q4")]
-        if any(m is not None for m in milestones):
-            assert milestones == sorted(milestones) and milestones[-1] == target  # cumulative
+def _guide_table(kind_id: str) -> dict[str, tuple]:
+    kind = KINDS[kind_id]
+    guide = _book(kind_id)["填写说明"]
+    return {r[0]: r for r in guide.iter_rows(min_row=2, max_row=len(kind.fields) + 1, values_only=True)}
 
 
 @pytest.mark.parametrize("kind_id", list(KINDS))
 def test_guide_sheet_lists_every_field(kind_id):
     kind = KINDS[kind_id]
     guide = _book(kind_id)["填写说明"]
-    header = [c.value for c in guide[1]][:5]
-    assert header == ["表头", "是否必填", "类型", "可用别名", "可选值"]
-    rows = {r[0]: r for r in guide.iter_rows(min_row=2, max_row=len(kind.fields) + 1, values_only=True)}
+    header = [c.value for c in guide[1]][:6]
+    assert header == ["表头", "是否必填", "类型", "示例", "可用别名", "可选值"]
+    rows = _guide_table(kind_id)
     for f in kind.fields:
         assert f.zh in rows, f.zh
         assert rows[f.zh][1] == ("是" if f.required else "否")
         for alias in f.aliases:
-            assert alias in (rows[f.zh][3] or "")
+            assert alias in (rows[f.zh][4] or "")
     if kind_id in CATEGORIES:
-        allowed = rows[kind.field("category").zh][4]
+        allowed = rows[kind.field("category").zh][5]
         assert all(c in allowed for c in CATEGORIES[kind_id])
     if kind_id == "targets":
         text = " ".join(str(v) for row in guide.iter_rows(values_only=True) for v in row if v)
         for ind in INDICATORS:
             assert ind.zh in text and ind.id in text
+
+
+@pytest.mark.parametrize("kind_id", [k for k in KINDS if k != "targets"])
+def test_guide_sheet_shows_an_example_for_every_field(kind_id):
+    kind = KINDS[kind_id]
+    examples = {f.id: _as_date(_guide_table(kind_id)[f.zh][3]) for f in kind.fields}
+    for f in kind.fields:
+        if f.example is None or (f.id in ("year", "quarter") and kind.shape == "events"):
+            continue
+        expected = dt.date.fromisoformat(f.example) if f.type == "date" else f.example
+        assert examples[f.id] == expected, f.zh
+    if kind.shape == "events":
+        # the example's 年度/季度 must not contradict its own date
+        day = examples["date"]
+        assert examples["year"] == day.year
+        assert examples["quarter"] == "第" + "一二三四"[(day.month - 1) // 3] + "季度"
+
+
+def test_targets_guide_gives_example_targets_and_milestones():
+    examples = {f.id: _guide_table("targets")[f.zh][3] for f in KINDS["targets"].fields}
+    assert examples["indicator"] in {i.zh for i in INDICATORS}
+    milestones = [examples[q] for q in ("q1", "q2", "q3", "q4")]
+    assert milestones == sorted(milestones) and milestones[-1] == examples["target"]  # cumulative
+    guide = _book("targets")["填写说明"]
+    listing = next(r for r in range(1, guide.max_row + 1) if guide.cell(r, 1).value == "指标名称")
+    for offset, ind in enumerate(INDICATORS, start=1):
+        assert guide.cell(listing + offset, 1).value == ind.zh
+        target = guide.cell(listing + offset, 5).value
+        if ind.measure == "rate":
+            assert isinstance(target, str) and target.endswith("%") and 0 < float(target[:-1]) <= 100
+        else:
+            assert isinstance(target, int | float) and target > 0, ind.zh
+
+
+# two rows as a 干事 types them into the first empty rows of a downloaded template
+FILLED = {
+    "membership": [
+        {
+            "unit": "滨江新能源科技有限公司",
+            "employees": 500,
+            "members": 480,
+            "year": 2025,
+            "quarter": "第二季度",
+        },
+        {"unit": "滨江市财政局", "employees": 80, "members": 80, "year": 2025, "quarter": "第二季度"},
+    ],
+    "dues": [
+        {"unit": "滨江新能源科技有限公司", "dues_due": 9000, "dues_paid": 8800, "year": 2025, "quarter": 2},
+        {"unit": "滨江市财政局", "dues_due": 1600, "dues_paid": 1600, "year": 2025, "quarter": 2},
+    ],
+    "welfare": [
+        {"date": dt.datetime(2025, 5, 1), "unit": "滨江市财政局", "category": "送温暖", "amount": 3000},
+        {"date": dt.datetime(2025, 6, 2), "unit": "滨江市财政局", "category": "困难帮扶", "amount": 2000},
+    ],
+    "activities": [
+        {"date": dt.datetime(2025, 5, 1), "unit": "滨江市财政局", "title": "健步走", "participants": 60},
+        {"date": dt.datetime(2025, 6, 2), "unit": "滨江市财政局", "title": "读书会", "participants": 20},
+    ],
+    "targets": [
+        {"year": 2025, "indicator": "入会率", "target": "95%"},
+        {"year": 2025, "indicator": "新发展会员", "target": 900},
+    ],
+}
+
+
+def filled_template(kind_id: str) -> bytes:
+    kind = KINDS[kind_id]
+    book = _book(kind_id)
+    sheet = book[kind.zh]
+    columns = {f.id: col for col, f in enumerate(kind.fields, start=1)}
+    first = 3
+    while any(sheet.cell(first, c).value is not None for c in columns.values()):
+        first += 1  # below anything the template already holds
+    for offset, row in enumerate(FILLED[kind_id]):
+        for field_id, value in row.items():
+            sheet.cell(first + offset, columns[field_id]).value = value
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("kind_id", list(KINDS))
+def test_a_filled_template_loads_exactly_its_rows_without_warnings(kind_id):
+    report = inspect_bytes(filled_template(kind_id), TEMPLATE_FILE_NAMES[kind_id])
+    assert [p.text() for p in report.all_problems] == []
+    assert [s.kind for s in report.data_sheets] == [kind_id]
+    assert len(report.data_sheets[0].frame) == 2
+    guide = next(s for s in report.sheets if s.sheet == "填写说明")
+    assert guide.kind is None and not guide.problems.items  # the guide is passed over quietly
 
 
 @pytest.mark.parametrize("kind_id", list(CATEGORIES))
