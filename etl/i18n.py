@@ -17,6 +17,7 @@ from etl.dictionary import (
     STATUS_EN,
     STATUS_ZH,
     THEMES,
+    UNIT_TYPES_EN,
     Indicator,
 )
 
@@ -472,6 +473,11 @@ def category_label(category: str, lang: str = "zh") -> str:
     return category
 
 
+def unit_type_label(unit_type: str, lang: str = "zh") -> str:
+    """'机关' -> '机关' / 'Government organ'."""
+    return UNIT_TYPES_EN.get(unit_type, unit_type) if _lang(lang) == "en" else unit_type
+
+
 def quarter_name(quarter: int, lang: str = "zh", short: bool = False) -> str:
     return t(f"quarter.short.{int(quarter)}" if short else f"quarter.{int(quarter)}", lang)
 
@@ -895,5 +901,26 @@ EN.update(
         "upload.undo_done_nothing_restored": "Load #{load_id} “{file}” undone: deleted the {rows} rows it wrote; it had replaced no earlier data, so nothing was restored.",
         "upload.undo_units_more": "{names} and others ({n} units)",
         "upload.undo_org_wide": "organisation-wide",
+    }
+)
+ZH.update(
+    {
+        "units.yes": "是",
+        "units.no": "否",
+        "units.type_help": "单位性质决定哪些指标适用于本单位：例如机关不签订集体合同，集体合同类指标对机关显示为“不适用”，"
+        "不计入分子和分母。请按单位实际性质选择，系统不会根据单位名称推断。",
+        "units.type_unknown": "（未填写：各项指标均适用）",
+        "units.save_type": "保存单位性质",
+    }
+)
+EN.update(
+    {
+        "units.yes": "Yes",
+        "units.no": "No",
+        "units.type_help": "The unit type decides which indicators apply: a government organ signs no collective "
+        "contract, so those indicators show 'not applicable' for it and leave it out of numerator and denominator. "
+        "Choose the unit's real type; it is never guessed from the name.",
+        "units.type_unknown": "(not set: every indicator applies)",
+        "units.save_type": "Save unit type",
     }
 )

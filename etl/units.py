@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from etl import store
-from etl.dictionary import KINDS
+from etl.dictionary import KINDS, UNIT_TYPES, unit_type_of
 from etl.names import clean_name, name_key, to_simplified
 
 
@@ -118,6 +118,19 @@ def set_parent(db: Path | str | None, unit_id: int, parent_id: int | None) -> No
             if below:
                 raise UnitEditError("不能把单位设为其自身或其下级单位的下级")
         con.execute("UPDATE units SET parent_id = ? WHERE unit_id = ?", [parent_id, unit_id])
+
+    _transaction(db, work)
+
+
+def set_unit_type(db: Path | str | None, unit_id: int, unit_type: str | None) -> None:
+    """单位性质 as the user states it (None: not known). Decides which indicators apply to the unit."""
+    canonical = unit_type_of(unit_type) if unit_type else None
+    if unit_type and canonical is None:
+        raise UnitEditError(f"「{unit_type}」不是可选的单位性质，请从 {'、'.join(UNIT_TYPES)} 中选择")
+
+    def work(con: duckdb.DuckDBPyConnection) -> None:
+        _name(con, unit_id)
+        con.execute("UPDATE units SET unit_type = ? WHERE unit_id = ?", [canonical, unit_id])
 
     _transaction(db, work)
 

@@ -4,10 +4,15 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
-from dashboard.state import ensure_shell, tr
+from dashboard.state import ensure_shell, lang, tr
 from dashboard.widgets import table
 from etl import units
+from etl.dictionary import UNIT_TYPES
+from etl.i18n import unit_type_label
+from etl.tables import Col
 from etl.units import UnitEditError
+
+code = lang()
 
 ensure_shell()
 st.title(tr("page.units"))
@@ -18,15 +23,19 @@ if register.empty:
     st.info(tr("sidebar.no_data_loaded"))
     st.stop()
 names = dict(zip(register["unit_id"].astype(int), register["name"], strict=True))
-shown = register.rename(
-    columns={
-        "name": tr("col.unit"),
-        "parent": tr("col.parent"),
-        "reports": tr("units.reports"),
-        "children": tr("units.children"),
-    }
+yes, no = tr("units.yes"), tr("units.no")
+shown = register.assign(
+    reports=register["reports"].map(lambda r: yes if r else no),
+    unit_type=register["unit_type"].map(lambda v: unit_type_label(v, code) if isinstance(v, str) else ""),
 )
-table(shown.drop(columns=["unit_id", "parent_id"]), "单位名册", key="register")
+cols = [
+    Col("name", "text", "col.unit"),
+    Col("parent", "text", "col.parent"),
+    Col("unit_type", "text", "col.unit_type"),
+    Col("reports", "text", "units.reports"),
+    Col("children", "count", "units.children"),
+]
+table(shown, "单位名册", key="register", cols=cols)
 
 unit_id = st.selectbox(tr("units.choose"), list(names), format_func=lambda i: names[i], key="unit-admin")
 
@@ -41,8 +50,8 @@ def apply(action, *args) -> None:
     st.success(tr("units.done", detail=result if isinstance(result, str) else ""))
 
 
-rename_tab, parent_tab, alias_tab, merge_tab = st.tabs(
-    [tr("units.rename"), tr("units.parent"), tr("units.aliases"), tr("units.merge")]
+rename_tab, parent_tab, type_tab, alias_tab, merge_tab = st.tabs(
+    [tr("units.rename"), tr("units.parent"), tr("col.unit_type"), tr("units.aliases"), tr("units.merge")]
 )
 with rename_tab, st.form("rename"):
     new_name = st.text_input(tr("units.new_name"), value=names[unit_id])
@@ -61,6 +70,20 @@ with parent_tab, st.form("parent"):
     )
     if st.form_submit_button(tr("units.save_parent")):
         apply(units.set_parent, unit_id, parent)
+with type_tab, st.form("unit-type"):
+    st.caption(tr("units.type_help"))
+    choices = [None, *UNIT_TYPES]
+    current_type = register.set_index("unit_id").loc[unit_id, "unit_type"]
+    unknown = tr("units.type_unknown")
+    chosen_type = st.selectbox(
+        tr("col.unit_type"),
+        choices,
+        index=choices.index(current_type) if current_type in choices else 0,
+        format_func=lambda v: unknown if v is None else unit_type_label(v, code),
+        key="unit-type",
+    )
+    if st.form_submit_button(tr("units.save_type")):
+        apply(units.set_unit_type, unit_id, chosen_type)
 with alias_tab:
     with data.connection() as con:
         known = units.aliases(con, unit_id)

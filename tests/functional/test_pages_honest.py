@@ -224,3 +224,20 @@ def test_the_url_opens_the_view_and_follows_it(demo_db_copy: Path, monkeypatch: 
     at.run()
     assert at.query_params["quarter"] == "3" and at.query_params["scope"] == str(street)
     assert at.query_params["lang"] == "en"
+
+
+def test_unit_type_is_set_in_the_register_and_decides_what_applies(
+    demo_db_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    school = unit_id(demo_db_copy, "滨江市第一中学")
+    with store.connect(demo_db_copy, read_only=True) as con:
+        before = kpis.compute(con, 2025, 3, school)["contract_signing_rate"]
+    assert before.status != "not_applicable"
+    at = open_page(make_app(demo_db_copy, monkeypatch), "units")
+    at.selectbox(key="unit-admin").set_value(school).run()
+    at.selectbox(key="unit-type").set_value("机关")
+    next(b for b in at.button if b.label == "保存单位性质").click().run()
+    assert not at.exception
+    with store.connect(demo_db_copy, read_only=True) as con:
+        after = kpis.compute(con, 2025, 3, school)["contract_signing_rate"]
+    assert after.status == "not_applicable" and after.actual is None
