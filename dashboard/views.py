@@ -240,7 +240,6 @@ def breakdown_section(kind: str, f: Filters) -> None:
         st.info(tr("card.no_data"))
         return
     source = source_for(kind, f, cumulative=True)
-    left, right = st.columns(2)
     if kind == "welfare":
         specs = [("money", tr("theme.welfare_amount"), "元"), ("people", tr("theme.welfare_people"), "人次")]
     else:
@@ -248,21 +247,12 @@ def breakdown_section(kind: str, f: Filters) -> None:
             ("count", tr("theme.activities_count"), "次"),
             ("people", tr("theme.activities_people"), "人次"),
         ]
-    for column, (value_col, what, unit) in zip((left, right), specs, strict=True):
-        with column:
-            fig = figures.breakdown_figure(
-                frame,
-                value_col,
-                "category",
-                what,
-                f.scope_name,
-                f.year,
-                f.quarter,
-                code,
-                source,
-                unit_label=unit,
-            )
-            chart(fig, figures.chart_filename(f.year, f.quarter, what, "分类"), key=f"bd-{kind}-{value_col}")
+    # full width, one under the other: a chart pasted into a report is read at page width
+    for value_col, what, unit in specs:
+        fig = figures.breakdown_figure(
+            frame, value_col, "category", what, f.scope_name, f.year, f.quarter, code, source, unit_label=unit
+        )
+        chart(fig, figures.chart_filename(f.year, f.quarter, what, "分类"), key=f"bd-{kind}-{value_col}")
     with st.expander(tr("table.rows_behind", kind=kind_label(kind, code))):
         events = data.frame("events", kind, f.year, f.quarter, f.unit_id)
         cols = [Col("date", "date", kind=kind), Col("unit", "text", "col.unit"), *_event_columns(kind)]

@@ -176,8 +176,8 @@ def table(
     styled = shown.style.format(tables.display_formats(cols, code), na_rep="")  # type: ignore[arg-type]
     styled = styled.set_properties(subset=numeric, **{"text-align": "right"})
     st.dataframe(styled, hide_index=True, width="stretch")
-    left, right, _ = st.columns([1, 1, 4])
-    left.download_button(
+    row = st.container(horizontal=True)  # buttons as wide as their labels, side by side
+    row.download_button(
         tr("table.download_csv"),
         csv_bytes(tables.formatted(frame, cols, code)),
         file_name=f"{filename}.csv",
@@ -185,7 +185,7 @@ def table(
         key=f"dl-{key}",
         icon=":material/download:",
     )
-    right.download_button(
+    row.download_button(
         tr("table.download_xlsx"),
         tables.xlsx_bytes(frame, cols, code, sheet=filename, title=title),
         file_name=f"{filename}.xlsx",

@@ -132,7 +132,7 @@ def _wrap(text: str, max_px: float = 620, size: float = _FOOT_SIZE) -> list[str]
     return lines or [""]
 
 
-def _fit_title(title: str, max_px: float = 760) -> str:
+def _fit_title(title: str, max_px: float = 600) -> str:
     """Break a long title once, after the scope name, so it is not clipped in narrow layouts."""
     if "<br>" in title or _text_width(title, _TITLE_SIZE) <= max_px:
         return title
@@ -289,6 +289,8 @@ def _base_layout(
         ticks="outside",
         tickcolor="#999999",
         automargin=True,
+        tickangle=0,  # rotated numbers run into the axis title on narrow charts
+        nticks=8,
         title=dict(font=dict(size=13)),
     )
     fig.update_yaxes(
@@ -605,6 +607,24 @@ def trend_figure(
     return fig
 
 
+def _coverage_notes(rows: pd.DataFrame, kept: list[int], inds: list[Indicator], lang: str) -> list[str]:
+    """'注：入会率、会员人数：29/31 个单位报送，未计入未报送的单位' for the bars that leave units out."""
+    if not {"reported", "expected_units"} <= set(rows.columns):
+        return []
+    groups: dict[str, list[str]] = {}
+    for i in kept:
+        rep, exp = _num(rows["reported"].iloc[i]), _num(rows["expected_units"].iloc[i])
+        if rep is not None and exp and rep < exp:
+            records = inds[i].source in ("welfare", "activities")
+            groups.setdefault(fmt.fmt_coverage(int(rep), int(exp), lang, records), []).append(
+                indicator_label(inds[i], lang)
+            )
+    sep = "、" if lang == "zh" else ", "
+    return [
+        t("fig.note_coverage", lang, names=sep.join(names), coverage=cov) for cov, names in groups.items()
+    ]
+
+
 def _incomplete_quarters(cur: pd.DataFrame, records: bool, lang: str) -> dict[int, str]:
     """Quarter -> '29/31 个单位报送' for the quarters whose figure leaves out units that did not report."""
     if not {"reported", "expected_units"} <= set(cur.columns):
@@ -806,6 +826,7 @@ def bullet_figure(
     notes = [t("fig.omitted_no_target", lang, names=sep.join(omitted))] if omitted else []
     if not_applicable:
         notes.append(t("fig.omitted_not_applicable", lang, names=sep.join(not_applicable)))
+    notes += _coverage_notes(rows, [i for i in kept if statuses[i] != "no_data"], inds, lang)
     period = fmt.period_label(year, quarter, lang)
     title = t(
         "fig.title_theme",

@@ -182,7 +182,7 @@ ZH: dict[str, str] = {
     "fig.expected_value": "进度预期 {value}",
     "fig.expected_short": "预期 {value}",
     "fig.full_target": "目标 100%",
-    "fig.target_marker": "单位目标",
+    "fig.target_marker": "年度目标（各单位）",
     "fig.expected_marker": "进度预期（各单位）",
     "fig.achievement": "完成率",
     "fig.value": "数值",
@@ -358,7 +358,7 @@ EN: dict[str, str] = {
     "fig.expected_value": "Expected {value}",
     "fig.expected_short": "exp. {value}",
     "fig.full_target": "Target 100%",
-    "fig.target_marker": "Unit target",
+    "fig.target_marker": "Annual target (per unit)",
     "fig.expected_marker": "Expected (per unit)",
     "fig.achievement": "Achievement",
     "fig.value": "Value",
@@ -924,3 +924,5 @@ EN.update(
         "units.save_type": "Save unit type",
     }
 )
+ZH.update({"fig.note_coverage": "注：{names}仅{coverage}，未计入未报送的单位"})
+EN.update({"fig.note_coverage": "Note: {names}: only {coverage}; units that did not report are left out"})

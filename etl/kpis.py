@@ -547,9 +547,21 @@ def trend(
 
 
 def as_frame(results: dict[str, Kpi], ids: list[str]) -> pd.DataFrame:
-    """indicator_id, actual, target, expected, achievement, status: the input of figures.bullet_figure."""
+    """indicator_id, actual, target, expected, achievement, status, reported, expected_units: the input
+    of figures.bullet_figure."""
     fields = ("actual", "target", "expected", "achievement", "status")
-    return pd.DataFrame([{"indicator_id": i, **{f: getattr(results[i], f) for f in fields}} for i in ids])
+    rows = []
+    for i in ids:
+        k, cov = results[i], results[i].coverage
+        rows.append(
+            {
+                "indicator_id": i,
+                **{f: getattr(k, f) for f in fields},
+                "reported": cov.reported if cov else None,
+                "expected_units": cov.expected if cov else None,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 class UnknownUnit(LookupError):

@@ -354,9 +354,9 @@ else:
 st.divider()
 st.subheader(tr("upload.download_template"), anchor=False)
 st.caption(_t("upload.templates_help"))
-buttons = st.columns(len(KINDS))
-for column, kind_id in zip(buttons, KINDS, strict=True):
-    column.download_button(
+buttons = st.container(horizontal=True)  # each as wide as its label: long English labels wrap to a new row
+for kind_id in KINDS:
+    buttons.download_button(
         _t("upload.template_button", kind=kind_label(kind_id, code)),
         _template(kind_id),
         file_name=TEMPLATE_FILE_NAMES[kind_id],
@@ -364,7 +364,6 @@ for column, kind_id in zip(buttons, KINDS, strict=True):
         on_click="ignore",
         icon=":material/download:",
         key=f"upload.template.{kind_id}",
-        width="stretch",
     )
 
 st.subheader(tr("upload.history"), anchor=False)
