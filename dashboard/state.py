@@ -12,6 +12,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from etl.i18n import LANG_NAMES, LANGS, t
 
 APP_SCRIPT = Path(__file__).resolve().parent.parent / "app.py"
+ACTOR_KEY = "auth.actor"  # who is signed in on this run: set by app.py (dashboard.auth.gate) every run
 
 
 def lang() -> str:
@@ -56,5 +57,8 @@ def ensure_shell() -> None:
 
 
 def current_filters() -> Filters | None:
+    """The sidebar's choices; stops the page when nobody is signed in (app.py shows the login)."""
     ensure_shell()
+    if st.session_state.get(ACTOR_KEY) is None:
+        st.stop()
     return st.session_state.get("filters")

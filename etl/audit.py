@@ -15,29 +15,12 @@ import duckdb
 import pandas as pd
 
 from etl import store
+from etl.i18n import ZH
 from etl.permissions import Actor
 
-# action id -> Chinese label (English labels: etl.i18n "audit.action.<id>")
+# action id -> Chinese label; the labels live with the other UI strings ("audit.action.<id>")
 ACTIONS: dict[str, str] = {
-    "login": "登录",
-    "login_failed": "登录失败",
-    "account_locked": "账号锁定",
-    "logout": "退出登录",
-    "session_expired": "登录过期",
-    "import": "导入数据",
-    "undo": "撤销导入",
-    "targets_edit": "修改年度目标",
-    "unit_rename": "单位改名",
-    "unit_merge": "单位合并",
-    "unit_parent": "设置上级工会",
-    "alias_add": "添加单位写法",
-    "alias_remove": "删除单位写法",
-    "account_add": "新建账号",
-    "account_password": "重设密码",
-    "account_disable": "停用账号",
-    "account_enable": "启用账号",
-    "account_change": "修改账号",
-    "denied": "拒绝的操作",
+    k.removeprefix("audit.action."): v for k, v in ZH.items() if k.startswith("audit.action.")
 }
 MAX_TEXT = 2000  # one entry never grows without bound (a load of thousands of units)
 

@@ -189,6 +189,8 @@ def merge(
         con.execute("UPDATE targets SET unit_id = ? WHERE unit_id = ?", [target_id, source_id])
         con.execute("UPDATE units SET parent_id = ? WHERE parent_id = ?", [target_id, source_id])
         con.execute("UPDATE unit_aliases SET unit_id = ? WHERE unit_id = ?", [target_id, source_id])
+        # accounts attached to the merged unit now look after the unit it became part of
+        con.execute("UPDATE accounts SET unit_id = ? WHERE unit_id = ?", [target_id, source_id])
         con.execute(
             "UPDATE units SET reports = TRUE WHERE unit_id = ? AND "
             "(SELECT reports FROM units WHERE unit_id = ?)",

@@ -6,6 +6,10 @@
 - ``streamlit_server``  the app (serve.py) served on a free port over a copy of the demo database
 - ``browser_page``      a Playwright page in headless Chromium (1440x900, zh-CN)
 - ``wait_for_app``      waits until a Streamlit page has rendered and finished running
+- ``local_server``      the server address AppTest reports is 127.0.0.1 (as ``make run``): with no
+                        account in the database the app runs as the single local user
+- ``tests.login.login(at, name)`` (a function): signs an AppTest in through the login form
+- ``browser_login``     ``browser_login(page, base_url, name)``: the same in Chromium
 
 Tests under tests/unit are marked ``unit``, under tests/functional ``functional``;
 tests using a browser or a server are marked ``browser`` too.
@@ -289,3 +293,30 @@ def _wait_for_app(page: Any, timeout_ms: int = 30_000) -> None:
 def wait_for_app() -> Callable[..., None]:
     """``wait_for_app(page, timeout_ms=30000)``: wait for a Streamlit page to finish its run."""
     return _wait_for_app
+
+
+# --------------------------------------------------------------------------- accounts and login
+
+
+@pytest.fixture
+def local_server() -> Iterator[None]:
+    """AppTest sees the server address of ``make run`` (127.0.0.1): an app whose database has no
+    account then runs as the single local user, as it does for a newcomer."""
+    from streamlit import config
+
+    before = config.get_option("server.address")
+    config.set_option("server.address", "127.0.0.1")
+    try:
+        yield
+    finally:
+        config.set_option("server.address", before)
+
+
+@pytest.fixture
+def browser_login() -> Callable[..., None]:
+    """``browser_login(page, base_url, name="admin", password=None)``: sign in through the login page."""
+    from tests.login import browser_login as sign_in
+
+    return lambda page, base_url, name="admin", password=None: sign_in(
+        page, base_url, name, password, wait=_wait_for_app
+    )
