@@ -87,7 +87,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         elif parts[:1] == ("functional",):
             item.add_marker(pytest.mark.functional)
         fixtures = set(getattr(item, "fixturenames", ()))
-        if fixtures & {"browser_page", "streamlit_server", "chromium_path"}:
+        if fixtures & {"browser_page", "streamlit_server", "serve_app", "chromium_path"}:
             item.add_marker(pytest.mark.browser)
 
 
@@ -184,66 +184,84 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture
-def streamlit_server(demo_db: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
-    """Serve the app (serve.py) over a private copy of the demo database; yields the base URL
-    (``http://127.0.0.1:<port>``). The server is stopped at teardown; its log is printed
-    if it failed to start or the test failed."""
-    app = PROJECT_ROOT / "serve.py"
-    if not app.exists():
-        pytest.fail(f"{app} does not exist", pytrace=False)
-    db = copy_db(demo_db, tmp_path, "server.duckdb")
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    log_path = tmp_path / "streamlit.log"
-    env = {
-        **os.environ,
-        "UNION_KPI_DB": str(db),
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-        "STREAMLIT_SERVER_SHOW_EMAIL_PROMPT": "false",
-        "PYTHONUNBUFFERED": "1",
-    }
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(app),
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--server.headless", "true",
-    ]  # fmt: skip
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            cmd,
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, killed as a whole at teardown
+def serve_app(demo_db: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[..., str]]:
+    """``serve_app(db=None, env=None, args=())``: serve the app (serve.py) over ``db`` (default: a
+    private copy of the demo database) with extra environment and ``streamlit run`` options;
+    returns the base URL. Every server is stopped at teardown; logs are printed on failure."""
+    started: list[tuple[subprocess.Popen[bytes], Path]] = []
+
+    def serve(db: Path | None = None, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> str:
+        app = PROJECT_ROOT / "serve.py"
+        if not app.exists():
+            pytest.fail(f"{app} does not exist", pytrace=False)
+        db = db or copy_db(
+            demo_db, tmp_path, "server.duckdb" if not started else f"server-{len(started)}.duckdb"
         )
-
-    def log_text() -> str:
-        return ANSI_ESCAPE.sub("", log_path.read_text("utf-8", "replace"))
-
-    try:
+        port = _free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        log_path = tmp_path / f"streamlit-{port}.log"
+        environment = {
+            **os.environ,
+            "UNION_KPI_DB": str(db),
+            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+            "STREAMLIT_SERVER_SHOW_EMAIL_PROMPT": "false",
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
+        cmd = [
+            sys.executable, "-m", "streamlit", "run", str(app),
+            "--server.port", str(port),
+            "--server.address", "127.0.0.1",
+            "--server.headless", "true",
+            *args,
+        ]  # fmt: skip
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(
+                cmd,
+                cwd=PROJECT_ROOT,
+                env=environment,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, killed as a whole at teardown
+            )
+        started.append((proc, log_path))
         deadline = time.monotonic() + SERVER_START_TIMEOUT
         while True:
             if proc.poll() is not None:
                 pytest.fail(
-                    f"streamlit exited with code {proc.returncode} during start-up:\n{log_text()}",
+                    f"streamlit exited with code {proc.returncode} during start-up:\n{_log_text(log_path)}",
                     pytrace=False,
                 )
             if _health(f"{base_url}/_stcore/health") == "ok":
-                break
+                return base_url
             if time.monotonic() > deadline:
                 pytest.fail(
                     f"streamlit did not answer {base_url}/_stcore/health within "
-                    f"{SERVER_START_TIMEOUT:.0f}s:\n{log_text()}",
+                    f"{SERVER_START_TIMEOUT:.0f}s:\n{_log_text(log_path)}",
                     pytrace=False,
                 )
             time.sleep(0.25)
-        yield base_url
+
+    try:
+        yield serve
     finally:
-        _stop(proc)
-        if _failed(request):
-            sys.stderr.write(f"\n----- streamlit log ({log_path}) -----\n{log_text()}\n")
+        for proc, log_path in started:
+            _stop(proc)
+            if _failed(request):
+                sys.stderr.write(f"\n----- streamlit log ({log_path}) -----\n{_log_text(log_path)}\n")
+
+
+def _log_text(path: Path) -> str:
+    return ANSI_ESCAPE.sub("", path.read_text("utf-8", "replace"))
+
+
+@pytest.fixture
+def streamlit_server(serve_app: Callable[..., str]) -> str:
+    """Serve the app (serve.py) over a private copy of the demo database (tmp_path/server.duckdb);
+    yields the base URL (``http://127.0.0.1:<port>``). Stopped at teardown; its log is printed
+    if it failed to start or the test failed."""
+    return serve_app()
 
 
 @pytest.fixture
