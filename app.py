@@ -44,7 +44,6 @@ if gate.actor is None:
     ).run()
     st.stop()
 actor = gate.actor
-auth.account_box(gate)
 
 navigation = st.navigation(
     {
@@ -57,6 +56,9 @@ navigation = st.navigation(
         if any(permissions.allowed(actor, action) for *_, action in pages)
     }
 )
+# after st.navigation: its widgets then belong to the page shown, so their ids stay the same
+# from one run to the next (a logout click on the first run after a login is not lost)
+auth.account_box(gate)
 
 
 def _filters() -> Filters | None:

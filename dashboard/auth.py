@@ -33,6 +33,7 @@ from etl.permissions import Actor
 
 TOKEN_KEY = "auth.token"  # a login made on this websocket (before, or without, the cookie)
 _OIDC_REFUSED = "auth.oidc_refused"
+_SIGNED_OUT = "auth.signed_out"  # the login page of the run after a logout says so
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,8 @@ def _account_gate(db: str) -> Gate:
         if source == "state":
             st.session_state.pop(TOKEN_KEY, None)
         reason = reason or check.reason
+    if st.session_state.pop(_SIGNED_OUT, False):
+        reason = "ended"
     return _oidc_gate(db) or Gate(None, "login", reason)
 
 
@@ -233,9 +236,10 @@ def _sign_in(name: str, password: str) -> None:
         return
     token, ticket = accounts.start_session(db, account)
     st.session_state[TOKEN_KEY] = token
-    # the browser swaps the ticket for its cookie, so a refresh keeps the login
+    # the browser swaps the ticket for its cookie (so a refresh keeps the login) and reloads the
+    # app; this websocket's session state holds the login meanwhile (and for AppTest)
     _redirect(f"{auth_routes.SESSION_PATH}?ticket={quote(ticket)}")
-    st.rerun()
+    st.info(tr("auth.signing_in"), icon=":material/login:")
 
 
 def account_box(result: Gate) -> None:
@@ -254,5 +258,8 @@ def account_box(result: Gate) -> None:
         accounts.end_session(data.db_path(), result.token, who)
         st.session_state.pop(TOKEN_KEY, None)
         st.session_state[ACTOR_KEY] = None
+        st.session_state[_SIGNED_OUT] = True
+        # the browser drops its cookie at /auth/signout and comes back to the login page; nothing
+        # more of this page is drawn for the session that just ended
         _redirect(auth_routes.SIGNOUT_PATH)
-        st.rerun()
+        st.stop()

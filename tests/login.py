@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from dashboard.markdown import md_escape
 from etl.demo import DEMO_ACCOUNTS
 
 DEMO_LOGINS = {role: (name, password) for name, password, role, _ in DEMO_ACCOUNTS}
@@ -34,8 +35,12 @@ def login(at: Any, name: str = "admin", password: str | None = None) -> Any:
     The login lives in the AppTest's session state, server-side, as it does for a websocket."""
     fill_login(at, name, password if password is not None else password_of(name))
     assert not at.exception, [e.value for e in at.exception]
+    at.run()  # what the browser does next: it reloads the app (see dashboard.auth)
+    assert not at.exception, [e.value for e in at.exception]
     captions = " ".join(str(c.value) for c in at.sidebar.caption)
-    assert f"当前账号：{name}" in captions, f"not signed in as {name}: {[e.value for e in at.error]}"
+    assert f"当前账号：{md_escape(name)}" in captions, (
+        f"not signed in as {name}: {[e.value for e in at.error]}"
+    )
     return at
 
 
