@@ -54,7 +54,8 @@ navigation = st.navigation(
         ]
         for group, pages in PAGES.items()
         if any(permissions.allowed(actor, action) for *_, action in pages)
-    }
+    },
+    expanded=True,  # an admin has 13 pages: no "View more" folding the admin pages away
 )
 # after st.navigation: its widgets then belong to the page shown, so their ids stay the same
 # from one run to the next (a logout click on the first run after a login is not lost)

@@ -210,7 +210,7 @@ def login_page(result: Gate) -> None:
             st.session_state.pop(_OIDC_REFUSED, None)
             _redirect(auth_routes.SIGNOUT_PATH)
         return
-    if result.reason in ("expired", "ended", "disabled"):
+    if result.reason in ("expired", "ended", "disabled", "revoked"):
         st.info(tr(f"auth.{result.reason}"))
     with st.form("login", clear_on_submit=True):
         name = st.text_input(tr("auth.name"), key="login.name", autocomplete="username")

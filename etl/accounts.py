@@ -64,7 +64,17 @@ class Account:
 @dataclass(frozen=True)
 class SessionCheck:
     account: Account | None
-    reason: str  # ok | none | unknown | expired | ended | disabled
+    reason: str  # ok | none | unknown | expired | ended (logout) | disabled | revoked
+
+
+# sessions.end_reason -> what the person is told on the login page
+_ENDED = {
+    "logout": "ended",
+    "expired": "expired",
+    "disabled": "disabled",
+    "password": "revoked",
+    "changed": "revoked",
+}
 
 
 def _now() -> dt.datetime:
@@ -546,17 +556,17 @@ def check_session(db: Path | str | None, token: str | None) -> SessionCheck:
     idle = dt.timedelta(seconds=settings.session_idle_seconds())
     with store.connect(db) as con:
         rows = con.execute(
-            f"""SELECT s.session_id, s.last_seen, s.expires_at, s.ended_at,
+            f"""SELECT s.session_id, s.last_seen, s.expires_at, s.ended_at, s.end_reason,
                        {", ".join(f"a.{c}" for c in _COLUMNS.split(", "))}
                 FROM sessions s JOIN accounts a USING (account_id) WHERE s.token_hash = ?""",
             [digest],
         ).fetchall()
     if not rows:
         return SessionCheck(None, "unknown")
-    session_id, last_seen, expires_at, ended_at = rows[0][:4]
-    account = _account(rows[0][4:])
+    session_id, last_seen, expires_at, ended_at, end_reason = rows[0][:5]
+    account = _account(rows[0][5:])
     if ended_at is not None:
-        return SessionCheck(None, "ended")
+        return SessionCheck(None, _ENDED.get(end_reason, "ended"))
     if not account.enabled:
         _end_session_id(db, session_id, "disabled")
         return SessionCheck(None, "disabled")

@@ -185,19 +185,24 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture
 def serve_app(demo_db: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[..., str]]:
-    """``serve_app(db=None, env=None, args=())``: serve the app (serve.py) over ``db`` (default: a
+    """``serve_app(db=None, env=None, args=(), port=None)``: serve the app (serve.py) over ``db`` (default: a
     private copy of the demo database) with extra environment and ``streamlit run`` options;
     returns the base URL. Every server is stopped at teardown; logs are printed on failure."""
     started: list[tuple[subprocess.Popen[bytes], Path]] = []
 
-    def serve(db: Path | None = None, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> str:
+    def serve(
+        db: Path | None = None,
+        env: dict[str, str] | None = None,
+        args: tuple[str, ...] = (),
+        port: int | None = None,
+    ) -> str:
         app = PROJECT_ROOT / "serve.py"
         if not app.exists():
             pytest.fail(f"{app} does not exist", pytrace=False)
         db = db or copy_db(
             demo_db, tmp_path, "server.duckdb" if not started else f"server-{len(started)}.duckdb"
         )
-        port = _free_port()
+        port = port or _free_port()
         base_url = f"http://127.0.0.1:{port}"
         log_path = tmp_path / f"streamlit-{port}.log"
         environment = {

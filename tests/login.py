@@ -52,7 +52,7 @@ def browser_login(
     wait(page, timeout_ms=60_000)
     page.get_by_label("账号").fill(name)
     page.get_by_label("密码").fill(password if password is not None else password_of(name))
-    page.get_by_role("button", name="登录").click()
+    page.get_by_role("button", name="登录", exact=True).click()
     # the app sends the browser through /auth/session (which sets the cookie) back to the app
     page.get_by_text(f"当前账号：{name}").wait_for(timeout=60_000)
     wait(page, timeout_ms=60_000)

@@ -257,6 +257,7 @@ def test_a_disabled_account_is_signed_out_at_its_next_interaction(db: Path) -> N
     assert not admin.exception, [e.value for e in admin.exception]
     assert md_escape("已停用账号「jiaoyu」，其已登录的会话已结束。") in [s.value for s in admin.success]
     viewer.run()
+    assert "账号已停用，请联系管理员。" in [i.value for i in viewer.info]
     assert pages(viewer) == set() and not viewer.metric
     assert log(db, "account_disable")[0][:3] == ("admin", "admin", "jiaoyu")
     fill_login(viewer, "jiaoyu", password_of("jiaoyu"))

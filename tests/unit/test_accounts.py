@@ -169,7 +169,7 @@ def test_an_idle_session_expires_after_the_configured_time(db: Path, monkeypatch
     assert accounts.check_session(db, token).reason == "ok"
     time.sleep(1.5)
     assert accounts.check_session(db, token).reason == "expired"
-    assert accounts.check_session(db, token).reason == "ended"
+    assert accounts.check_session(db, token).reason == "expired"  # stays so, logged once
     assert [r[1] for r in _log(db, "session_expired")] == ["session_expired"]
 
 
@@ -185,13 +185,13 @@ def test_logout_disable_and_password_reset_end_sessions(db: Path) -> None:
     assert accounts.check_session(db, second).reason == "ok"
     assert _log(db, "logout")[0][:2] == ("reader", "logout")
     accounts.set_enabled(db, "reader", False, actor=CLI)
-    assert accounts.check_session(db, second).account is None
+    assert accounts.check_session(db, second).reason == "disabled"
     assert accounts.authenticate(db, "reader", PASSWORD) is None  # disabled: no new login either
     accounts.set_enabled(db, "reader", True, actor=CLI)
     assert accounts.check_session(db, third).account is None  # ended sessions stay ended
     fourth, _ = accounts.start_session(db, reader)
     accounts.set_password(db, "reader", "another-password", actor=CLI)
-    assert accounts.check_session(db, fourth).account is None
+    assert accounts.check_session(db, fourth).reason == "revoked"
 
 
 def test_the_cookie_is_signed_and_expires(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
