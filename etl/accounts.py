@@ -370,67 +370,71 @@ def authenticate(db: Path | str | None, name: str, password: str, *, via: str = 
     Whatever went wrong, the caller shows one generic message (no hint whether the name exists).
     """
 
-    def work(con: duckdb.DuckDBPyConnection) -> Account | None:
+    # the slow hash check (~0.2-0.5 s) runs outside the writer lock; only the outcome is written
+    with store.connect(db) as con:
         rows = con.execute(
-            f"SELECT {_COLUMNS}, password_hash, failed_logins, locked_until FROM accounts WHERE name_key = ?",
+            f"SELECT {_COLUMNS}, password_hash, locked_until FROM accounts WHERE name_key = ?",
             [_name_key(name)],
         ).fetchall()
-        if not rows:
-            _verify(_DUMMY_HASH, password)
-            # the typed name is not logged: people type their password into the name field
-            audit.record(con, Actor("", "", via=via), "login_failed", detail="账号不存在")
-            return None
-        account = _account(rows[0][:6])
-        stored, failures, locked_until = rows[0][6:]
-        who = account.actor(via)
-        now = _now()
-        if locked_until is not None and locked_until > now:
-            _verify(_DUMMY_HASH, password)
-            audit.record(
-                con, who, "login_failed", target=account.name, detail=f"账号锁定中，至 {locked_until:%H:%M}"
-            )
-            return None
-        if not _verify(stored, password):
-            failures = int(failures or 0) + 1
-            if failures >= MAX_FAILURES:
-                until = now + dt.timedelta(minutes=LOCK_MINUTES)
-                con.execute(
-                    "UPDATE accounts SET failed_logins = 0, locked_until = ? WHERE account_id = ?",
-                    [until, account.account_id],
-                )
-                audit.record(
-                    con, who, "login_failed", target=account.name, detail=f"密码错误（第 {failures} 次）"
-                )
-                audit.record(
-                    con,
-                    who,
-                    "account_locked",
-                    target=account.name,
-                    detail=f"连续 {failures} 次密码错误，锁定 {LOCK_MINUTES} 分钟"
-                    f"（至 {until:%Y-%m-%d %H:%M}）",
-                )
-            else:
-                con.execute(
-                    "UPDATE accounts SET failed_logins = ? WHERE account_id = ?",
-                    [failures, account.account_id],
-                )
-                audit.record(
-                    con, who, "login_failed", target=account.name, detail=f"密码错误（第 {failures} 次）"
-                )
-            return None
-        if not account.enabled:
-            audit.record(con, who, "login_failed", target=account.name, detail="账号已停用")
-            return None
-        rehash = _HASHER.hash(password) if _HASHER.check_needs_rehash(stored) else stored
+    if not rows:
+        _verify(_DUMMY_HASH, password)
+        # the typed name is not logged: people type their password into the name field
+        _write(db, lambda con: audit.record(con, Actor("", "", via=via), "login_failed", detail="账号不存在"))
+        return None
+    account = _account(rows[0][:6])
+    stored, locked_until = rows[0][6:]
+    who = account.actor(via)
+    now = _now()
+    if locked_until is not None and locked_until > now:
+        _verify(_DUMMY_HASH, password)
+        detail = f"账号锁定中，至 {locked_until:%H:%M}"
+        _write(db, lambda con: audit.record(con, who, "login_failed", target=account.name, detail=detail))
+        return None
+    if not _verify(stored, password):
+        _write(db, lambda con: _count_failure(con, who, account))
+        return None
+    if not account.enabled:
+        _write(
+            db, lambda con: audit.record(con, who, "login_failed", target=account.name, detail="账号已停用")
+        )
+        return None
+    rehash = _HASHER.hash(password) if _HASHER.check_needs_rehash(stored) else stored
+
+    def success(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(
             "UPDATE accounts SET failed_logins = 0, locked_until = NULL, last_login = ?, password_hash = ? "
             "WHERE account_id = ?",
             [now, rehash, account.account_id],
         )
         audit.record(con, who, "login", target=account.name, detail="账号密码登录")
-        return account
 
-    return _write(db, work)
+    _write(db, success)
+    return account
+
+
+def _count_failure(con: duckdb.DuckDBPyConnection, who: Actor, account: Account) -> None:
+    """One more wrong password; the MAX_FAILURES-th in a row locks the account for LOCK_MINUTES."""
+    failures = int(
+        con.execute(
+            "UPDATE accounts SET failed_logins = failed_logins + 1 WHERE account_id = ? "
+            "RETURNING failed_logins",
+            [account.account_id],
+        ).fetchall()[0][0]
+    )
+    audit.record(con, who, "login_failed", target=account.name, detail=f"密码错误（第 {failures} 次）")
+    if failures >= MAX_FAILURES:
+        until = _now() + dt.timedelta(minutes=LOCK_MINUTES)
+        con.execute(
+            "UPDATE accounts SET failed_logins = 0, locked_until = ? WHERE account_id = ?",
+            [until, account.account_id],
+        )
+        audit.record(
+            con,
+            who,
+            "account_locked",
+            target=account.name,
+            detail=f"连续 {failures} 次密码错误，锁定 {LOCK_MINUTES} 分钟（至 {until:%Y-%m-%d %H:%M}）",
+        )
 
 
 def _verify(stored: str | None, password: str) -> bool:

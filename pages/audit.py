@@ -35,6 +35,7 @@ chosen = st.multiselect(
     tr("audit.actions"),
     list(audit.ACTIONS),
     format_func=lambda a: tr(f"audit.action.{a}"),
+    placeholder=tr("audit.all_actions"),
     key="audit.actions",
 )
 

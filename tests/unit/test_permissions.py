@@ -235,3 +235,50 @@ def test_no_code_changes_or_deletes_audit_rows() -> None:
                 if verb.lower() in text.lower():
                     offences.append(f"{path.relative_to(root)}: {verb}")
     assert offences == []
+
+
+WRITES = {
+    "etl.pipeline": ["load_reports", "load_paths"],
+    "etl.history": ["undo"],
+    "etl.edits": ["save_targets"],
+    "etl.units": ["rename", "merge", "set_parent", "add_alias", "remove_alias"],
+    "etl.accounts": ["add", "set_password", "set_enabled", "change"],
+}
+
+
+def test_every_write_function_takes_an_actor() -> None:
+    import importlib
+    import inspect
+
+    missing = [
+        f"{module}.{name}"
+        for module, names in WRITES.items()
+        for name in names
+        if "actor" not in inspect.signature(getattr(importlib.import_module(module), name)).parameters
+    ]
+    assert missing == []
+
+
+def test_pages_pass_the_signed_in_actor_to_every_write() -> None:
+    """A page that forgot actor= would write as the OS user (the command line's admin)."""
+    import ast
+
+    root = Path(__file__).resolve().parents[2]
+    names = {n for ns in WRITES.values() for n in ns} | {"action"}  # pages/units.py: apply(action, ...)
+    modules = {"units", "accounts", "history", "edits", "pipeline"}
+    calls, offences = 0, []
+    for path in sorted((root / "pages").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Attribute):  # units.rename(...), but not frame.rename(...)
+                name = func.attr if getattr(func.value, "id", "") in modules else ""
+            else:
+                name = getattr(func, "id", "")
+            if name in names:
+                calls += 1
+                if not any(k.arg == "actor" for k in node.keywords):
+                    offences.append(f"{path.name}:{node.lineno} {name}()")
+    assert calls >= 8, "the check found too few write calls to be checking anything"
+    assert offences == []
