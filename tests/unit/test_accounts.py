@@ -159,15 +159,15 @@ def test_a_ticket_expires_after_a_minute(db: Path) -> None:
 
 
 def test_an_idle_session_expires_after_the_configured_time(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("UNION_KPI_SESSION_IDLE_MINUTES", "0.02")  # 1.2 seconds
+    monkeypatch.setenv("UNION_KPI_SESSION_IDLE_MINUTES", "0.05")  # 3 seconds
     boss = accounts.authenticate(db, "boss", PASSWORD)
     assert boss is not None
     token, _ = accounts.start_session(db, boss)
-    time.sleep(0.5)
-    assert accounts.check_session(db, token).reason == "ok"  # use keeps it alive
-    time.sleep(0.9)
-    assert accounts.check_session(db, token).reason == "ok"
     time.sleep(1.5)
+    assert accounts.check_session(db, token).reason == "ok"  # use keeps it alive
+    time.sleep(2)  # 3.5 s after the start, 2 s after the last use
+    assert accounts.check_session(db, token).reason == "ok"
+    time.sleep(4)
     assert accounts.check_session(db, token).reason == "expired"
     assert accounts.check_session(db, token).reason == "expired"  # stays so, logged once
     assert [r[1] for r in _log(db, "session_expired")] == ["session_expired"]
