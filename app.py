@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data
+from dashboard import auth, data
 from dashboard.state import ORG, Filters, lang, language_switch, tr, url_state_to_session, write_url_state
-from etl import fmt, settings
+from etl import fmt, permissions, settings
 from etl.i18n import t
 
 st.set_page_config(page_title="工会年度工作指标看板", page_icon="📊", layout="wide")
@@ -19,32 +19,54 @@ st.set_page_config(page_title="工会年度工作指标看板", page_icon="📊"
 url_state_to_session()
 language_switch()
 
+# (script, title key, icon, default page, what the role must be allowed to do to see it)
 PAGES = {
     "nav.dashboard": [
-        ("pages/overview.py", "page.overview", ":material/dashboard:", True),
-        ("pages/organisation.py", "page.organisation", ":material/groups:", False),
-        ("pages/contracts.py", "page.contracts", ":material/handshake:", False),
-        ("pages/dues.py", "page.dues", ":material/payments:", False),
-        ("pages/welfare.py", "page.welfare", ":material/volunteer_activism:", False),
-        ("pages/activities.py", "page.activities", ":material/event:", False),
+        ("pages/overview.py", "page.overview", ":material/dashboard:", True, "view"),
+        ("pages/organisation.py", "page.organisation", ":material/groups:", False, "view"),
+        ("pages/contracts.py", "page.contracts", ":material/handshake:", False, "view"),
+        ("pages/dues.py", "page.dues", ":material/payments:", False, "view"),
+        ("pages/welfare.py", "page.welfare", ":material/volunteer_activism:", False, "view"),
+        ("pages/activities.py", "page.activities", ":material/event:", False, "view"),
     ],
     "nav.data": [
-        ("pages/reporting.py", "page.reporting", ":material/fact_check:", False),
-        ("pages/upload.py", "page.upload", ":material/upload_file:", False),
-        ("pages/targets.py", "page.targets", ":material/flag:", False),
-        ("pages/units.py", "page.units", ":material/account_tree:", False),
-        ("pages/report.py", "page.report", ":material/description:", False),
+        ("pages/reporting.py", "page.reporting", ":material/fact_check:", False, "view"),
+        ("pages/upload.py", "page.upload", ":material/upload_file:", False, "upload"),
+        ("pages/targets.py", "page.targets", ":material/flag:", False, "targets"),
+        ("pages/units.py", "page.units", ":material/account_tree:", False, "units"),
+        ("pages/report.py", "page.report", ":material/description:", False, "view"),
+    ],
+    "nav.admin": [
+        ("pages/accounts.py", "page.accounts", ":material/manage_accounts:", False, "accounts"),
+        ("pages/audit.py", "page.audit", ":material/history_edu:", False, "audit"),
     ],
 }
+
+gate = auth.gate()
+if gate.actor is None:
+    # nothing but the login page (or how to create the first admin) exists for this visitor
+    st.navigation(
+        [st.Page(lambda: auth.login_page(gate), title=tr("page.login"), url_path="login", default=True)],
+        position="hidden",
+    ).run()
+    st.stop()
+actor = gate.actor
 
 navigation = st.navigation(
     {
         tr(group): [
-            st.Page(path, title=tr(title), icon=icon, default=default) for path, title, icon, default in pages
+            st.Page(path, title=tr(title), icon=icon, default=default)
+            for path, title, icon, default, action in pages
+            if permissions.allowed(actor, action)
         ]
         for group, pages in PAGES.items()
-    }
+        if any(permissions.allowed(actor, action) for *_, action in pages)
+    },
+    expanded=True,  # an admin has 13 pages: no "View more" folding the admin pages away
 )
+# after st.navigation: its widgets then belong to the page shown, so their ids stay the same
+# from one run to the next (a logout click on the first run after a login is not lost)
+auth.account_box(gate)
 
 
 def _default_period(periods: list[tuple[int, int]]) -> tuple[int, int]:
@@ -74,6 +96,10 @@ def _filters() -> Filters | None:
     units = data.frame("units")
     org = data.text("org_name")
     options = [ORG, *units["unit_id"].astype(int).tolist()]
+    # the scope box offers only what the account may see: its unit and everything below it
+    visible = auth.visible_units(actor)
+    if visible is not None and actor.unit_id is not None:
+        options = [actor.unit_id, *(u for u in options if u in visible and u != actor.unit_id)]
     names = dict(zip(units["unit_id"].astype(int), units["name"], strict=True))
     parents = dict(zip(units["unit_id"].astype(int), units["parent"], strict=True))
 
@@ -84,7 +110,7 @@ def _filters() -> Filters | None:
         return f"{parent} / {names[unit_id]}" if isinstance(parent, str) else names[unit_id]
 
     if st.session_state.get("scope") not in options:
-        st.session_state["scope"] = ORG
+        st.session_state["scope"] = options[0]
     unit_id = st.sidebar.selectbox(tr("sidebar.scope"), options, key="scope", format_func=label)
     scope_name = str(org) if unit_id == ORG else names[unit_id]
     updated = data.text("last_loaded")

@@ -9,5 +9,7 @@ from __future__ import annotations
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-ROUTES: list[BaseRoute] = []
+from dashboard import auth_routes
+
+ROUTES: list[BaseRoute] = [*auth_routes.routes()]  # /auth/session, /auth/signout (login cookie)
 MIDDLEWARE: list[Middleware] = []

@@ -15,6 +15,7 @@ APP_SCRIPT = Path(__file__).resolve().parent.parent / "app.py"
 ORG = 0  # the scope box's value for the whole organisation (unit ids start at 1)
 _URL_READ = "url.read"
 _URL_LANG = "url.lang"
+ACTOR_KEY = "auth.actor"  # who is signed in on this run: set by app.py (dashboard.auth.gate) every run
 
 
 def lang() -> str:
@@ -93,5 +94,8 @@ def ensure_shell() -> None:
 
 
 def current_filters() -> Filters | None:
+    """The sidebar's choices; stops the page when nobody is signed in (app.py shows the login)."""
     ensure_shell()
+    if st.session_state.get(ACTOR_KEY) is None:
+        st.stop()
     return st.session_state.get("filters")

@@ -59,10 +59,91 @@ def _parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text)
         p.add_argument("dir", type=Path)
         _db_arg(p)
+    _users_parser(sub)
     sub.add_parser("docs", help="输出由指标字典生成的说明（README 中的表格）")
     p = sub.add_parser("templates", help="把各类表格模板写到目录")
     p.add_argument("out", type=Path)
     return parser
+
+
+# ---------------------------------------------------------------- users (accounts)
+
+
+def _users_parser(sub) -> None:
+    users = sub.add_parser("users", help="管理登录账号（新建、列出、改密码、停用、启用）")
+    action = users.add_subparsers(dest="users_command", required=True)
+    p = action.add_parser("add", help="新建账号（密码在提示符下输入，或用 --password-stdin 从标准输入读取）")
+    p.add_argument("name", help="账号名")
+    p.add_argument(
+        "--role", required=True, choices=["admin", "uploader", "viewer"], help="管理员/填报员/查看"
+    )
+    p.add_argument("--unit", help="所属单位（填报员必填；查看可选，默认整个组织）")
+    p.add_argument("--email", help="电子邮箱（统一身份认证登录时按邮箱匹配账号）")
+    p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（一行）")
+    _db_arg(p)
+    p = action.add_parser("list", help="列出账号")
+    _db_arg(p)
+    p = action.add_parser("passwd", help="重设密码（同时解除锁定、结束该账号已登录的会话）")
+    p.add_argument("name")
+    p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（一行）")
+    _db_arg(p)
+    for name, text in (("disable", "停用账号（已登录的会话随即失效）"), ("enable", "启用账号")):
+        p = action.add_parser(name, help=text)
+        p.add_argument("name")
+        _db_arg(p)
+
+
+def _read_password(args: argparse.Namespace) -> str | None:
+    """From standard input (--password-stdin) or typed twice at a prompt; never from an argument."""
+    import getpass
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("请输入密码：")
+    second = getpass.getpass("请再次输入密码：")
+    if first != second:
+        print("两次输入的密码不一致，未做任何修改", file=sys.stderr)
+        return None
+    return first
+
+
+def _users(args: argparse.Namespace) -> int:
+    from etl import accounts, settings
+    from etl.permissions import ROLE_ZH, PermissionDenied, local_admin
+
+    actor = local_admin(settings.current_user(), via="cli")
+    try:
+        if args.users_command == "list":
+            with store.connect(args.db, read_only=True) as con:
+                frame = accounts.listing(con)
+            if frame.empty:
+                print("还没有账号。用 python -m etl users add NAME --role admin 创建管理员。")
+            for row in frame.itertuples():
+                locked = row.locked_until is not None and row.locked_until == row.locked_until  # not NaT
+                state = "已停用" if not row.enabled else "锁定中" if locked else "启用"
+                unit = row.unit if isinstance(row.unit, str) else "整个组织"
+                email = row.email if isinstance(row.email, str) else "—"
+                print(f"{row.name}\t{ROLE_ZH.get(row.role, row.role)}\t{unit}\t{email}\t{state}")
+            return 0
+        if args.users_command in ("disable", "enable"):
+            accounts.set_enabled(args.db, args.name, args.users_command == "enable", actor=actor)
+            print(f"已{'启用' if args.users_command == 'enable' else '停用'}账号「{args.name}」")
+            return 0
+        password = _read_password(args)
+        if password is None:
+            return EXIT_REJECTED
+        if args.users_command == "add":
+            account = accounts.add(
+                args.db, args.name, password, args.role, unit=args.unit, email=args.email, actor=actor
+            )
+            print(f"已新建账号「{account.name}」（{ROLE_ZH[account.role]}）")
+        else:
+            accounts.set_password(args.db, args.name, password, actor=actor)
+            print(f"已重设账号「{args.name}」的密码")
+        return 0
+    except (accounts.AccountError, PermissionDenied) as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_REJECTED
 
 
 def _print_report(report, out=sys.stderr) -> None:
@@ -119,8 +200,14 @@ def _demo(args: argparse.Namespace) -> int:
 
     if args.files:
         write_demo_files(args.files)
+    from etl.demo import DEMO_ACCOUNTS
+    from etl.permissions import ROLE_ZH
+
     path = build_demo(db=Path(args.db) if args.db else None)
     print(f"演示数据库已生成：{path}")
+    print("演示账号（仅供试用，正式使用前请停用或改密码）：")
+    for name, password, role, unit in DEMO_ACCOUNTS:
+        print(f"  {ROLE_ZH[role]}：账号 {name}　密码 {password}　范围 {unit or '整个组织'}")
     return 0
 
 
@@ -163,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_cli(args)
         if args.command in ("backup", "restore"):
             return _backup(args)
+        if args.command == "users":
+            return _users(args)
         if args.command == "docs":
             from etl.docs import generated_block
 

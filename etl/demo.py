@@ -639,14 +639,29 @@ def write_demo_files(out_dir: Path) -> list[Path]:
     return paths
 
 
+# The demo's accounts, one per role (name, password, role, unit): the passwords are printed by
+# `python -m etl demo` and listed in README so a newcomer can try each role. Demo only.
+DEMO_ACCOUNTS = (
+    ("admin", "demo-admin-2025", "admin", None),
+    ("jiangbin", "demo-upload-2025", "uploader", STREET),
+    ("jiaoyu", "demo-view-2025", "viewer", EDU),
+)
+
+
 def _load(paths: list[Path], db: Path) -> None:
     # imported here: the pipeline imports much more than writing the files needs
+    from etl import accounts
+    from etl.permissions import local_admin
     from etl.pipeline import load_paths
     from etl.store import connect, set_setting
 
     load_paths(paths, db=db, user="demo")
     with connect(db) as con:
         set_setting(con, "org_name", ORG_NAME)
+        existing = {name for name in accounts.listing(con)["name"]}
+    for name, password, role, unit in DEMO_ACCOUNTS:
+        if name not in existing:
+            accounts.add(db, name, password, role, unit=unit, actor=local_admin("demo"))
 
 
 def build_demo(db: Path | None = None, files_dir: Path | None = None) -> Path:

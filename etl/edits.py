@@ -16,11 +16,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl import store
+from etl import audit, permissions, settings, store
 from etl.dictionary import INDICATOR_BY_ID, Indicator
 from etl.fmt import fmt_rate
 from etl.load import UnitResolver
 from etl.names import clean_name, name_key
+from etl.permissions import Actor, PermissionDenied
 from etl.problems import LoadRejected, Problem
 
 EDIT_FILE_NAME = "（在线编辑年度目标）"
@@ -156,19 +157,34 @@ def canonical_csv(year: int, records: list[dict]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def save_targets(db: Path | str | None, year: int, rows: pd.DataFrame, user: str) -> int:
+def save_targets(
+    db: Path | str | None,
+    year: int,
+    rows: pd.DataFrame,
+    user: str | None = None,
+    *,
+    actor: Actor | None = None,
+) -> int:
     """Replace all targets of `year` with `rows`; returns the number of targets saved.
 
     rows: indicator (id), unit (name; None or "" = the whole organisation), target (a fraction
     for rates, yuan for money, a count otherwise), q1..q4 (optional quarterly milestones).
     Raises LoadRejected (Chinese messages naming the row and the indicator) and writes nothing
-    when a row is wrong or a unit is not known.
+    when a row is wrong or a unit is not known. actor: who saves (default: the OS user `user`);
+    only an admin may (PermissionDenied otherwise, recorded in the 操作日志).
     """
+    actor = actor or permissions.local_admin(user or settings.current_user())
+    user = user or actor.name
     records, problems = _check_rows(year, rows)
     if problems:
         raise LoadRejected(problems)
     year = int(year)
     with store.writer(db) as con:
+        try:
+            permissions.require(actor, "targets")
+        except PermissionDenied as denied:
+            audit.record_alone(con, actor, "denied", target=f"targets {year}", detail=denied)
+            raise
         con.execute("BEGIN TRANSACTION")
         try:
             resolver = UnitResolver(con)
@@ -219,6 +235,16 @@ def save_targets(db: Path | str | None, year: int, rows: pd.DataFrame, user: str
                     dt.datetime.now(),
                     user,
                 ],
+            )
+            con.execute("UPDATE loads SET account_id = ? WHERE load_id = ?", [actor.account_id, load_id])
+            audit.record(
+                con,
+                actor,
+                "targets_edit",
+                target=f"#{load_id} {EDIT_FILE_NAME}",
+                units=audit.joined(r["unit"] for r in records if r["unit"]) or "整个组织",
+                periods=str(year),
+                detail=f"{len(records)} 项目标",
             )
             counter = int(store.get_setting(con, "edit_counter", "0") or 0)
             store.set_setting(con, "edit_counter", str(counter + 1))

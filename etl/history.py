@@ -8,7 +8,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl import store
+from etl import audit, permissions, settings, store
+from etl.permissions import Actor, PermissionDenied
 from etl.store import ARCHIVED_TABLES
 
 
@@ -65,12 +66,21 @@ def _later_replacer(con: duckdb.DuckDBPyConnection, load_id: int) -> int | None:
     return rows[0][0]
 
 
-def undo(db: Path | str | None, load_id: int, user: str) -> int:
+def undo(db: Path | str | None, load_id: int, user: str | None = None, *, actor: Actor | None = None) -> int:
     """Remove what the load wrote and restore what it replaced, in one transaction.
 
+    actor: who undoes (default: the OS user `user`, as the command line); an uploader may
+    undo only its own imports within its subtree (etl.permissions.check_undo).
     Returns the id of the 'undo' entry added to the load log.
     """
+    actor = actor or permissions.local_admin(user or settings.current_user())
+    user = user or actor.name
     with store.writer(db) as con:
+        try:
+            permissions.check_undo(con, actor, load_id)
+        except PermissionDenied as denied:
+            audit.record_alone(con, actor, "denied", target=f"undo #{load_id}", detail=denied)
+            raise
         con.execute("BEGIN TRANSACTION")
         try:
             rows = con.execute("SELECT status FROM loads WHERE load_id = ?", [load_id]).fetchall()
@@ -86,6 +96,12 @@ def undo(db: Path | str | None, load_id: int, user: str) -> int:
                 raise UndoRefused(
                     f"导入 #{load_id} 的部分数据已被之后的导入 #{later} 替换，请先撤销 #{later}"
                 )
+            units = con.execute(  # before the load's rows go
+                "SELECT DISTINCT u.name FROM coverage c JOIN units u USING (unit_id) "
+                "WHERE c.load_id = $id UNION "
+                "SELECT DISTINCT u.name FROM targets t JOIN units u USING (unit_id) WHERE t.load_id = $id",
+                {"id": load_id},
+            ).fetchall()
             for table in ARCHIVED_TABLES:
                 con.execute(f"DELETE FROM {table} WHERE load_id = ?", [load_id])
                 con.execute(
@@ -102,6 +118,19 @@ def undo(db: Path | str | None, load_id: int, user: str) -> int:
                            SELECT ?, '撤销导入 #' || load_id || '：' || file_name, kind, periods, 0, ?, ?,
                                   'undo', load_id FROM loads WHERE load_id = ?""",
                 [undo_id, dt.datetime.now(), user, load_id],
+            )
+            con.execute("UPDATE loads SET account_id = ? WHERE load_id = ?", [actor.account_id, undo_id])
+            undone = con.execute(
+                "SELECT file_name, periods FROM loads WHERE load_id = ?", [load_id]
+            ).fetchall()
+            audit.record(
+                con,
+                actor,
+                "undo",
+                target=f"#{load_id} {undone[0][0]}",
+                units=audit.joined(u[0] for u in units),
+                periods=undone[0][1] or "",
+                detail=f"撤销记录 #{undo_id}",
             )
             con.execute("COMMIT")
         except BaseException:

@@ -11,9 +11,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from etl import faults, guard, sandbox, settings, store
+from etl import audit, faults, guard, permissions, sandbox, settings, store
+from etl.dictionary import KINDS
 from etl.load import LoadSummary, write_sheets
 from etl.normalise import Hints, ParsedSheet, parse_sheet
+from etl.permissions import Actor
 from etl.problems import LoadRejected, Problem
 from etl.read import read_bytes
 from etl.validate import cross_sheet_duplicates, validate_sheet
@@ -155,17 +157,31 @@ def inspect_paths(paths: list[Path], hints: Hints = NO_HINTS) -> list[FileReport
 
 
 def load_reports(
-    reports: list[FileReport], *, db: Path | str | None = None, user: str | None = None
+    reports: list[FileReport],
+    *,
+    db: Path | str | None = None,
+    user: str | None = None,
+    actor: Actor | None = None,
 ) -> list[LoadSummary]:
-    """Write every report in one transaction, or raise LoadRejected and write nothing."""
+    """Write every report in one transaction, or raise LoadRejected and write nothing.
+
+    actor: who loads (default: the OS user, as the command line); an account may load only
+    units of its subtree (etl.permissions.load_problems), checked under the writer lock.
+    """
     errors = [p for r in reports for p in r.errors]
     if errors:
         raise LoadRejected(errors)
     empty = [r.file_name for r in reports if not r.data_sheets]
     if empty:
         raise LoadRejected([Problem("error", "文件中没有可识别的数据表", file=name) for name in empty])
-    user = user or settings.current_user()
+    actor = actor or permissions.local_admin(user or settings.current_user())
+    user = user or actor.name
     with store.writer(db) as con:
+        # under the writer lock, so the unit tree checked is the one written to
+        refused = permissions.load_problems(con, actor, reports)
+        if refused:
+            audit.record_alone(con, actor, "denied", target="import", detail=LoadRejected(refused))
+            raise LoadRejected(refused)
         con.execute("BEGIN TRANSACTION")
         try:
             summaries = [
@@ -179,6 +195,7 @@ def load_reports(
                 )
                 for r in reports
             ]
+            _audit_loads(con, actor, summaries)
             faults.point("before_commit")
             con.execute("COMMIT")
         except BaseException:
@@ -186,6 +203,26 @@ def load_reports(
             raise
         store.checkpoint(con)
     return summaries
+
+
+def _audit_loads(con, actor: Actor, summaries: list[LoadSummary]) -> None:
+    """One 操作日志 entry per loaded file, in the load's transaction; loads.account_id says whose."""
+    for s in summaries:
+        con.execute("UPDATE loads SET account_id = ? WHERE load_id = ?", [actor.account_id, s.load_id])
+        names = con.execute(
+            "SELECT DISTINCT u.name FROM coverage c JOIN units u USING (unit_id) WHERE c.load_id = $id UNION "
+            "SELECT DISTINCT u.name FROM targets t JOIN units u USING (unit_id) WHERE t.load_id = $id",
+            {"id": s.load_id},
+        ).fetchall()
+        audit.record(
+            con,
+            actor,
+            "import",
+            target=f"#{s.load_id} {s.file_name}",
+            units=audit.joined(n[0] for n in names),
+            periods="、".join(f"{y}Q{q}" if q else str(y) for y, q in s.periods),
+            detail=f"{'、'.join(KINDS[k].zh for k in s.kinds)}；{s.rows} 行",
+        )
 
 
 def load_paths(
@@ -196,6 +233,7 @@ def load_paths(
     year: int | None = None,
     quarter: int | None = None,
     user: str | None = None,
+    actor: Actor | None = None,
 ) -> list[LoadSummary]:
     reports = inspect_paths([Path(p) for p in paths], Hints(kind, year, quarter))
-    return load_reports(reports, db=db, user=user)
+    return load_reports(reports, db=db, user=user, actor=actor)

@@ -32,6 +32,13 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "UNION_KPI_SANDBOX": ("1", "parse uploads in a child process with memory/time limits (0 = off)"),
     "UNION_KPI_PARSE_MEMORY_MB": ("2048", "memory limit of the parsing child process"),
     "UNION_KPI_PARSE_SECONDS": ("120", "time limit for parsing one file"),
+    # accounts and sessions (etl/accounts.py)
+    "UNION_KPI_SESSION_IDLE_MINUTES": ("480", "a login ends after this many minutes without use"),
+    "UNION_KPI_SESSION_MAX_HOURS": ("24", "a login ends this many hours after it began, used or not"),
+    "UNION_KPI_COOKIE_SECRET": (
+        "",
+        "key that signs the login cookie (default: a random key kept in the database)",
+    ),
 }
 
 
@@ -73,3 +80,11 @@ class StatusRules:
 
 def min_coverage() -> float:
     return float(get("UNION_KPI_MIN_COVERAGE"))
+
+
+def session_idle_seconds() -> float:
+    return float(get("UNION_KPI_SESSION_IDLE_MINUTES")) * 60
+
+
+def session_max_seconds() -> float:
+    return float(get("UNION_KPI_SESSION_MAX_HOURS")) * 3600

@@ -93,6 +93,54 @@ def _ddl() -> list[str]:
             f"CREATE TABLE IF NOT EXISTS replaced_{table} AS "
             f"SELECT *, 0::INTEGER AS replaced_by FROM {table} WHERE false"
         )
+    # ---- accounts, login sessions and the audit trail (etl/accounts.py, etl/audit.py) ----
+    statements += [
+        # which account made a load (NULL: the command line or the single local user)
+        "ALTER TABLE loads ADD COLUMN IF NOT EXISTS account_id INTEGER",
+        "CREATE SEQUENCE IF NOT EXISTS account_ids START 1",
+        "CREATE SEQUENCE IF NOT EXISTS session_ids START 1",
+        "CREATE SEQUENCE IF NOT EXISTS audit_ids START 1",
+        # role: admin | uploader | viewer; unit_id NULL = the whole organisation
+        """CREATE TABLE IF NOT EXISTS accounts (
+            account_id INTEGER PRIMARY KEY,
+            name VARCHAR NOT NULL,
+            name_key VARCHAR NOT NULL UNIQUE,
+            role VARCHAR NOT NULL,
+            unit_id INTEGER,
+            email VARCHAR,
+            password_hash VARCHAR,
+            enabled BOOLEAN NOT NULL DEFAULT TRUE,
+            failed_logins INTEGER NOT NULL DEFAULT 0,
+            locked_until TIMESTAMP,
+            created_at TIMESTAMP,
+            last_login TIMESTAMP)""",
+        # only hashes of the session token and of the one-time ticket are kept
+        """CREATE TABLE IF NOT EXISTS sessions (
+            session_id INTEGER PRIMARY KEY,
+            account_id INTEGER NOT NULL,
+            token_hash VARCHAR NOT NULL UNIQUE,
+            ticket_hash VARCHAR,
+            ticket_expires TIMESTAMP,
+            via VARCHAR,
+            oidc_marker VARCHAR,
+            created_at TIMESTAMP NOT NULL,
+            last_seen TIMESTAMP NOT NULL,
+            expires_at TIMESTAMP NOT NULL,
+            ended_at TIMESTAMP,
+            end_reason VARCHAR)""",
+        # 操作日志: append-only; no code path updates or deletes its rows
+        """CREATE TABLE IF NOT EXISTS audit_log (
+            audit_id INTEGER PRIMARY KEY,
+            logged_at TIMESTAMP NOT NULL,
+            account VARCHAR,
+            role VARCHAR,
+            via VARCHAR,
+            action VARCHAR NOT NULL,
+            target VARCHAR,
+            units VARCHAR,
+            periods VARCHAR,
+            detail VARCHAR)""",
+    ]
     return statements
 
 

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import duckdb
 
-from etl import store
+from etl import audit, permissions, settings, store
 from etl.dictionary import KINDS, UNIT_TYPES, unit_type_of
 from etl.names import clean_name, name_key, to_simplified
+from etl.permissions import Actor, PermissionDenied
 
 
 class UnitEditError(ValueError):
@@ -41,11 +42,19 @@ def _owner(con: duckdb.DuckDBPyConnection, key: str) -> int | None:
     return int(rows[0][0]) if rows else None
 
 
-def _transaction(db: Path | str | None, work) -> object:
+def _transaction(db: Path | str | None, work, actor: Actor | None = None, action: str = "") -> object:
+    """Run `work(con, actor)` in one transaction, once the actor's right to change the register
+    is checked under the writer lock (default actor: the OS user, as the command line)."""
+    actor = actor or permissions.local_admin(settings.current_user())
     with store.writer(db) as con:
+        try:
+            permissions.require(actor, "units")
+        except PermissionDenied as denied:
+            audit.record_alone(con, actor, "denied", target=action, detail=denied)
+            raise
         con.execute("BEGIN TRANSACTION")
         try:
-            result = work(con)
+            result = work(con, actor)
             _bump(con)
             con.execute("COMMIT")
         except BaseException:
@@ -55,13 +64,13 @@ def _transaction(db: Path | str | None, work) -> object:
         return result
 
 
-def rename(db: Path | str | None, unit_id: int, new_name: str) -> None:
+def rename(db: Path | str | None, unit_id: int, new_name: str, *, actor: Actor | None = None) -> None:
     display = to_simplified(clean_name(new_name))
     key = name_key(new_name)
     if not key:
         raise UnitEditError("新名称不能为空")
 
-    def work(con: duckdb.DuckDBPyConnection) -> None:
+    def work(con: duckdb.DuckDBPyConnection, actor: Actor) -> None:
         old_name = _name(con, unit_id)
         owner = _owner(con, key)
         if owner is not None and owner != unit_id:
@@ -73,17 +82,20 @@ def rename(db: Path | str | None, unit_id: int, new_name: str) -> None:
         con.execute("UPDATE units SET name = ?, name_key = ? WHERE unit_id = ?", [display, key, unit_id])
         if old_key != key:
             con.execute("INSERT OR REPLACE INTO unit_aliases VALUES (?, ?)", [old_key, unit_id])
+        audit.record(
+            con, actor, "unit_rename", target=old_name, units=display, detail=f"{old_name} → {display}"
+        )
 
-    _transaction(db, work)
+    _transaction(db, work, actor, "unit_rename")
 
 
-def add_alias(db: Path | str | None, unit_id: int, alias: str) -> None:
+def add_alias(db: Path | str | None, unit_id: int, alias: str, *, actor: Actor | None = None) -> None:
     key = name_key(alias)
     if not key:
         raise UnitEditError("写法不能为空")
 
-    def work(con: duckdb.DuckDBPyConnection) -> None:
-        _name(con, unit_id)
+    def work(con: duckdb.DuckDBPyConnection, actor: Actor) -> None:
+        unit_name = _name(con, unit_id)
         owner = _owner(con, key)
         if owner is not None and owner != unit_id:
             raise UnitEditError(
@@ -91,21 +103,28 @@ def add_alias(db: Path | str | None, unit_id: int, alias: str) -> None:
             )
         if owner is None:
             con.execute("INSERT INTO unit_aliases VALUES (?, ?)", [key, unit_id])
+        audit.record(con, actor, "alias_add", target=alias, units=unit_name)
 
-    _transaction(db, work)
-
-
-def remove_alias(db: Path | str | None, alias: str) -> None:
-    _transaction(
-        db, lambda con: con.execute("DELETE FROM unit_aliases WHERE alias_key = ?", [name_key(alias)])
-    )
+    _transaction(db, work, actor, "alias_add")
 
 
-def set_parent(db: Path | str | None, unit_id: int, parent_id: int | None) -> None:
-    def work(con: duckdb.DuckDBPyConnection) -> None:
-        _name(con, unit_id)
+def remove_alias(db: Path | str | None, alias: str, *, actor: Actor | None = None) -> None:
+    def work(con: duckdb.DuckDBPyConnection, actor: Actor) -> None:
+        owner = _owner(con, name_key(alias))
+        con.execute("DELETE FROM unit_aliases WHERE alias_key = ?", [name_key(alias)])
+        audit.record(con, actor, "alias_remove", target=alias, units=_name(con, owner) if owner else "")
+
+    _transaction(db, work, actor, "alias_remove")
+
+
+def set_parent(
+    db: Path | str | None, unit_id: int, parent_id: int | None, *, actor: Actor | None = None
+) -> None:
+    def work(con: duckdb.DuckDBPyConnection, actor: Actor) -> None:
+        unit_name = _name(con, unit_id)
+        parent_name = "（无上级）"
         if parent_id is not None:
-            _name(con, parent_id)
+            parent_name = _name(con, parent_id)
             below = con.execute(
                 """WITH RECURSIVE down(id, depth) AS (
                        SELECT ?::INTEGER, 0
@@ -118,24 +137,39 @@ def set_parent(db: Path | str | None, unit_id: int, parent_id: int | None) -> No
             if below:
                 raise UnitEditError("不能把单位设为其自身或其下级单位的下级")
         con.execute("UPDATE units SET parent_id = ? WHERE unit_id = ?", [parent_id, unit_id])
+        audit.record(
+            con, actor, "unit_parent", target=unit_name, units=unit_name, detail=f"上级工会：{parent_name}"
+        )
 
-    _transaction(db, work)
+    _transaction(db, work, actor, "unit_parent")
 
 
-def set_unit_type(db: Path | str | None, unit_id: int, unit_type: str | None) -> None:
+def set_unit_type(
+    db: Path | str | None, unit_id: int, unit_type: str | None, *, actor: Actor | None = None
+) -> None:
     """单位性质 as the user states it (None: not known). Decides which indicators apply to the unit."""
     canonical = unit_type_of(unit_type) if unit_type else None
     if unit_type and canonical is None:
         raise UnitEditError(f"「{unit_type}」不是可选的单位性质，请从 {'、'.join(UNIT_TYPES)} 中选择")
 
-    def work(con: duckdb.DuckDBPyConnection) -> None:
-        _name(con, unit_id)
+    def work(con: duckdb.DuckDBPyConnection, actor: Actor) -> None:
+        unit_name = _name(con, unit_id)
         con.execute("UPDATE units SET unit_type = ? WHERE unit_id = ?", [canonical, unit_id])
+        audit.record(
+            con,
+            actor,
+            "unit_type",
+            target=unit_name,
+            units=unit_name,
+            detail=f"单位性质：{canonical or '未填写'}",
+        )
 
-    _transaction(db, work)
+    _transaction(db, work, actor, "unit_type")
 
 
-def merge(db: Path | str | None, source_id: int, target_id: int) -> dict[str, int]:
+def merge(
+    db: Path | str | None, source_id: int, target_id: int, *, actor: Actor | None = None
+) -> dict[str, int]:
     """Move everything of `source` to `target`, then remove `source`.
 
     Where both units hold a snapshot for the same quarter (a unit that reported twice
@@ -144,8 +178,8 @@ def merge(db: Path | str | None, source_id: int, target_id: int) -> dict[str, in
     if source_id == target_id:
         raise UnitEditError("不能把单位合并到它自己")
 
-    def work(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-        source_name, _ = _name(con, source_id), _name(con, target_id)
+    def work(con: duckdb.DuckDBPyConnection, actor: Actor) -> dict[str, int]:
+        source_name, target_name = _name(con, source_id), _name(con, target_id)
         dropped: dict[str, int] = {}
         for kind in KINDS.values():
             if kind.id == "targets":
@@ -178,6 +212,8 @@ def merge(db: Path | str | None, source_id: int, target_id: int) -> dict[str, in
         con.execute("UPDATE targets SET unit_id = ? WHERE unit_id = ?", [target_id, source_id])
         con.execute("UPDATE units SET parent_id = ? WHERE parent_id = ?", [target_id, source_id])
         con.execute("UPDATE unit_aliases SET unit_id = ? WHERE unit_id = ?", [target_id, source_id])
+        # accounts attached to the merged unit now look after the unit it became part of
+        con.execute("UPDATE accounts SET unit_id = ? WHERE unit_id = ?", [target_id, source_id])
         con.execute(
             "UPDATE units SET reports = TRUE WHERE unit_id = ? AND "
             "(SELECT reports FROM units WHERE unit_id = ?)",
@@ -185,9 +221,17 @@ def merge(db: Path | str | None, source_id: int, target_id: int) -> dict[str, in
         )
         con.execute("DELETE FROM units WHERE unit_id = ?", [source_id])
         con.execute("INSERT OR REPLACE INTO unit_aliases VALUES (?, ?)", [name_key(source_name), target_id])
+        audit.record(
+            con,
+            actor,
+            "unit_merge",
+            target=source_name,
+            units=audit.joined([source_name, target_name]),
+            detail=f"{source_name} 并入 {target_name}",
+        )
         return dropped
 
-    result = _transaction(db, work)
+    result = _transaction(db, work, actor, "unit_merge")
     assert isinstance(result, dict)
     return result
 

@@ -6,7 +6,7 @@ Thin page: the drafting and the rendering live in etl.report (the same code as
 
 import streamlit as st
 
-from dashboard import data
+from dashboard import auth, data
 from dashboard.state import lang
 from dashboard.views import page_header, require_filters
 from dashboard.widgets import md_escape
@@ -89,7 +89,8 @@ def _draft(db: str, version: int, year: int, quarter: int, unit_id: int | None, 
         return report.draft(con, year, quarter, unit_id, code)
 
 
-f = require_filters()
+auth.require_page("view")
+f = require_filters()  # a scope the account may see: the sidebar offers nothing else
 code = lang()
 page_header(tx("title"), f)
 st.caption(tx("intro"))

@@ -7,14 +7,15 @@ import hashlib
 
 import streamlit as st
 
-from dashboard import data
+from dashboard import auth, data
 from dashboard import targets_view as tv
 from dashboard import upload_view as view
 from dashboard.state import current_filters, lang, tr
 from dashboard.widgets import confirm_cancel
-from etl import edits, settings
+from etl import edits
 from etl.i18n import t
 from etl.normalise import Hints
+from etl.permissions import PermissionDenied
 from etl.pipeline import FileReport, load_reports
 from etl.problems import LoadRejected
 from etl.store import DatabaseBusy
@@ -127,7 +128,7 @@ def _upload_section(request: str | None) -> None:
     if not (request == "confirm" and allowed):
         return
     try:
-        summaries = load_reports(reports, db=data.db_path(), user=settings.current_user())
+        summaries = load_reports(reports, db=data.db_path(), actor=actor)
     except LoadRejected as rejected:
         _rejected(rejected.problems, _t("upload.import_failed"))
     except DatabaseBusy as busy:
@@ -145,7 +146,8 @@ def _upload_section(request: str | None) -> None:
 
 # ---------------------------------------------------------------- year and current targets
 
-filters = current_filters()  # first: it may rerun the page inside app.py's shell
+actor = auth.require_page("targets")  # first: it may rerun the page inside app.py's shell
+filters = current_filters()
 request = st.session_state.pop(REQUEST, None)
 if request == "discard":  # before the editor is drawn, so it starts afresh from the database
     st.session_state[EDITOR_NONCE] = st.session_state.get(EDITOR_NONCE, 0) + 1
@@ -237,11 +239,11 @@ with edit_tab:
     if request == "save":
         try:
             with st.spinner(_t("targets.saving")):
-                saved = edits.save_targets(
-                    data.db_path(), year, tv.rows_for_save(edited), settings.current_user()
-                )
+                saved = edits.save_targets(data.db_path(), year, tv.rows_for_save(edited), actor=actor)
         except LoadRejected as rejected:
             _rejected(rejected.problems, _t("targets.rejected", n=len(rejected.problems)))
+        except PermissionDenied as denied:
+            auth.refused(denied)
         except DatabaseBusy as busy:
             st.error(view.md_escape(str(busy)))
         else:

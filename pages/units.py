@@ -3,18 +3,18 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
-from dashboard.state import ensure_shell, lang, tr
+from dashboard import auth, data
+from dashboard.state import lang, tr
 from dashboard.widgets import table
 from etl import units
 from etl.dictionary import UNIT_TYPES
 from etl.i18n import unit_type_label
+from etl.permissions import PermissionDenied
 from etl.tables import Col
 from etl.units import UnitEditError
 
+actor = auth.require_page("units")
 code = lang()
-
-ensure_shell()
 st.title(tr("page.units"))
 st.caption(tr("units.caption"))
 
@@ -43,9 +43,12 @@ unit_id = st.selectbox(tr("units.choose"), list(names), format_func=lambda i: na
 def apply(action, *args) -> None:
     """Run one register change; show the outcome; the data version bump refreshes every page."""
     try:
-        result = action(data.db_path(), *args)
+        result = action(data.db_path(), *args, actor=actor)
     except UnitEditError as exc:
         st.error(str(exc))
+        return
+    except PermissionDenied as denied:
+        auth.refused(denied)
         return
     st.success(tr("units.done", detail=result if isinstance(result, str) else ""))
 

@@ -11,11 +11,11 @@ import hashlib
 
 import streamlit as st
 
-from dashboard import data
+from dashboard import auth, data
 from dashboard import upload_view as view
 from dashboard.state import current_filters, lang, tr
 from dashboard.widgets import confirm_cancel
-from etl import changes, history, settings
+from etl import changes, history, permissions
 from etl.dictionary import KINDS
 from etl.i18n import kind_label, t
 from etl.load import UnitResolver
@@ -194,7 +194,7 @@ def _show_report(report: FileReport, known: set[str]) -> None:
 def _import(reports: list[FileReport]) -> None:
     with st.status(_t("upload.importing"), expanded=True) as status:
         try:
-            summaries = load_reports(reports, db=data.db_path(), user=settings.current_user())
+            summaries = load_reports(reports, db=data.db_path(), actor=actor)
         except LoadRejected as rejected:
             status.update(label=_t("upload.import_failed"), state="error")
             for problem in rejected.problems:
@@ -289,12 +289,15 @@ def _undo(load_id: int, log) -> None:
     with data.connection() as con:
         effect = history.undo_effect(con, load_id)
     try:
-        history.undo(data.db_path(), load_id, user=settings.current_user())
+        history.undo(data.db_path(), load_id, actor=actor)
     except history.UndoRefused as exc:
         st.error(view.md_escape(str(exc)))
         return
     except DatabaseBusy as busy:
         st.error(view.md_escape(_t("upload.busy", message=busy)))
+        return
+    except permissions.PermissionDenied as denied:
+        auth.refused(denied)
         return
     st.session_state[UNDO_RESULT] = view.undo_done_text(load_id, file_name, effect, code)
     st.rerun()
@@ -311,6 +314,13 @@ def _check_and_confirm(files: list, hints: Hints, request: str | None) -> None:
     st.caption(_t("upload.files_summary", files=len(reports), ok=ok, bad=len(reports) - ok))
     allowed = view.can_confirm(reports)
     if allowed:
+        # units outside the account's subtree: refused now (and again when writing), no preview of them
+        with data.connection() as con:
+            outside = permissions.load_problems(con, actor, reports)
+        for problem in outside:
+            st.error(view.md_escape(problem.text()), icon=":material/block:")
+        allowed = not outside
+    if allowed:
         _show_changes(reports)
     else:
         st.caption(_t("upload.confirm_disabled"))
@@ -319,6 +329,7 @@ def _check_and_confirm(files: list, hints: Hints, request: str | None) -> None:
         _import(reports)
 
 
+actor = auth.require_page("upload")
 current_filters()  # runs the page inside app.py's shell; the filters themselves are not needed here
 request = st.session_state.pop(REQUEST, None)
 if request and request.startswith("undo_ask:"):
@@ -372,6 +383,8 @@ if request and request.startswith("undo:"):
     _undo(int(request.removeprefix("undo:")), log)
 if UNDO_RESULT in st.session_state:
     st.success(view.md_escape(st.session_state.pop(UNDO_RESULT)), icon=":material/undo:")
+if actor.role != "admin":  # an uploader sees (and may undo) its own imports
+    log = log[log["user_name"] == actor.name]
 if log.empty:
     st.caption(_t("upload.history_empty"))
 else:

@@ -6,6 +6,10 @@
 - ``streamlit_server``  the app (serve.py) served on a free port over a copy of the demo database
 - ``browser_page``      a Playwright page in headless Chromium (1440x900, zh-CN)
 - ``wait_for_app``      waits until a Streamlit page has rendered and finished running
+- ``local_server``      the server address AppTest reports is 127.0.0.1 (as ``make run``): with no
+                        account in the database the app runs as the single local user
+- ``tests.login.login(at, name)`` (a function): signs an AppTest in through the login form
+- ``browser_login``     ``browser_login(page, base_url, name)``: the same in Chromium
 
 Tests under tests/unit are marked ``unit``, under tests/functional ``functional``;
 tests using a browser or a server are marked ``browser`` too.
@@ -83,7 +87,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         elif parts[:1] == ("functional",):
             item.add_marker(pytest.mark.functional)
         fixtures = set(getattr(item, "fixturenames", ()))
-        if fixtures & {"browser_page", "streamlit_server", "chromium_path"}:
+        if fixtures & {"browser_page", "streamlit_server", "serve_app", "chromium_path"}:
             item.add_marker(pytest.mark.browser)
 
 
@@ -180,66 +184,89 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture
-def streamlit_server(demo_db: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
-    """Serve the app (serve.py) over a private copy of the demo database; yields the base URL
-    (``http://127.0.0.1:<port>``). The server is stopped at teardown; its log is printed
-    if it failed to start or the test failed."""
-    app = PROJECT_ROOT / "serve.py"
-    if not app.exists():
-        pytest.fail(f"{app} does not exist", pytrace=False)
-    db = copy_db(demo_db, tmp_path, "server.duckdb")
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    log_path = tmp_path / "streamlit.log"
-    env = {
-        **os.environ,
-        "UNION_KPI_DB": str(db),
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-        "STREAMLIT_SERVER_SHOW_EMAIL_PROMPT": "false",
-        "PYTHONUNBUFFERED": "1",
-    }
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(app),
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--server.headless", "true",
-    ]  # fmt: skip
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            cmd,
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, killed as a whole at teardown
+def serve_app(demo_db: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[..., str]]:
+    """``serve_app(db=None, env=None, args=(), port=None)``: serve the app (serve.py) over ``db`` (default: a
+    private copy of the demo database) with extra environment and ``streamlit run`` options;
+    returns the base URL. Every server is stopped at teardown; logs are printed on failure."""
+    started: list[tuple[subprocess.Popen[bytes], Path]] = []
+
+    def serve(
+        db: Path | None = None,
+        env: dict[str, str] | None = None,
+        args: tuple[str, ...] = (),
+        port: int | None = None,
+    ) -> str:
+        app = PROJECT_ROOT / "serve.py"
+        if not app.exists():
+            pytest.fail(f"{app} does not exist", pytrace=False)
+        db = db or copy_db(
+            demo_db, tmp_path, "server.duckdb" if not started else f"server-{len(started)}.duckdb"
         )
-
-    def log_text() -> str:
-        return ANSI_ESCAPE.sub("", log_path.read_text("utf-8", "replace"))
-
-    try:
+        port = port or _free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        log_path = tmp_path / f"streamlit-{port}.log"
+        environment = {
+            **os.environ,
+            "UNION_KPI_DB": str(db),
+            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+            "STREAMLIT_SERVER_SHOW_EMAIL_PROMPT": "false",
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
+        cmd = [
+            sys.executable, "-m", "streamlit", "run", str(app),
+            "--server.port", str(port),
+            "--server.address", "127.0.0.1",
+            "--server.headless", "true",
+            *args,
+        ]  # fmt: skip
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(
+                cmd,
+                cwd=PROJECT_ROOT,
+                env=environment,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, killed as a whole at teardown
+            )
+        started.append((proc, log_path))
         deadline = time.monotonic() + SERVER_START_TIMEOUT
         while True:
             if proc.poll() is not None:
                 pytest.fail(
-                    f"streamlit exited with code {proc.returncode} during start-up:\n{log_text()}",
+                    f"streamlit exited with code {proc.returncode} during start-up:\n{_log_text(log_path)}",
                     pytrace=False,
                 )
             if _health(f"{base_url}/_stcore/health") == "ok":
-                break
+                return base_url
             if time.monotonic() > deadline:
                 pytest.fail(
                     f"streamlit did not answer {base_url}/_stcore/health within "
-                    f"{SERVER_START_TIMEOUT:.0f}s:\n{log_text()}",
+                    f"{SERVER_START_TIMEOUT:.0f}s:\n{_log_text(log_path)}",
                     pytrace=False,
                 )
             time.sleep(0.25)
-        yield base_url
+
+    try:
+        yield serve
     finally:
-        _stop(proc)
-        if _failed(request):
-            sys.stderr.write(f"\n----- streamlit log ({log_path}) -----\n{log_text()}\n")
+        for proc, log_path in started:
+            _stop(proc)
+            if _failed(request):
+                sys.stderr.write(f"\n----- streamlit log ({log_path}) -----\n{_log_text(log_path)}\n")
+
+
+def _log_text(path: Path) -> str:
+    return ANSI_ESCAPE.sub("", path.read_text("utf-8", "replace"))
+
+
+@pytest.fixture
+def streamlit_server(serve_app: Callable[..., str]) -> str:
+    """Serve the app (serve.py) over a private copy of the demo database (tmp_path/server.duckdb);
+    yields the base URL (``http://127.0.0.1:<port>``). Stopped at teardown; its log is printed
+    if it failed to start or the test failed."""
+    return serve_app()
 
 
 @pytest.fixture
@@ -289,3 +316,30 @@ def _wait_for_app(page: Any, timeout_ms: int = 30_000) -> None:
 def wait_for_app() -> Callable[..., None]:
     """``wait_for_app(page, timeout_ms=30000)``: wait for a Streamlit page to finish its run."""
     return _wait_for_app
+
+
+# --------------------------------------------------------------------------- accounts and login
+
+
+@pytest.fixture
+def local_server() -> Iterator[None]:
+    """AppTest sees the server address of ``make run`` (127.0.0.1): an app whose database has no
+    account then runs as the single local user, as it does for a newcomer."""
+    from streamlit import config
+
+    before = config.get_option("server.address")
+    config.set_option("server.address", "127.0.0.1")
+    try:
+        yield
+    finally:
+        config.set_option("server.address", before)
+
+
+@pytest.fixture
+def browser_login() -> Callable[..., None]:
+    """``browser_login(page, base_url, name="admin", password=None)``: sign in through the login page."""
+    from tests.login import browser_login as sign_in
+
+    return lambda page, base_url, name="admin", password=None: sign_in(
+        page, base_url, name, password, wait=_wait_for_app
+    )

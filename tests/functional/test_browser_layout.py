@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from tests.login import password_of
+
 # Elements that end in "…" when their text does not fit
 CUT_OFF = """() => {
     const cut = [];
@@ -49,6 +51,7 @@ CHART_PAGES = ("", "organisation", "welfare")
 def test_nothing_is_cut_off(
     streamlit_server: str,
     browser_page: Any,
+    browser_login: Callable[..., None],
     wait_for_app: Callable[..., None],
     lang: str,
     width: int,
@@ -56,6 +59,7 @@ def test_nothing_is_cut_off(
 ) -> None:
     page = browser_page
     page.set_viewport_size({"width": width, "height": 4000})  # the whole page renders at once
+    browser_login(page, streamlit_server, "admin")
     for path in paths:
         page.goto(f"{streamlit_server}/{path}?lang={lang}", wait_until="domcontentloaded")
         wait_for_app(page, timeout_ms=90_000)
@@ -70,6 +74,13 @@ def test_a_link_opens_its_view_and_the_url_follows(
 ) -> None:
     page = browser_page
     page.goto(f"{streamlit_server}/dues?year=2025&quarter=2&lang=en", wait_until="domcontentloaded")
+    wait_for_app(page, timeout_ms=90_000)
+    # a reader who is not signed in yet signs in and lands on the view the link named
+    page.get_by_label("账号").fill("admin")
+    page.get_by_label("密码").fill(password_of("admin"))
+    page.get_by_role("button", name="登录", exact=True).click()
+    page.wait_for_url("**/dues?*", timeout=60_000)
+    page.get_by_text("Dues collection").first.wait_for(timeout=60_000)
     wait_for_app(page, timeout_ms=90_000)
     assert page.locator("h1").first.inner_text() == "Dues collection"
     quarter = page.get_by_role("combobox", name="Quarter")

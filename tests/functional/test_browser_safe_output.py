@@ -31,14 +31,13 @@ def members(db: Path) -> float:
 
 
 def test_cli_load_while_serving_and_hostile_names_stay_text(
-    streamlit_server: str, browser_page: Any, wait_for_app: Any, tmp_path: Path
+    streamlit_server: str, browser_page: Any, wait_for_app: Any, browser_login: Any, tmp_path: Path
 ) -> None:
     db = tmp_path / "server.duckdb"  # the database the running dashboard reads
     page = browser_page
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(streamlit_server)
-    wait_for_app(page)
+    browser_login(page, streamlit_server, "admin")  # the cookie keeps the login across reloads below
     before = members(db)
 
     sheet = tmp_path / "2025年第四季度会员发展.xlsx"

@@ -11,11 +11,11 @@ def test_app_renders_overview(
     streamlit_server: str,
     browser_page: Any,
     wait_for_app: Callable[..., None],
+    browser_login: Callable[..., None],
     tmp_path: Path,
 ) -> None:
     page = browser_page
-    page.goto(streamlit_server, wait_until="domcontentloaded")
-    wait_for_app(page, timeout_ms=60_000)
+    browser_login(page, streamlit_server, "admin")  # the demo database has accounts
 
     exceptions = page.locator('[data-testid="stException"]')
     assert exceptions.count() == 0, (

@@ -56,6 +56,7 @@ def test_upload_a_sheet_and_see_it_on_the_overview(
     wait_for_app: Callable[..., None],
     demo_db: Path,
     tmp_path: Path,
+    browser_login: Callable[..., None],
 ) -> None:
     from playwright.sync_api import expect
 
@@ -65,8 +66,7 @@ def test_upload_a_sheet_and_see_it_on_the_overview(
     sheet = _new_unit_sheet(tmp_path / "2025年第四季度_会员发展_新单位.xlsx")
 
     page = browser_page
-    page.goto(streamlit_server, wait_until="domcontentloaded")
-    wait_for_app(page, timeout_ms=60_000)
+    browser_login(page, streamlit_server, "admin")
     page.get_by_role("link", name="数据上传").click()
     expect(page.get_by_role("heading", name="下载空白模板")).to_be_visible(timeout=30_000)
     for label in ("会员发展模板", "会费收缴模板", "帮扶慰问模板", "活动开展模板", "年度目标模板"):

@@ -17,6 +17,8 @@ from etl import queries, store
 from etl.edits import EDIT_FILE_NAME
 from etl.pipeline import load_paths
 
+# these databases have no account: the app runs as the single local user, as after `make run`
+pytestmark = pytest.mark.usefixtures("local_server")
 APP = Path(__file__).resolve().parents[2] / "app.py"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LOGISTICS = "滨江恒达物流（集团）有限公司"

@@ -18,6 +18,8 @@ from etl.pipeline import inspect_bytes, load_paths
 from etl.problems import Problem
 from etl.templates import template_bytes
 
+# these databases have no account: the app runs as the single local user, as after `make run`
+pytestmark = pytest.mark.usefixtures("local_server")
 APP = Path(__file__).resolve().parents[2] / "app.py"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER = ["单位名称", "上级工会", "职工人数", "会员人数", "新发展会员"]

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from etl import fmt, kpis, store
 from etl.dictionary import INDICATOR_BY_ID, indicators_of_theme
+from tests.login import login
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,7 +23,7 @@ def app(demo_db_copy: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
     assert not at.exception, at.exception
-    return at
+    return login(at, "admin")  # the demo database has accounts: nothing shows before signing in
 
 
 def open_page(at: AppTest, page: str) -> AppTest:

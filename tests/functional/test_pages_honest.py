@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from etl import demo, kpis, queries, store
 from etl.pipeline import load_paths
+from tests.login import login
 from tests.sheets import write_xlsx
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,6 +34,7 @@ def make_app(db: Path, monkeypatch: pytest.MonkeyPatch, **params: str) -> AppTes
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params.update(params)
     at.run()
+    login(at, "admin")  # the demo database has accounts: nothing shows before signing in
     assert not at.exception, [e.value for e in at.exception]
     return at
 

@@ -248,12 +248,14 @@ def test_report_page_previews_and_builds(
 ) -> None:
     from streamlit.testing.v1 import AppTest
 
+    from tests.login import login
+
     real = report._charts
     monkeypatch.setattr(report, "_charts", lambda *args: real(*args)[:2])  # quick
     monkeypatch.setenv("UNION_KPI_DB", str(demo_db_copy))
     monkeypatch.chdir(ROOT)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    at.run()
+    login(at, "admin")
     at.switch_page("pages/report.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
