@@ -7,6 +7,8 @@ quarter that is complete enough (settings.min_coverage), not merely the latest w
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from dashboard import auth, data
@@ -44,9 +46,15 @@ PAGES = {
 
 gate = auth.gate()
 if gate.actor is None:
-    # nothing but the login page (or how to create the first admin) exists for this visitor
+    # nothing but the login page (or how to create the first admin) exists for this visitor; it
+    # answers at every page's address, so a shared link asks to sign in, not "page not found"
+    def _login() -> None:
+        auth.login_page(gate)
+
+    paths = [Path(path).stem for pages in PAGES.values() for path, *_ in pages]
     st.navigation(
-        [st.Page(lambda: auth.login_page(gate), title=tr("page.login"), url_path="login", default=True)],
+        [st.Page(_login, title=tr("page.login"), url_path="login", default=True)]
+        + [st.Page(_login, title=tr("page.login"), url_path=stem) for stem in paths],
         position="hidden",
     ).run()
     st.stop()

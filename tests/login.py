@@ -38,9 +38,8 @@ def login(at: Any, name: str = "admin", password: str | None = None) -> Any:
     at.run()  # what the browser does next: it reloads the app (see dashboard.auth)
     assert not at.exception, [e.value for e in at.exception]
     captions = " ".join(str(c.value) for c in at.sidebar.caption)
-    assert f"当前账号：{md_escape(name)}" in captions, (
-        f"not signed in as {name}: {[e.value for e in at.error]}"
-    )
+    signed_in = (md_escape(f"当前账号：{name}"), md_escape(f"Signed in: {name}"))
+    assert any(s in captions for s in signed_in), f"not signed in as {name}: {[e.value for e in at.error]}"
     return at
 
 

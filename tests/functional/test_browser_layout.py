@@ -76,9 +76,9 @@ def test_a_link_opens_its_view_and_the_url_follows(
     page.goto(f"{streamlit_server}/dues?year=2025&quarter=2&lang=en", wait_until="domcontentloaded")
     wait_for_app(page, timeout_ms=90_000)
     # a reader who is not signed in yet signs in and lands on the view the link named
-    page.get_by_label("账号").fill("admin")
-    page.get_by_label("密码").fill(password_of("admin"))
-    page.get_by_role("button", name="登录", exact=True).click()
+    page.get_by_label("Account").fill("admin")  # the link asked for English: so does the login form
+    page.get_by_label("Password", exact=True).fill(password_of("admin"))
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url("**/dues?*", timeout=60_000)
     page.get_by_text("Dues collection").first.wait_for(timeout=60_000)
     wait_for_app(page, timeout_ms=90_000)
@@ -91,7 +91,8 @@ def test_a_link_opens_its_view_and_the_url_follows(
     )
     # choose Q3 in the sidebar: the address bar says so, and a reload keeps it
     quarter.click()
-    page.get_by_role("option", name="Q3").click()
+    quarter.fill("Q3")  # the select filters its options as one types
+    page.keyboard.press("Enter")
     page.wait_for_function("() => window.location.search.includes('quarter=3')", timeout=30_000)
     wait_for_app(page, timeout_ms=90_000)
     assert "lang=en" in page.url and "/dues" in page.url
