@@ -90,9 +90,9 @@ _TXT: dict[str, dict[str, Any]] = {
         "figure": "图{n}",
         "reporting": "数据报送情况",
         "arrears": "会费欠缴情况",
-        "missing_lead": "截至{period}，{n}个单位未按时报送统计表（帮扶慰问、活动开展为事件记录，"
-        "单位当季无记录不视为未报送）：",
-        "missing_none": "截至{period}，各单位均已报送会员发展和会费收缴统计表。",
+        "missing_lead": "截至{period}，数据报送率{rate}，{n}个单位未按时报送统计表"
+        "（帮扶慰问、活动开展为事件记录，单位当季无记录不视为未报送）：",
+        "missing_none": "截至{period}，数据报送率{rate}，各单位均已报送会员发展和会费收缴统计表。",
         "missing_cols": ("序号", "单位", "上级工会", "未报送报表", "最近报送期"),
         "never": "从未报送",
         "arrears_lead": "{period}，{n}个单位存在会费欠缴，合计欠缴{total}，占其应缴会费的{share}：",
@@ -126,9 +126,11 @@ _TXT: dict[str, dict[str, Any]] = {
         "figure": "Figure {n}.",
         "reporting": "Reporting",
         "arrears": "Dues in arrears",
-        "missing_lead": "As of {period}, {n} units have not sent their sheets (welfare and activities are "
+        "missing_lead": "As of {period}, the reporting rate is {rate}; {n} units have not sent their sheets "
+        "(welfare and activities are "
         "event lists: no row in a quarter is not a missing report):",
-        "missing_none": "As of {period}, every unit has sent its membership and dues sheets.",
+        "missing_none": "As of {period}, the reporting rate is {rate}: every unit has sent its "
+        "membership and dues sheets.",
         "missing_cols": ("No.", "Unit", "Parent union", "Missing sheets", "Last reported"),
         "never": "never",
         "arrears_lead": "{period}: {n} units are in arrears, {total} in total ({share} of their dues):",
@@ -823,7 +825,7 @@ def indicator_rows(results: dict[str, Kpi], lang: str = "zh") -> list[list[str]]
                 fmt.fmt_value(ind, k.actual, lang),
                 fmt.fmt_value(ind, k.target, lang),
                 fmt.fmt_rate(k.achievement),
-                fmt.fmt_yoy(ind, k.actual, k.previous, lang, compact=True) or fmt.DASH,
+                fmt.fmt_change(ind, k.yoy, lang, compact=True) or fmt.DASH,
                 _status_text(k.status, lang),
             ]
         )
@@ -835,6 +837,16 @@ def _last_period(value: Any, lang: str) -> str:
     if v is None:
         return _txt(lang, "never")
     return fmt.period_label(int(v) // 10, int(v) % 10, lang)
+
+
+def _reporting(d: Draft) -> str:
+    """数据报送率 with its count: '93.5%（29/31个单位）'."""
+    k = d.results["reporting_rate"]
+    cov = k.coverage
+    count = f"（{cov.reported}/{cov.expected}个单位）" if cov and d.lang == "zh" else ""
+    if cov and d.lang == "en":
+        count = f" ({cov.reported} of {cov.expected} units)"
+    return fmt.fmt_rate(k.actual) + count
 
 
 def build_docx(d: Draft) -> bytes:
@@ -904,12 +916,16 @@ def build_docx(d: Draft) -> bytes:
     heading(n, words["reporting"])
     if d.missing.empty:
         doc.add_paragraph(
-            words["missing_none"].format(period=fmt.period_label(d.year, d.quarter, lang)),
+            words["missing_none"].format(
+                period=fmt.period_label(d.year, d.quarter, lang), rate=_reporting(d)
+            ),
             style="Report Body",
         )
     else:
         doc.add_paragraph(
-            words["missing_lead"].format(period=fmt.period_label(d.year, d.quarter, lang), n=len(d.missing)),
+            words["missing_lead"].format(
+                period=fmt.period_label(d.year, d.quarter, lang), n=len(d.missing), rate=_reporting(d)
+            ),
             style="Report Body",
         )
         rows = [

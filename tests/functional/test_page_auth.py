@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.markdown import md_escape
-from dashboard.state import ACTOR_KEY
+from dashboard.state import ACTOR_KEY, ORG
 from etl import accounts, audit, fmt, kpis, permissions, store
 from etl.dictionary import INDICATOR_BY_ID
 from tests.login import DEMO_LOGINS, fill_login, login, password_of
@@ -118,7 +118,7 @@ def test_each_role_sees_its_pages_and_its_subtree(db: Path, role: str) -> None:
         }
     shown = [label.split(" / ")[-1] for label in scope.options]  # "parent / unit" labels
     if visible is None:
-        assert scope.value is None and shown[0] == "滨江市总工会（整个组织）"
+        assert scope.value == ORG and shown[0] == "滨江市总工会（全部）"
     else:
         assert scope.value == org  # its own unit first, no whole-organisation option
         assert shown[0] == (EDU if role == "viewer" else STREET)
