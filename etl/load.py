@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from etl import faults
+from etl.bulk_names import display_names, name_keys
 from etl.dictionary import KINDS
-from etl.names import clean_name, name_key, to_simplified
 from etl.normalise import ParsedSheet
 from etl.store import SQL_TYPES, fact_columns
 
@@ -32,10 +33,15 @@ class LoadSummary:
 
 
 class UnitResolver:
-    """Finds or creates units by their name key; aliases point old spellings at a unit."""
+    """Finds or creates units by their name key; aliases point old spellings at a unit.
 
-    def __init__(self, con: duckdb.DuckDBPyConnection):
+    Many names are resolved at once (`resolve_many`): the new ones are created in one
+    INSERT, the reporting flag is set in one UPDATE, parents are set in one UPDATE.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, load_id: int | None = None):
         self.con = con
+        self.load_id = load_id
         rows = con.execute(
             "SELECT name_key, unit_id FROM units UNION ALL SELECT alias_key, unit_id FROM unit_aliases"
         ).fetchall()
@@ -44,49 +50,113 @@ class UnitResolver:
         self.created: list[str] = []
 
     def resolve(self, name: str, *, reports: bool) -> int:
-        key = name_key(name)
-        unit_id = self.by_key.get(key)
-        if unit_id is None:
-            unit_id = self.con.execute("SELECT nextval('unit_ids')").fetchall()[0][0]
-            display = to_simplified(clean_name(name))
-            self.con.execute(
-                "INSERT INTO units (unit_id, name, name_key, reports) VALUES (?, ?, ?, ?)",
-                [unit_id, display, key, reports],
+        return self.resolve_many([name], reports=reports)[name]
+
+    def resolve_many(self, names: list[str], *, reports: bool) -> dict[str, int]:
+        """name -> unit id for every name, creating the unknown ones (in the order given)."""
+        unique = list(dict.fromkeys(names))
+        keys = dict(zip(unique, name_keys(unique), strict=True))
+        fresh = list(dict.fromkeys(k for k in keys.values() if k not in self.by_key))
+        if fresh:
+            first = {k: n for n, k in reversed(keys.items())}  # the first spelling names the unit
+            shown = display_names([first[k] for k in fresh])
+            ids = [
+                r[0]
+                for r in self.con.execute(f"SELECT nextval('unit_ids') FROM range({len(fresh)})").fetchall()
+            ]
+            table = pa.table(
+                {
+                    "unit_id": pa.array(ids, pa.int32()),
+                    "name": shown,
+                    "name_key": fresh,
+                    "reports": pa.array([reports] * len(fresh)),
+                    "created_load": pa.array([self.load_id] * len(fresh), pa.int32()),
+                }
             )
-            self.by_key[key] = unit_id
-            self.created.append(display)
-        elif reports and unit_id not in self.reporting:
-            self.con.execute("UPDATE units SET reports = TRUE WHERE unit_id = ?", [unit_id])
+            self.con.register("new_units", table)
+            try:
+                self.con.execute(
+                    "INSERT INTO units (unit_id, name, name_key, reports, created_load) "
+                    "SELECT unit_id, name, name_key, reports, created_load FROM new_units"
+                )
+            finally:
+                self.con.unregister("new_units")
+            self.by_key.update(zip(fresh, ids, strict=True))
+            self.created.extend(shown)
+        result = {n: self.by_key[k] for n, k in keys.items()}
         if reports:
-            self.reporting.add(unit_id)
-        return unit_id
+            silent = sorted({i for i in result.values() if i not in self.reporting})
+            if silent:
+                self.con.execute("UPDATE units SET reports = TRUE WHERE list_contains(?, unit_id)", [silent])
+            self.reporting.update(result.values())
+        return result
 
-    def set_parent(self, unit_id: int, parent_id: int) -> None:
-        if unit_id == parent_id or self._is_ancestor(unit_id, parent_id):
-            return  # never build a cycle; the register page shows the tree to fix by hand
-        self.con.execute("UPDATE units SET parent_id = ? WHERE unit_id = ?", [parent_id, unit_id])
+    def set_parents(self, pairs: list[tuple[int, int]]) -> None:
+        """Set unit -> parent for every pair, in one statement; a pair that would close a cycle
+        (with the tree as it is, or with a pair before it) is left out, as one set by hand would be:
+        the register page shows the tree to fix it."""
+        edges = [(u, p) for u, p in dict(pairs).items() if u != p]
+        if not edges:
+            return
+        table = pa.table(
+            {
+                "unit_id": pa.array([u for u, _ in edges], pa.int32()),
+                "parent_id": pa.array([p for _, p in edges], pa.int32()),
+                "ord": pa.array(range(len(edges)), pa.int32()),
+            }
+        )
+        self.con.register("proposed_parents", table)
+        try:
+            self.con.execute("CREATE OR REPLACE TEMP TABLE parent_edges AS SELECT * FROM proposed_parents")
+            # drop the last pair of each cycle until none is left (usually no round at all)
+            while True:
+                closing = self.con.execute(_CLOSING_EDGES).fetchall()
+                if not closing:
+                    break
+                self.con.execute(
+                    "DELETE FROM parent_edges WHERE list_contains(?, ord)", [sorted({r[0] for r in closing})]
+                )
+            self.con.execute(
+                """UPDATE units SET parent_id = e.parent_id FROM parent_edges e
+                   WHERE units.unit_id = e.unit_id AND units.parent_id IS DISTINCT FROM e.parent_id"""
+            )
+        finally:
+            self.con.unregister("proposed_parents")
+            self.con.execute("DROP TABLE IF EXISTS parent_edges")
 
-    def _is_ancestor(self, unit_id: int, candidate: int) -> bool:
-        rows = self.con.execute(
-            """WITH RECURSIVE up(id, depth) AS (
-                   SELECT parent_id, 1 FROM units WHERE unit_id = ?
-                   UNION ALL
-                   SELECT u.parent_id, depth + 1 FROM units u JOIN up ON u.unit_id = up.id
-                   WHERE up.id IS NOT NULL AND depth < 50)
-               SELECT count(*) FROM up WHERE id = ?""",
-            [candidate, unit_id],
-        ).fetchall()
-        return rows[0][0] > 0
+
+# The tree as it would be with the proposed edges; walking up from each proposed child, a walk
+# that comes back to the child is a cycle, and the latest proposed edge on it is the one to drop.
+_CLOSING_EDGES = """
+WITH RECURSIVE
+tree AS (
+    SELECT u.unit_id, coalesce(e.parent_id, u.parent_id) AS parent_id, e.ord
+    FROM units u LEFT JOIN parent_edges e USING (unit_id)
+),
+walk(child, node, ords, depth) AS (
+    SELECT e.unit_id, e.parent_id, [e.ord], 1 FROM parent_edges e
+    UNION ALL
+    SELECT w.child, t.parent_id, CASE WHEN t.ord IS NULL THEN w.ords ELSE list_append(w.ords, t.ord) END,
+           w.depth + 1
+    FROM walk w JOIN tree t ON t.unit_id = w.node
+    WHERE w.node <> w.child AND t.parent_id IS NOT NULL AND w.depth < 60
+)
+SELECT DISTINCT list_max(ords) FROM walk WHERE node = child
+"""
 
 
 def _with_unit_ids(frame: pd.DataFrame, resolver: UnitResolver) -> pd.DataFrame:
     frame = frame.copy()
-    ids = {name: resolver.resolve(name, reports=True) for name in frame["unit"].unique()}
+    ids = resolver.resolve_many([str(n) for n in frame["unit"]], reports=True)
     frame["unit_id"] = frame["unit"].map(ids)
     if "parent" in frame:
-        for unit_id, parent in frame[["unit_id", "parent"]].drop_duplicates().itertuples(index=False):
-            if isinstance(parent, str) and parent.strip():
-                resolver.set_parent(unit_id, resolver.resolve(parent, reports=False))
+        named = frame[["unit_id", "parent"]].drop_duplicates()
+        named = named[named["parent"].map(lambda p: isinstance(p, str) and bool(p.strip()))]
+        if not named.empty:
+            parents = resolver.resolve_many(list(named["parent"]), reports=False)
+            resolver.set_parents(
+                [(int(u), parents[p]) for u, p in zip(named["unit_id"], named["parent"], strict=True)]
+            )
     return frame
 
 
@@ -162,8 +232,8 @@ def write_sheets(
     warnings: int,
 ) -> LoadSummary:
     """Write already-validated sheets of one file. The caller owns the transaction."""
-    resolver = UnitResolver(con)
     load_id = con.execute("SELECT nextval('load_ids')").fetchall()[0][0]
+    resolver = UnitResolver(con, load_id)
     kinds = sorted({s.kind for s in sheets if s.kind})
     periods: set[tuple[int, int]] = set()
     rows = 0

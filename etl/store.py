@@ -91,6 +91,8 @@ def _ddl() -> list[str]:
             f"CREATE TABLE IF NOT EXISTS replaced_{table} AS "
             f"SELECT *, 0::INTEGER AS replaced_by FROM {table} WHERE false"
         )
+    # issue 12: the load that created each unit (set by the loader's set-based insert)
+    statements.append("ALTER TABLE units ADD COLUMN IF NOT EXISTS created_load INTEGER")
     return statements
 
 
