@@ -16,7 +16,7 @@ from etl.names import clean_name, name_key, to_simplified
 _SIMPLE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9（）()]+")
 
 
-def _simplified_many(texts: list[str]) -> list[str]:
+def simplified_many(texts: list[str]) -> list[str]:
     """to_simplified of each text, converted in one call (no conversion spans a line break)."""
     if not texts:
         return []
@@ -33,7 +33,7 @@ def display_names(names: list[str]) -> list[str]:
         n.replace("(", "（").replace(")", "）") if s else clean_name(n)
         for n, s in zip(names, simple, strict=False)
     ]
-    converted = _simplified_many([c for c, s in zip(cleaned, simple, strict=False) if s])
+    converted = simplified_many([c for c, s in zip(cleaned, simple, strict=False) if s])
     out, it = [], iter(converted)
     for c, s in zip(cleaned, simple, strict=True):
         out.append(next(it) if s else to_simplified(c))
@@ -43,7 +43,7 @@ def display_names(names: list[str]) -> list[str]:
 def name_keys(names: list[str]) -> list[str]:
     """etl.names.name_key of each name."""
     simple = [bool(_SIMPLE.fullmatch(n)) for n in names]
-    converted = iter(_simplified_many([n for n, s in zip(names, simple, strict=False) if s]))
+    converted = iter(simplified_many([n for n, s in zip(names, simple, strict=False) if s]))
     out = []
     for n, s in zip(names, simple, strict=True):
         if s:

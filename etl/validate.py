@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pandas as pd
 
+from etl.bulk_names import name_keys
 from etl.dictionary import KINDS
 from etl.names import name_key
 from etl.normalise import ParsedSheet
@@ -51,7 +54,9 @@ def _duplicates(sheet: ParsedSheet, keys: list[str], where: dict) -> None:
     frame = sheet.frame
     if not set(keys) <= set(frame.columns) or frame.empty:
         return
-    keyed = frame.assign(_key=frame["unit"].map(lambda u: name_key(u) if isinstance(u, str) else ""))
+    names = list(dict.fromkeys(u for u in frame["unit"] if isinstance(u, str)))
+    key_of = dict(zip(names, name_keys(names), strict=True))  # one OpenCC call for all names
+    keyed = frame.assign(_key=frame["unit"].map(lambda u: key_of[u] if isinstance(u, str) else ""))
     cols = ["_key", *[k for k in keys if k != "unit"]]
     dup = keyed[keyed.duplicated(cols, keep=False)]
     for _, group in dup.groupby(cols, dropna=False):
@@ -64,7 +69,12 @@ def _duplicates(sheet: ParsedSheet, keys: list[str], where: dict) -> None:
 def cross_sheet_duplicates(sheets: list[ParsedSheet]) -> list[tuple[ParsedSheet, str]]:
     """The same unit and quarter in two sheets of one upload for the same kind."""
     seen: dict[tuple, str] = {}
-    clashes = []
+    clashes: list[tuple[ParsedSheet, str]] = []
+    per_kind = Counter(
+        s.kind for s in sheets if s.kind and KINDS[s.kind].shape == "snapshot" and not s.frame.empty
+    )
+    if all(n < 2 for n in per_kind.values()):
+        return clashes  # one sheet per kind: a clash needs two
     for sheet in sheets:
         if sheet.kind is None or KINDS[sheet.kind].shape != "snapshot" or sheet.frame.empty:
             continue

@@ -1,0 +1,153 @@
+"""The benchmark: python bench/run.py [--quick]  (run from the repository root).
+
+Generates its own data (bench/data.py, cached under bench/.cache/), measures every figure of
+issue 12 several times, prints `name: value` (medians) and writes bench/RESULTS.md with the
+machine's details. --quick uses a smaller national organisation and fewer repetitions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import statistics
+import sys
+import time
+from dataclasses import replace
+from importlib.metadata import version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import data, ingest, pages, queries  # noqa: E402
+
+GOALS = {
+    "etl_vs_raw_parse_ratio": "≤ 1.5",
+    "new_units_vs_raw_parse_ratio": "≤ 2",
+    "speedup_vs_pandas_openpyxl": "≥ 10",
+    "overview_national_s": "≤ 1",
+    "overview_vs_raw_ratio": "≤ 3",
+    "overview_national_cold_s": "≤ 3",
+    "unit_drilldown_national_s": "≤ 0.3",
+    "page_p95_federation_ms": "≤ 200",
+    "page_p95_national_ms": "≤ 1000",
+    "upload_20mb_peak_rss_mb": "≤ 1024",
+    "report_export_s": "≤ 5 (short report)",
+}
+
+
+class Results:
+    def __init__(self) -> None:
+        self.values: dict[str, float] = {}
+        self.notes: dict[str, str] = {}
+
+    def record(self, name: str, samples: list[float], note: str = "") -> None:
+        value = statistics.median(samples)
+        self.values[name] = value
+        runs = f"{len(samples)} run{'s' if len(samples) > 1 else ''}"
+        self.notes[name] = "; ".join(x for x in (note, runs) if x)
+        print(f"{name}: {value:.3f}", flush=True)
+
+    def ratio(self, name: str, top: str, bottom: str) -> None:
+        if top in self.values and bottom in self.values:
+            self.record(name, [self.values[top] / self.values[bottom]], f"{top} / {bottom}")
+
+
+def machine() -> dict[str, str]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor(),
+    )
+    mem = next(
+        line.split()[1]
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    return {
+        "date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "ram": f"{int(mem) / 1024 / 1024:.1f} GiB",
+        "load average at start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "python": platform.python_version(),
+        **{
+            p: version(p)
+            for p in ("duckdb", "pandas", "pyarrow", "fastexcel", "python-calamine", "streamlit", "openpyxl")
+        },
+    }
+
+
+def write_results(
+    results: Results, details: dict[str, str], mode: str, scales: dict[str, str], seconds: float
+) -> None:
+    lines = [
+        "# Benchmark results",
+        "",
+        f"`python bench/run.py{' --quick' if mode == 'quick' else ''}` — {mode} run, "
+        f"{seconds / 60:.1f} minutes. "
+        "Medians of the runs shown; see bench/README.md for what each figure measures.",
+        "",
+        "| figure | value | goal | notes |",
+        "|---|---:|---|---|",
+    ]
+    for name, value in results.values.items():
+        lines.append(f"| `{name}` | {value:,.3f} | {GOALS.get(name, '')} | {results.notes.get(name, '')} |")
+    lines += ["", "## Data", ""] + [f"- {k}: {v}" for k, v in scales.items()]
+    lines += ["", "## Machine", ""] + [f"- {k}: {v}" for k, v in details.items()]
+    (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--quick", action="store_true", help="smaller national data, fewer runs (< 8 minutes)"
+    )
+    parser.add_argument("--skip", nargs="*", default=[], choices=["ingest", "queries", "pages", "report"])
+    args = parser.parse_args()
+    started = time.perf_counter()
+    details = machine()
+    national = replace(data.NATIONAL, grassroots=56_000, events=100_000) if args.quick else data.NATIONAL
+    repeats = 2 if args.quick else 5
+    results = Results()
+    scales = {
+        "national": f"{national.grassroots:,} grassroots unions in {national.provinces} provinces, "
+        f"{national.provinces * national.cities_per_province} cities; {len(national.years) * 4} quarters; "
+        f"{national.events:,} welfare and activity events",
+        "federation": f"{data.FEDERATION.grassroots:,} units, {len(data.FEDERATION.years)} years",
+        "workbooks": "membership, 200,000 rows (and 300,000 rows ≈ 20 MB), one province, with 上级工会",
+    }
+    if "ingest" not in args.skip:
+        ingest.measure(repeats, 1, results.record)
+        results.ratio("etl_vs_raw_parse_ratio", "etl_xlsx_200k_s", "raw_parse_200k_s")
+        results.ratio("new_units_vs_raw_parse_ratio", "etl_xlsx_200k_new_units_s", "raw_parse_200k_s")
+        results.ratio("speedup_vs_pandas_openpyxl", "pandas_openpyxl_200k_s", "etl_xlsx_200k_s")
+    national_db = data.cached_database(national, "national")
+    federation_db = data.cached_database(data.FEDERATION, "federation")
+    if "queries" not in args.skip:
+        queries.measure(national_db, repeats, results.record)
+        results.ratio("overview_vs_raw_ratio", "overview_national_s", "raw_aggregate_national_s")
+    if "pages" not in args.skip:
+        results.record(
+            "page_p95_federation_ms",
+            [pages.p95(pages.page_times(federation_db, repeats))],
+            "p95 of all pages",
+        )
+        results.record(
+            "page_p95_national_ms", [pages.p95(pages.page_times(national_db, 1))], "p95 of all pages"
+        )
+    if "report" not in args.skip:
+        results.record(
+            "report_export_s", [pages.report_seconds(federation_db)], "annual report 2025, federation scale"
+        )
+    write_results(results, details, "quick" if args.quick else "full", scales, time.perf_counter() - started)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
