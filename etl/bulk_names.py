@@ -40,8 +40,38 @@ def display_names(names: list[str]) -> list[str]:
     return out
 
 
+# name -> key, filled by name_keys and remember(): a sheet's names are keyed once per process
+_KEYS: dict[str, str] = {}
+_KEYS_LIMIT = 2_000_000
+
+
+def remember(names: list[str], simplified: list[str]) -> None:
+    """Keys of simple names whose Simplified form is already known (the parser computed it)."""
+    if len(_KEYS) > _KEYS_LIMIT:
+        _KEYS.clear()
+    for n, s in zip(names, simplified, strict=True):
+        _KEYS[n] = s.replace("（", "(").replace("）", ")").lower()
+
+
 def name_keys(names: list[str]) -> list[str]:
     """etl.names.name_key of each name."""
+    known = [_KEYS.get(n) for n in names]
+    if all(k is not None for k in known):
+        return known  # type: ignore[return-value]
+    keys = _name_keys([n for n, k in zip(names, known, strict=True) if k is None])
+    if len(_KEYS) > _KEYS_LIMIT:
+        _KEYS.clear()
+    fresh = iter(keys)
+    out = []
+    for n, k in zip(names, known, strict=True):
+        if k is None:
+            k = next(fresh)
+            _KEYS[n] = k
+        out.append(k)
+    return out
+
+
+def _name_keys(names: list[str]) -> list[str]:
     simple = [bool(_SIMPLE.fullmatch(n)) for n in names]
     converted = iter(simplified_many([n for n, s in zip(names, simple, strict=False) if s]))
     out = []

@@ -18,9 +18,12 @@ from decimal import Decimal
 from itertools import zip_longest
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from etl import values
-from etl.bulk_names import simplified_many
+from etl.bulk_names import remember, simplified_many
 from etl.dictionary import Kind
 from etl.headers import header_key
 from etl.names import clean_name
@@ -39,11 +42,12 @@ _SPECIAL = re.compile(
 
 @dataclass
 class PlainBlock:
-    """The plain rows of a sheet: `ok[i]` for data row start + i, and their values by field."""
+    """The plain rows of a sheet: `ok[i]` for data row start + i; their values by field, one
+    object array per field (None where the cell is blank), in the order of the plain rows."""
 
     start: int
     ok: np.ndarray
-    columns: dict[str, list] = field(default_factory=dict)
+    columns: dict[str, np.ndarray] = field(default_factory=dict)
     position: dict[int, int] = field(default_factory=dict)  # sheet row index -> index in columns
 
     def record(self, r: int) -> dict[str, object]:
@@ -52,7 +56,10 @@ class PlainBlock:
         out: dict[str, object] = {"_row": r + 1}
         for name, column in self.columns.items():
             value = column[i]
-            if value is not None:
+            if column.dtype.kind == "f":  # counts, years and quarters: whole numbers, NaN = blank
+                if value == value:
+                    out[name] = int(value)
+            elif value is not None:
                 out[name] = value
         return out
 
@@ -79,43 +86,51 @@ class LazyRecord(Mapping):
         return len(self._get())
 
 
-def _numbers(column: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """(is a number cell, its value as float or NaN); booleans are not numbers."""
-    is_num = np.fromiter(((type(v) is float or type(v) is int) for v in column), bool, len(column))
+_NUMBER_TYPES = {float, int}
+
+
+def _objects(values: list) -> np.ndarray:
+    out = np.empty(len(values), object)
+    out[:] = values
+    return out
+
+
+def _numbers(column: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(is a number cell, its value as float or NaN, is empty); booleans are not numbers."""
+    n = len(column)
+    types = set(map(type, column))
+    if types <= _NUMBER_TYPES:  # the usual column: numbers only, converted in C
+        return np.ones(n, bool), np.fromiter(column, float, n), np.zeros(n, bool)
+    is_num = np.fromiter(((type(v) is float or type(v) is int) for v in column), bool, n)
     x = np.array([v if type(v) is float or type(v) is int else np.nan for v in column], dtype=float)
-    return is_num, x
+    blank = np.fromiter((v is None or v == "" for v in column), bool, n)
+    return is_num, x, blank
 
 
-def _blank(column: tuple) -> np.ndarray:
-    return np.fromiter((v is None or v == "" for v in column), bool, len(column))
-
-
-def _int_field(column: tuple, required: bool) -> tuple[np.ndarray, list]:
-    is_num, x = _numbers(column)
+def _int_field(column: tuple, required: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Counts: (cell ok, whole numbers as float64, NaN where blank)."""
+    is_num, x, blank = _numbers(column)
     with np.errstate(invalid="ignore"):
         rounded = np.round(x)
         good = is_num & np.isfinite(x) & (x >= 0) & (np.abs(x - rounded) <= 1e-6) & (x < 2**53)
-    ok = good | (_blank(column) & (not required))
-    out = [int(v) if g else None for v, g in zip(rounded.tolist(), good.tolist(), strict=True)]
-    return ok, out
+    ok = good | (blank & (not required))
+    return ok, np.where(good, rounded, np.nan)
 
 
-def _money_field(column: tuple, required: bool, scale: int) -> tuple[np.ndarray, list]:
-    is_num, x = _numbers(column)
+def _money_field(column: tuple, required: bool, scale: int) -> tuple[np.ndarray, np.ndarray]:
+    is_num, x, blank = _numbers(column)
     with np.errstate(invalid="ignore"):
         cents = x * scale * 100
         rounded = np.round(cents)
         # exactly on a cent: Decimal(repr(x)) * scale quantized to 0.01 is this cent count
         good = is_num & np.isfinite(x) & (x >= 0) & (x * scale < 1e15) & (np.abs(cents - rounded) < 1e-6)
-    ok = good | (_blank(column) & (not required))
-    out = [
-        Decimal(int(c)).scaleb(-2) if g else None
-        for c, g in zip(rounded.tolist(), good.tolist(), strict=True)
-    ]
+    ok = good | (blank & (not required))
+    whole = np.where(good, rounded, 0).astype(np.int64).tolist()
+    out = _objects([Decimal(c).scaleb(-2) if g else None for c, g in zip(whole, good.tolist(), strict=True)])
     return ok, out
 
 
-def _date_field(column: tuple, required: bool) -> tuple[np.ndarray, list]:
+def _date_field(column: tuple, required: bool) -> tuple[np.ndarray, np.ndarray]:
     out: list = []
     ok = np.zeros(len(column), bool)
     for i, v in enumerate(column):
@@ -129,10 +144,10 @@ def _date_field(column: tuple, required: bool) -> tuple[np.ndarray, list]:
         else:
             out.append(None)
             ok[i] = (v is None or v == "") and not required
-    return ok, out
+    return ok, _objects(out)
 
 
-def _mapped_text(column: tuple, required: bool, convert) -> tuple[np.ndarray, list]:
+def _mapped_text(column: tuple, required: bool, convert) -> tuple[np.ndarray, np.ndarray]:
     """Text cells through `convert(text) -> value or raises`, once per distinct text."""
     seen: dict[str, tuple[bool, object]] = {}
     ok = np.zeros(len(column), bool)
@@ -155,7 +170,7 @@ def _mapped_text(column: tuple, required: bool, convert) -> tuple[np.ndarray, li
         good, value = seen[v]
         ok[i] = good
         out.append(value if good else None)
-    return ok, out
+    return ok, _objects(out)
 
 
 def _category(kind_id: str):
@@ -171,7 +186,7 @@ def _category(kind_id: str):
     return convert
 
 
-def _number_field(column: tuple, parse) -> tuple[np.ndarray, list]:
+def _number_field(column: tuple, parse) -> tuple[np.ndarray, np.ndarray]:
     """Year and quarter cells that are numbers, parsed once per distinct value."""
     seen: dict[object, object] = {}
     ok = np.zeros(len(column), bool)
@@ -191,23 +206,42 @@ def _number_field(column: tuple, parse) -> tuple[np.ndarray, list]:
                 seen[v] = None
         out.append(seen[v])
         ok[i] = seen[v] is not None
-    return ok, out
+    return ok, np.array([np.nan if v is None else v for v in out], dtype=float)
 
 
-def _plain_names(column: tuple, unit_keys: dict[str, str]) -> tuple[np.ndarray, list]:
-    """Unit cells that name a unit and nothing else; their clean_name."""
-    longest = max((len(k) for k, f in unit_keys.items() if f == "unit"), default=0)
-    distinct = list(dict.fromkeys(v for v in column if type(v) is str and _SIMPLE_NAME.fullmatch(v)))
-    plain: dict[str, str] = {}
-    for name, simple in zip(distinct, simplified_many(distinct), strict=True):
-        if _SPECIAL.search(simple):
+def _plain_names(column: tuple, unit_keys: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Unit cells that name a unit and nothing else; their clean_name. The checks run over the
+    distinct names at once (Arrow compute); names with brackets take the exact header rule."""
+    aliases = pa.array(sorted(k for k, f in unit_keys.items() if f == "unit"), pa.string())
+    simple_name = _SIMPLE_NAME.fullmatch
+    distinct = [v for v in dict.fromkeys(column) if type(v) is str and simple_name(v)]
+    converted = simplified_many(distinct)
+    remember(distinct, converted)  # validation keys the same names next
+    simple = pa.array(converted, pa.string())
+    key = pc.utf8_lower(simple)
+    rejected = pc.or_(
+        pc.match_substring_regex(simple, _SPECIAL.pattern),
+        pc.or_(
+            pc.is_in(key, aliases),
+            pc.or_(
+                pc.is_in(pc.utf8_slice_codeunits(key, 1), aliases),
+                pc.is_in(pc.utf8_slice_codeunits(key, 2), aliases),
+            ),
+        ),
+    )
+    bracketed = pc.match_substring_regex(pa.array(distinct, pa.string()), "[()（）]")
+    plain: dict[object, str] = {}
+    for name, bad, brackets in zip(distinct, rejected.to_pylist(), bracketed.to_pylist(), strict=True):
+        if bad:
             continue
-        bare = re.sub(r"[（(][^）)]*[）)]", "", simple)
-        if len(bare) <= longest + 3 and _is_header(name, unit_keys):
-            continue  # a repeated header row (单位名称)
-        plain[name] = name.replace("(", "（").replace(")", "）") if "(" in name or ")" in name else name
-    ok = np.fromiter((type(v) is str and v in plain for v in column), bool, len(column))
-    return ok, [plain.get(v) if type(v) is str else None for v in column]
+        if brackets:
+            if _is_header(name, unit_keys):
+                continue  # a repeated 单位名称（盖章） header row
+            plain[name] = name.replace("(", "（").replace(")", "）")
+        else:
+            plain[name] = name
+    names = _objects([plain.get(v) for v in column])
+    return ~pd.isna(names), names
 
 
 def _is_header(name: str, unit_keys: dict[str, str]) -> bool:
@@ -216,9 +250,11 @@ def _is_header(name: str, unit_keys: dict[str, str]) -> bool:
     return unit_keys.get(header_key(name)) == "unit" or unit_keys.get(loose_header_key(name)) == "unit"
 
 
-def _left_cells_plain(data: list[list[object]], unit_index: int) -> np.ndarray:
+def _left_cells_plain(data: list[list[object]], columns: list[tuple], unit_index: int) -> np.ndarray:
     """Cells left of the unit column are empty or numbers (序号): never a 合计 or footer label."""
     if unit_index == 0:
+        return np.ones(len(data), bool)
+    if all(set(map(type, column)) <= _NUMBER_TYPES for column in columns[:unit_index]):
         return np.ones(len(data), bool)
     return np.fromiter(
         (
@@ -243,12 +279,15 @@ def plain_block(
     if len(data) < MIN_ROWS:
         return None
     width = max(c.index for c in mapped) + 1
-    columns = list(zip_longest(*(row[:width] for row in data), fillvalue=None))
+    if min(map(len, data)) >= width:  # the usual sheet: every row as wide as the table
+        columns = list(zip(*data, strict=False))[:width]
+    else:
+        columns = list(zip_longest(*(row[:width] for row in data), fillvalue=None))
     while len(columns) < width:
         columns.append((None,) * len(data))
     unit_col = next(c for c in mapped if c.field == "unit")
     ok, names = _plain_names(columns[unit_col.index], keys)
-    ok &= _left_cells_plain(data, unit_col.index)
+    ok &= _left_cells_plain(data, columns, unit_col.index)
     block = PlainBlock(start, ok)
     for col in mapped:
         f = kind.field(col.field)
@@ -280,6 +319,6 @@ def plain_block(
         if 0 <= r - start < len(data):
             block.ok[r - start] = False
     keep = np.flatnonzero(block.ok)
-    block.columns = {name: [column[i] for i in keep] for name, column in block.columns.items()}
-    block.position = {start + int(i): n for n, i in enumerate(keep)}
+    block.columns = {name: column[keep] for name, column in block.columns.items()}
+    block.position = dict(zip((keep + start).tolist(), range(len(keep)), strict=True))
     return block

@@ -11,8 +11,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from etl import faults
 from etl.bulk_names import display_names, name_keys
@@ -35,19 +37,22 @@ class LoadSummary:
 class UnitResolver:
     """Finds or creates units by their name key; aliases point old spellings at a unit.
 
-    Many names are resolved at once (`resolve_many`): the new ones are created in one
-    INSERT, the reporting flag is set in one UPDATE, parents are set in one UPDATE.
+    Many names are resolved at once (`resolve_many`): looked up in one join, the new ones
+    created in one INSERT, the reporting flag set in one UPDATE; parents are set in one UPDATE.
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, load_id: int | None = None):
         self.con = con
         self.load_id = load_id
-        rows = con.execute(
+        self.created: list[str] = []
+
+    @property
+    def by_key(self) -> dict[str, int]:
+        """Every known name key and alias -> unit id."""
+        rows = self.con.execute(
             "SELECT name_key, unit_id FROM units UNION ALL SELECT alias_key, unit_id FROM unit_aliases"
         ).fetchall()
-        self.by_key = {k: i for k, i in rows}
-        self.reporting = {r[0] for r in con.execute("SELECT unit_id FROM units WHERE reports").fetchall()}
-        self.created: list[str] = []
+        return {k: i for k, i in rows}
 
     def resolve(self, name: str, *, reports: bool) -> int:
         return self.resolve_many([name], reports=reports)[name]
@@ -55,41 +60,62 @@ class UnitResolver:
     def resolve_many(self, names: list[str], *, reports: bool) -> dict[str, int]:
         """name -> unit id for every name, creating the unknown ones (in the order given)."""
         unique = list(dict.fromkeys(names))
-        keys = dict(zip(unique, name_keys(unique), strict=True))
-        fresh = list(dict.fromkeys(k for k in keys.values() if k not in self.by_key))
+        keys = name_keys(unique)
+        ids = self._lookup(keys)
+        fresh = list(dict.fromkeys(k for k, i in zip(keys, ids, strict=True) if i is None))
         if fresh:
-            first = {k: n for n, k in reversed(keys.items())}  # the first spelling names the unit
-            shown = display_names([first[k] for k in fresh])
-            ids = [
-                r[0]
-                for r in self.con.execute(f"SELECT nextval('unit_ids') FROM range({len(fresh)})").fetchall()
-            ]
-            table = pa.table(
-                {
-                    "unit_id": pa.array(ids, pa.int32()),
-                    "name": shown,
-                    "name_key": fresh,
-                    "reports": pa.array([reports] * len(fresh)),
-                    "created_load": pa.array([self.load_id] * len(fresh), pa.int32()),
-                }
-            )
-            self.con.register("new_units", table)
+            first = dict(zip(reversed(keys), reversed(unique), strict=True))  # the first spelling names it
+            self._create(fresh, [first[k] for k in fresh], reports)
+            ids = self._lookup(keys)
+        if reports:
+            self.con.register("reporting_units", pa.table({"unit_id": pa.array(ids, pa.int32())}))
             try:
                 self.con.execute(
-                    "INSERT INTO units (unit_id, name, name_key, reports, created_load) "
-                    "SELECT unit_id, name, name_key, reports, created_load FROM new_units"
+                    "UPDATE units SET reports = TRUE WHERE NOT reports "
+                    "AND unit_id IN (SELECT unit_id FROM reporting_units)"
                 )
             finally:
-                self.con.unregister("new_units")
-            self.by_key.update(zip(fresh, ids, strict=True))
-            self.created.extend(shown)
-        result = {n: self.by_key[k] for n, k in keys.items()}
-        if reports:
-            silent = sorted({i for i in result.values() if i not in self.reporting})
-            if silent:
-                self.con.execute("UPDATE units SET reports = TRUE WHERE list_contains(?, unit_id)", [silent])
-            self.reporting.update(result.values())
-        return result
+                self.con.unregister("reporting_units")
+        return dict(zip(unique, ids, strict=True))
+
+    def _lookup(self, keys: list[str]) -> list:
+        """The unit id of each key (by name key or alias), None for an unknown key."""
+        self.con.register(
+            "wanted_keys", pa.table({"key": keys, "ord": pa.array(range(len(keys)), pa.int64())})
+        )
+        try:
+            found = self.con.sql(
+                """SELECT coalesce(u.unit_id, a.unit_id) AS unit_id FROM wanted_keys w
+                   LEFT JOIN units u ON u.name_key = w.key LEFT JOIN unit_aliases a ON a.alias_key = w.key
+                   ORDER BY w.ord"""
+            ).to_arrow_table()
+        finally:
+            self.con.unregister("wanted_keys")
+        return found.column("unit_id").to_pylist()
+
+    def _create(self, keys: list[str], spellings: list[str], reports: bool) -> None:
+        shown = display_names(spellings)
+        ids = [
+            r[0] for r in self.con.execute(f"SELECT nextval('unit_ids') FROM range({len(keys)})").fetchall()
+        ]
+        table = pa.table(
+            {
+                "unit_id": pa.array(ids, pa.int32()),
+                "name": shown,
+                "name_key": keys,
+                "reports": pa.array([reports] * len(keys)),
+                "created_load": pa.array([self.load_id] * len(keys), pa.int32()),
+            }
+        )
+        self.con.register("new_units", table)
+        try:
+            self.con.execute(
+                "INSERT INTO units (unit_id, name, name_key, reports, created_load) "
+                "SELECT unit_id, name, name_key, reports, created_load FROM new_units"
+            )
+        finally:
+            self.con.unregister("new_units")
+        self.created.extend(shown)
 
     def set_parents(self, pairs: list[tuple[int, int]]) -> None:
         """Set unit -> parent for every pair, in one statement; a pair that would close a cycle
@@ -147,16 +173,18 @@ SELECT DISTINCT list_max(ords) FROM walk WHERE node = child
 
 def _with_unit_ids(frame: pd.DataFrame, resolver: UnitResolver) -> pd.DataFrame:
     frame = frame.copy()
-    ids = resolver.resolve_many([str(n) for n in frame["unit"]], reports=True)
-    frame["unit_id"] = frame["unit"].map(ids)
+    encoded = pc.dictionary_encode(pa.array(frame["unit"], pa.string()))  # each distinct name once
+    distinct = encoded.dictionary.to_pylist()
+    ids = resolver.resolve_many(distinct, reports=True)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    frame["unit_id"] = np.array([ids[n] for n in distinct], dtype=np.int64)[codes]
     if "parent" in frame:
-        named = frame[["unit_id", "parent"]].drop_duplicates()
-        named = named[named["parent"].map(lambda p: isinstance(p, str) and bool(p.strip()))]
-        if not named.empty:
-            parents = resolver.resolve_many(list(named["parent"]), reports=False)
-            resolver.set_parents(
-                [(int(u), parents[p]) for u, p in zip(named["unit_id"], named["parent"], strict=True)]
-            )
+        pairs = frame[["unit_id", "parent"]].drop_duplicates()
+        units, parents = pairs["unit_id"].tolist(), pairs["parent"].tolist()
+        named = [(u, p) for u, p in zip(units, parents, strict=True) if isinstance(p, str) and p.strip()]
+        if named:
+            parent_ids = resolver.resolve_many([p for _, p in named], reports=False)
+            resolver.set_parents([(int(u), parent_ids[p]) for u, p in named])
     return frame
 
 
@@ -174,8 +202,9 @@ def _write_kind(con: duckdb.DuckDBPyConnection, kind_id: str, frame: pd.DataFram
         else:
             incoming[name] = incoming[name].astype("object").where(incoming[name].notna(), None)
     covered = incoming[["unit_id", "year", "quarter"]].drop_duplicates()
-    con.register("incoming_rows", incoming)
-    con.register("covered_periods", covered)
+    # as Arrow tables: DuckDB scans those column by column, not cell by cell
+    con.register("incoming_rows", pa.Table.from_pandas(incoming, preserve_index=False))
+    con.register("covered_periods", pa.Table.from_pandas(covered, preserve_index=False))
     try:
         for table in (kind.table, "coverage"):
             match = f"""FROM {table} t JOIN covered_periods c

@@ -54,9 +54,12 @@ def _duplicates(sheet: ParsedSheet, keys: list[str], where: dict) -> None:
     frame = sheet.frame
     if not set(keys) <= set(frame.columns) or frame.empty:
         return
-    names = list(dict.fromkeys(u for u in frame["unit"] if isinstance(u, str)))
-    key_of = dict(zip(names, name_keys(names), strict=True))  # one OpenCC call for all names
-    keyed = frame.assign(_key=frame["unit"].map(lambda u: key_of[u] if isinstance(u, str) else ""))
+    units = frame["unit"].tolist()
+    named = [u for u in units if isinstance(u, str)]
+    found = iter(name_keys(named))  # one OpenCC call for all names (or the parser's keys)
+    keyed = frame.assign(
+        _key=pd.Series([next(found) if isinstance(u, str) else "" for u in units], dtype=object)
+    )
     cols = ["_key", *[k for k in keys if k != "unit"]]
     dup = keyed[keyed.duplicated(cols, keep=False)]
     for _, group in dup.groupby(cols, dropna=False):
