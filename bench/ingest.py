@@ -5,6 +5,7 @@ all new) against parsing it into Arrow with fastexcel, and against pandas.read_e
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -27,14 +28,26 @@ con.execute("CREATE OR REPLACE TABLE membership AS SELECT * FROM frame")
 con.close()"""
 
 
-def timed(command: list[str]) -> float:
+CPU: dict[str, list[float]] = {}  # command label -> CPU seconds (user + sys, children included)
+
+
+def timed(command: list[str], label: str = "") -> float:
+    """Wall seconds of a command; its CPU seconds go to CPU[label] (robust on a busy machine)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(command, check=True, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if label:
+        used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        CPU.setdefault(label, []).append(used)
+    return wall
 
 
-def etl_load(workbook: Path, db: Path) -> float:
-    return timed([sys.executable, "-m", "etl", "load", str(workbook), "--db", str(db), "--user", "bench"])
+def etl_load(workbook: Path, db: Path, label: str = "") -> float:
+    return timed(
+        [sys.executable, "-m", "etl", "load", str(workbook), "--db", str(db), "--user", "bench"], label
+    )
 
 
 def peak_rss_mb(command: list[str]) -> float:
@@ -61,20 +74,27 @@ def measure(repeats: int, pandas_repeats: int, record) -> None:
     workbook = cached_membership_workbook(200_000)
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         work = Path(tmp)
-        raw = [timed([sys.executable, "-c", RAW_PARSE, str(workbook)]) for _ in range(repeats)]
+        raw = [
+            timed([sys.executable, "-c", RAW_PARSE, str(workbook)], "raw_parse_200k") for _ in range(repeats)
+        ]
         record("raw_parse_200k_s", raw)
         known = []
         for i in range(repeats):
             db = copy_database(_loaded_once(workbook), work / f"known{i}.duckdb")
-            known.append(etl_load(workbook, db))
+            known.append(etl_load(workbook, db, "etl_xlsx_200k"))
         record("etl_xlsx_200k_s", known)
-        new = [etl_load(workbook, work / f"new{i}.duckdb") for i in range(repeats)]
+        new = [etl_load(workbook, work / f"new{i}.duckdb", "etl_xlsx_200k_new_units") for i in range(repeats)]
         record("etl_xlsx_200k_new_units_s", new)
         pandas = [
-            timed([sys.executable, "-c", PANDAS_OPENPYXL, str(workbook), str(work / f"pd{i}.duckdb")])
+            timed(
+                [sys.executable, "-c", PANDAS_OPENPYXL, str(workbook), str(work / f"pd{i}.duckdb")],
+                "pandas_openpyxl_200k",
+            )
             for i in range(pandas_repeats)
         ]
         record("pandas_openpyxl_200k_s", pandas)
+        for label, samples in CPU.items():
+            record(f"{label}_cpu_s", samples, note="CPU seconds (user + sys) of the command and its children")
         big = cached_membership_workbook(300_000)
         record(
             "upload_20mb_peak_rss_mb",

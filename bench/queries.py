@@ -63,7 +63,7 @@ def measure(db: Path, repeats: int, record) -> None:
     with store.connect(db, read_only=True) as con:
         start = time.perf_counter()
         kpis.compute(con, year, quarter)
-        record("overview_national_cold_s", [time.perf_counter() - start], note="first query after opening")
+        record("overview_national_cold_s", [time.perf_counter() - start])
         record("overview_national_s", _median_of(lambda: kpis.compute(con, year, quarter), repeats))
         record(
             "raw_aggregate_national_s",

@@ -21,7 +21,46 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import data, ingest, pages, queries  # noqa: E402
+from bench import data, ingest, pages  # noqa: E402
+
+NOTES = {
+    "overview_national_cold_s": "first query after opening",
+    "unit_drilldown_national_s": "the slower of the biggest province and one grassroots union",
+}
+
+
+def in_child(group: str, db: Path, repeats: int, timeout: float, memory_gb: float) -> dict[str, list[float]]:
+    """A group of measurements in a child process, limited in time and memory."""
+    import json
+    import resource
+    import subprocess
+
+    def limit() -> None:
+        size = int(memory_gb * 1024**3)
+        resource.setrlimit(resource.RLIMIT_AS, (size, size))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.worker", group, str(db), str(repeats)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=limit,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_group(results: Results, group: str, db: Path, repeats: int, timeout: float, memory_gb: float) -> dict:
+    """The group's samples, or {} with every figure recorded as not finished (and why)."""
+    try:
+        return in_child(group, db, repeats, timeout, memory_gb)
+    except Exception as exc:  # timeout, memory limit, a crash: say so in the results
+        reason = f"did not finish ({type(exc).__name__}; limits {timeout:.0f} s, {memory_gb:g} GB)"
+        print(f"{group}: {reason}", flush=True)
+        results.failed[group] = reason
+        return {}
+
 
 GOALS = {
     "etl_vs_raw_parse_ratio": "≤ 1.5",
@@ -42,6 +81,7 @@ class Results:
     def __init__(self) -> None:
         self.values: dict[str, float] = {}
         self.notes: dict[str, str] = {}
+        self.failed: dict[str, str] = {}
 
     def record(self, name: str, samples: list[float], note: str = "") -> None:
         value = statistics.median(samples)
@@ -49,6 +89,11 @@ class Results:
         runs = f"{len(samples)} run{'s' if len(samples) > 1 else ''}"
         self.notes[name] = "; ".join(x for x in (note, runs) if x)
         print(f"{name}: {value:.3f}", flush=True)
+
+    def missing(self, name: str, group: str) -> None:
+        self.values[name] = float("nan")
+        self.notes[name] = self.failed.get(group, "not measured")
+        print(f"{name}: nan", flush=True)
 
     def ratio(self, name: str, top: str, bottom: str) -> None:
         if top in self.values and bottom in self.values:
@@ -97,7 +142,10 @@ def write_results(
         "|---|---:|---|---|",
     ]
     for name, value in results.values.items():
-        lines.append(f"| `{name}` | {value:,.3f} | {GOALS.get(name, '')} | {results.notes.get(name, '')} |")
+        shown = "—" if value != value else f"{value:,.3f}"
+        lines.append(f"| `{name}` | {shown} | {GOALS.get(name, '')} | {results.notes.get(name, '')} |")
+    if results.failed:
+        lines += ["", "## Not finished", ""] + [f"- {g}: {why}" for g, why in results.failed.items()]
     lines += ["", "## Data", ""] + [f"- {k}: {v}" for k, v in scales.items()]
     lines += ["", "## Machine", ""] + [f"- {k}: {v}" for k, v in details.items()]
     (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -127,24 +175,41 @@ def main() -> int:
         results.ratio("etl_vs_raw_parse_ratio", "etl_xlsx_200k_s", "raw_parse_200k_s")
         results.ratio("new_units_vs_raw_parse_ratio", "etl_xlsx_200k_new_units_s", "raw_parse_200k_s")
         results.ratio("speedup_vs_pandas_openpyxl", "pandas_openpyxl_200k_s", "etl_xlsx_200k_s")
+        results.ratio("etl_vs_raw_parse_cpu_ratio", "etl_xlsx_200k_cpu_s", "raw_parse_200k_cpu_s")
     national_db = data.cached_database(national, "national")
     federation_db = data.cached_database(data.FEDERATION, "federation")
+    minutes = 10 if args.quick else 30
     if "queries" not in args.skip:
-        queries.measure(national_db, repeats, results.record)
+        found = run_group(results, "queries", national_db, repeats, minutes * 60, 12)
+        for name in (
+            "overview_national_cold_s",
+            "overview_national_s",
+            "raw_aggregate_national_s",
+            "unit_drilldown_national_s",
+        ):
+            if name in found:
+                results.record(name, found[name], NOTES.get(name, ""))
+            else:
+                results.missing(name, "queries")
         results.ratio("overview_vs_raw_ratio", "overview_national_s", "raw_aggregate_national_s")
     if "pages" not in args.skip:
-        results.record(
-            "page_p95_federation_ms",
-            [pages.p95(pages.page_times(federation_db, repeats))],
-            "p95 of all pages",
-        )
-        results.record(
-            "page_p95_national_ms", [pages.p95(pages.page_times(national_db, 1))], "p95 of all pages"
-        )
+        for label, db, runs in (("federation", federation_db, repeats), ("national", national_db, 1)):
+            found = run_group(results, "pages", db, runs, minutes * 60, 12)
+            name = f"page_p95_{label}_ms"
+            if "page_ms" in found:
+                results.record(
+                    name, [pages.p95(found["page_ms"])], f"p95 of {len(found['page_ms'])} page runs"
+                )
+            else:
+                results.missing(name, "pages")
     if "report" not in args.skip:
-        results.record(
-            "report_export_s", [pages.report_seconds(federation_db)], "annual report 2025, federation scale"
-        )
+        found = run_group(results, "report", federation_db, 1, minutes * 60, 8)
+        if "report_export_s" in found:
+            results.record(
+                "report_export_s", found["report_export_s"], "annual report 2025, federation scale"
+            )
+        else:
+            results.missing("report_export_s", "report")
     write_results(results, details, "quick" if args.quick else "full", scales, time.perf_counter() - started)
     return 0
 

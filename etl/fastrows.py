@@ -100,7 +100,8 @@ def _numbers(column: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = len(column)
     types = set(map(type, column))
     if types <= _NUMBER_TYPES:  # the usual column: numbers only, converted in C
-        return np.ones(n, bool), np.fromiter(column, float, n), np.zeros(n, bool)
+        x = column.astype(float) if isinstance(column, np.ndarray) else np.fromiter(column, float, n)
+        return np.ones(n, bool), x, np.zeros(n, bool)
     is_num = np.fromiter(((type(v) is float or type(v) is int) for v in column), bool, n)
     x = np.array([v if type(v) is float or type(v) is int else np.nan for v in column], dtype=float)
     blank = np.fromiter((v is None or v == "" for v in column), bool, n)
@@ -279,8 +280,9 @@ def plain_block(
     if len(data) < MIN_ROWS:
         return None
     width = max(c.index for c in mapped) + 1
-    if min(map(len, data)) >= width:  # the usual sheet: every row as wide as the table
-        columns = list(zip(*data, strict=False))[:width]
+    grid = np.array(data, dtype=object) if len(set(map(len, data))) == 1 else None
+    if grid is not None and grid.ndim == 2 and grid.shape[1] >= width:  # every row equally wide
+        columns: list = [grid[:, c] for c in range(width)]
     else:
         columns = list(zip_longest(*(row[:width] for row in data), fillvalue=None))
     while len(columns) < width:
