@@ -161,7 +161,7 @@ def main() -> int:
     started = time.perf_counter()
     details = machine()
     national = replace(data.NATIONAL, grassroots=56_000, events=100_000) if args.quick else data.NATIONAL
-    repeats = 2 if args.quick else 5
+    repeats = 2 if args.quick else 3
     results = Results()
     scales = {
         "national": f"{national.grassroots:,} grassroots unions in {national.provinces} provinces, "
@@ -178,9 +178,14 @@ def main() -> int:
         results.ratio("etl_vs_raw_parse_cpu_ratio", "etl_xlsx_200k_cpu_s", "raw_parse_200k_cpu_s")
     national_db = data.cached_database(national, "national")
     federation_db = data.cached_database(data.FEDERATION, "federation")
-    minutes = 10 if args.quick else 30
+    # --quick keeps to 8 minutes: each later group gets what is left (a group cut short says so)
+    deadline = started + 7.5 * 60 if args.quick else float("inf")
+
+    def limit(share: float, cap_minutes: float) -> float:
+        return max(10.0, min(cap_minutes * 60, (deadline - time.perf_counter()) * share))
+
     if "queries" not in args.skip:
-        found = run_group(results, "queries", national_db, repeats, minutes * 60, 12)
+        found = run_group(results, "queries", national_db, repeats, limit(0.35, 30), 12)
         for name in (
             "overview_national_cold_s",
             "overview_national_s",
@@ -193,8 +198,11 @@ def main() -> int:
                 results.missing(name, "queries")
         results.ratio("overview_vs_raw_ratio", "overview_national_s", "raw_aggregate_national_s")
     if "pages" not in args.skip:
-        for label, db, runs in (("federation", federation_db, repeats), ("national", national_db, 1)):
-            found = run_group(results, "pages", db, runs, minutes * 60, 12)
+        for label, db, runs, cap in (
+            ("federation", federation_db, repeats, 10),
+            ("national", national_db, 1, 15),
+        ):
+            found = run_group(results, "pages", db, runs, limit(0.4, cap), 12)
             name = f"page_p95_{label}_ms"
             if "page_ms" in found:
                 results.record(
@@ -203,7 +211,7 @@ def main() -> int:
             else:
                 results.missing(name, "pages")
     if "report" not in args.skip:
-        found = run_group(results, "report", federation_db, 1, minutes * 60, 8)
+        found = run_group(results, "report", federation_db, 1, limit(0.95, 10), 8)
         if "report_export_s" in found:
             results.record(
                 "report_export_s", found["report_export_s"], "annual report 2025, federation scale"
