@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import duckdb
 import numpy as np
@@ -46,9 +47,9 @@ class UnitResolver:
         self.load_id = load_id
         self.created: list[str] = []
 
-    @property
+    @cached_property
     def by_key(self) -> dict[str, int]:
-        """Every known name key and alias -> unit id."""
+        """Every known name key and alias -> unit id (read once; units created later are added)."""
         rows = self.con.execute(
             "SELECT name_key, unit_id FROM units UNION ALL SELECT alias_key, unit_id FROM unit_aliases"
         ).fetchall()
@@ -116,6 +117,8 @@ class UnitResolver:
         finally:
             self.con.unregister("new_units")
         self.created.extend(shown)
+        if "by_key" in self.__dict__:
+            self.by_key.update(zip(keys, ids, strict=True))
 
     def set_parents(self, pairs: list[tuple[int, int]]) -> None:
         """Set unit -> parent for every pair, in one statement; a pair that would close a cycle
