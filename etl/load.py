@@ -176,7 +176,9 @@ SELECT DISTINCT list_max(ords) FROM walk WHERE node = child
 
 def _with_unit_ids(frame: pd.DataFrame, resolver: UnitResolver) -> pd.DataFrame:
     frame = frame.copy()
-    encoded = pc.dictionary_encode(pa.array(frame["unit"], pa.string()))  # each distinct name once
+    names = pa.array(frame["unit"])  # several sheets of one kind come as chunks
+    names = names.combine_chunks() if isinstance(names, pa.ChunkedArray) else names
+    encoded = pc.dictionary_encode(names.cast(pa.string()))  # each distinct name once
     distinct = encoded.dictionary.to_pylist()
     ids = resolver.resolve_many(distinct, reports=True)
     codes = encoded.indices.to_numpy(zero_copy_only=False)
