@@ -89,7 +89,8 @@ class LazyRecord(Mapping):
 _NUMBER_TYPES = {float, int}
 
 
-def _objects(values: list) -> np.ndarray:
+def as_objects(values: list) -> np.ndarray:
+    """A 1-d object array of the values (numpy would make a 2-d array of equal-length lists)."""
     out = np.empty(len(values), object)
     out[:] = values
     return out
@@ -127,7 +128,9 @@ def _money_field(column: tuple, required: bool, scale: int) -> tuple[np.ndarray,
         good = is_num & np.isfinite(x) & (x >= 0) & (x * scale < 1e15) & (np.abs(cents - rounded) < 1e-6)
     ok = good | (blank & (not required))
     whole = np.where(good, rounded, 0).astype(np.int64).tolist()
-    out = _objects([Decimal(c).scaleb(-2) if g else None for c, g in zip(whole, good.tolist(), strict=True)])
+    out = as_objects(
+        [Decimal(c).scaleb(-2) if g else None for c, g in zip(whole, good.tolist(), strict=True)]
+    )
     return ok, out
 
 
@@ -145,7 +148,7 @@ def _date_field(column: tuple, required: bool) -> tuple[np.ndarray, np.ndarray]:
         else:
             out.append(None)
             ok[i] = (v is None or v == "") and not required
-    return ok, _objects(out)
+    return ok, as_objects(out)
 
 
 def _mapped_text(column: tuple, required: bool, convert) -> tuple[np.ndarray, np.ndarray]:
@@ -171,7 +174,7 @@ def _mapped_text(column: tuple, required: bool, convert) -> tuple[np.ndarray, np
         good, value = seen[v]
         ok[i] = good
         out.append(value if good else None)
-    return ok, _objects(out)
+    return ok, as_objects(out)
 
 
 def _category(kind_id: str):
@@ -241,7 +244,7 @@ def _plain_names(column: tuple, unit_keys: dict[str, str]) -> tuple[np.ndarray, 
             plain[name] = name.replace("(", "（").replace(")", "）")
         else:
             plain[name] = name
-    names = _objects([plain.get(v) for v in column])
+    names = as_objects([plain.get(v) for v in column])
     return ~pd.isna(names), names
 
 

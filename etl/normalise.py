@@ -780,7 +780,7 @@ def _merged_frame(
             else:
                 out[at] = np.where(pd.isna(fast), np.nan, fast)
         if name != "_row" and records:
-            out[slow_at] = fastrows._objects([rec.get(name, np.nan) for rec in records])
+            out[slow_at] = fastrows.as_objects([rec.get(name, np.nan) for rec in records])
         data[name] = out
     return pd.DataFrame(data).infer_objects()
 
