@@ -36,8 +36,9 @@ def in_child(group: str, db: Path, repeats: int, timeout: float, memory_gb: floa
     import subprocess
 
     def limit() -> None:
-        size = int(memory_gb * 1024**3)
-        resource.setrlimit(resource.RLIMIT_AS, (size, size))
+        if memory_gb:  # 0: no limit (kaleido's Chromium reserves far more address space than it uses)
+            size = int(memory_gb * 1024**3)
+            resource.setrlimit(resource.RLIMIT_AS, (size, size))
 
     done = subprocess.run(
         [sys.executable, "-m", "bench.worker", group, str(db), str(repeats)],
@@ -56,7 +57,11 @@ def run_group(results: Results, group: str, db: Path, repeats: int, timeout: flo
     try:
         return in_child(group, db, repeats, timeout, memory_gb)
     except Exception as exc:  # timeout, memory limit, a crash: say so in the results
-        reason = f"did not finish ({type(exc).__name__}; limits {timeout:.0f} s, {memory_gb:g} GB)"
+        stderr = getattr(exc, "stderr", "") or ""
+        last = next((line for line in reversed(stderr.strip().splitlines()) if line.strip()), "")
+        cause = f"{type(exc).__name__}: {last[:160]}" if last else type(exc).__name__
+        memory = f"{memory_gb:g} GB" if memory_gb else "no memory limit"
+        reason = f"did not finish ({cause}; limits {timeout:.0f} s, {memory})"
         print(f"{group}: {reason}", flush=True)
         results.failed[group] = reason
         return {}
@@ -128,6 +133,21 @@ def machine() -> dict[str, str]:
     }
 
 
+def _earlier_rows(path: Path, mode: str, measured: set[str]) -> list[str]:
+    """Rows of the last RESULTS.md of the same mode for figures this run did not measure
+    (`--skip` runs one group again without losing the others)."""
+    if not path.exists():
+        return []
+    text = path.read_text(encoding="utf-8")
+    if f"— {mode} run" not in text:
+        return []
+    rows = []
+    for line in text.splitlines():
+        if line.startswith("| `") and line.split("`")[1] not in measured:
+            rows.append(line if "earlier run" in line else line.rstrip(" |") + " (earlier run) |")
+    return rows
+
+
 def write_results(
     results: Results, details: dict[str, str], mode: str, scales: dict[str, str], seconds: float
 ) -> None:
@@ -141,6 +161,8 @@ def write_results(
         "| figure | value | goal | notes |",
         "|---|---:|---|---|",
     ]
+    path = ROOT / "bench" / "RESULTS.md"
+    lines += _earlier_rows(path, mode, set(results.values))
     for name, value in results.values.items():
         shown = "—" if value != value else f"{value:,.3f}"
         lines.append(f"| `{name}` | {shown} | {GOALS.get(name, '')} | {results.notes.get(name, '')} |")
@@ -148,7 +170,7 @@ def write_results(
         lines += ["", "## Not finished", ""] + [f"- {g}: {why}" for g, why in results.failed.items()]
     lines += ["", "## Data", ""] + [f"- {k}: {v}" for k, v in scales.items()]
     lines += ["", "## Machine", ""] + [f"- {k}: {v}" for k, v in details.items()]
-    (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def main() -> int:
@@ -211,7 +233,7 @@ def main() -> int:
             else:
                 results.missing(name, "pages")
     if "report" not in args.skip:
-        found = run_group(results, "report", federation_db, 1, limit(0.95, 10), 8)
+        found = run_group(results, "report", federation_db, 1, limit(0.95, 10), 0)
         if "report_export_s" in found:
             results.record(
                 "report_export_s", found["report_export_s"], "annual report 2025, federation scale"
