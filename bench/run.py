@@ -162,7 +162,10 @@ def write_results(
         "|---|---:|---|---|",
     ]
     path = ROOT / "bench" / "RESULTS.md"
-    lines += _earlier_rows(path, mode, set(results.values))
+    earlier = _earlier_rows(path, mode, set(results.values))
+    if earlier:
+        lines[2] += " Rows marked (earlier run) come from the previous run of the same mode."
+    lines += earlier
     for name, value in results.values.items():
         shown = "—" if value != value else f"{value:,.3f}"
         lines.append(f"| `{name}` | {shown} | {GOALS.get(name, '')} | {results.notes.get(name, '')} |")
