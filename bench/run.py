@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from dataclasses import replace
@@ -33,7 +34,6 @@ def in_child(group: str, db: Path, repeats: int, timeout: float, memory_gb: floa
     """A group of measurements in a child process, limited in time and memory."""
     import json
     import resource
-    import subprocess
 
     def limit() -> None:
         if memory_gb:  # 0: no limit (kaleido's Chromium reserves far more address space than it uses)
@@ -57,8 +57,11 @@ def run_group(results: Results, group: str, db: Path, repeats: int, timeout: flo
     try:
         return in_child(group, db, repeats, timeout, memory_gb)
     except Exception as exc:  # timeout, memory limit, a crash: say so in the results
-        stderr = getattr(exc, "stderr", "") or ""
-        last = next((line for line in reversed(stderr.strip().splitlines()) if line.strip()), "")
+        stderr = exc.stderr if isinstance(exc, subprocess.CalledProcessError) else ""
+        lines = [
+            line for line in (stderr or "").splitlines() if line.strip() and "ScriptRunContext" not in line
+        ]
+        last = lines[-1] if lines else ""
         cause = f"{type(exc).__name__}: {last[:160]}" if last else type(exc).__name__
         memory = f"{memory_gb:g} GB" if memory_gb else "no memory limit"
         reason = f"did not finish ({cause}; limits {timeout:.0f} s, {memory})"
