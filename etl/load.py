@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from etl import faults
+from etl.bulk_names import display_names, name_keys
 from etl.dictionary import KINDS, unit_type_of
-from etl.names import clean_name, name_key, to_simplified
 from etl.normalise import ParsedSheet
 from etl.store import SQL_TYPES, fact_columns
 
@@ -32,61 +36,160 @@ class LoadSummary:
 
 
 class UnitResolver:
-    """Finds or creates units by their name key; aliases point old spellings at a unit."""
+    """Finds or creates units by their name key; aliases point old spellings at a unit.
 
-    def __init__(self, con: duckdb.DuckDBPyConnection):
+    Many names are resolved at once (`resolve_many`): looked up in one join, the new ones
+    created in one INSERT, the reporting flag set in one UPDATE; parents are set in one UPDATE.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, load_id: int | None = None):
         self.con = con
-        rows = con.execute(
-            "SELECT name_key, unit_id FROM units UNION ALL SELECT alias_key, unit_id FROM unit_aliases"
-        ).fetchall()
-        self.by_key = {k: i for k, i in rows}
-        self.reporting = {r[0] for r in con.execute("SELECT unit_id FROM units WHERE reports").fetchall()}
+        self.load_id = load_id
         self.created: list[str] = []
 
-    def resolve(self, name: str, *, reports: bool) -> int:
-        key = name_key(name)
-        unit_id = self.by_key.get(key)
-        if unit_id is None:
-            unit_id = self.con.execute("SELECT nextval('unit_ids')").fetchall()[0][0]
-            display = to_simplified(clean_name(name))
-            self.con.execute(
-                "INSERT INTO units (unit_id, name, name_key, reports) VALUES (?, ?, ?, ?)",
-                [unit_id, display, key, reports],
-            )
-            self.by_key[key] = unit_id
-            self.created.append(display)
-        elif reports and unit_id not in self.reporting:
-            self.con.execute("UPDATE units SET reports = TRUE WHERE unit_id = ?", [unit_id])
-        if reports:
-            self.reporting.add(unit_id)
-        return unit_id
-
-    def set_parent(self, unit_id: int, parent_id: int) -> None:
-        if unit_id == parent_id or self._is_ancestor(unit_id, parent_id):
-            return  # never build a cycle; the register page shows the tree to fix by hand
-        self.con.execute("UPDATE units SET parent_id = ? WHERE unit_id = ?", [parent_id, unit_id])
-
-    def _is_ancestor(self, unit_id: int, candidate: int) -> bool:
+    @cached_property
+    def by_key(self) -> dict[str, int]:
+        """Every known name key and alias -> unit id (read once; units created later are added)."""
         rows = self.con.execute(
-            """WITH RECURSIVE up(id, depth) AS (
-                   SELECT parent_id, 1 FROM units WHERE unit_id = ?
-                   UNION ALL
-                   SELECT u.parent_id, depth + 1 FROM units u JOIN up ON u.unit_id = up.id
-                   WHERE up.id IS NOT NULL AND depth < 50)
-               SELECT count(*) FROM up WHERE id = ?""",
-            [candidate, unit_id],
+            "SELECT name_key, unit_id FROM units UNION ALL SELECT alias_key, unit_id FROM unit_aliases"
         ).fetchall()
-        return rows[0][0] > 0
+        return {k: i for k, i in rows}
+
+    def resolve(self, name: str, *, reports: bool) -> int:
+        return self.resolve_many([name], reports=reports)[name]
+
+    def resolve_many(self, names: list[str], *, reports: bool) -> dict[str, int]:
+        """name -> unit id for every name, creating the unknown ones (in the order given)."""
+        unique = list(dict.fromkeys(names))
+        keys = name_keys(unique)
+        ids = self._lookup(keys)
+        fresh = list(dict.fromkeys(k for k, i in zip(keys, ids, strict=True) if i is None))
+        if fresh:
+            first = dict(zip(reversed(keys), reversed(unique), strict=True))  # the first spelling names it
+            self._create(fresh, [first[k] for k in fresh], reports)
+            ids = self._lookup(keys)
+        if reports:
+            self.con.register("reporting_units", pa.table({"unit_id": pa.array(ids, pa.int32())}))
+            try:
+                self.con.execute(
+                    "UPDATE units SET reports = TRUE WHERE NOT reports "
+                    "AND unit_id IN (SELECT unit_id FROM reporting_units)"
+                )
+            finally:
+                self.con.unregister("reporting_units")
+        return dict(zip(unique, ids, strict=True))
+
+    def _lookup(self, keys: list[str]) -> list:
+        """The unit id of each key (by name key or alias), None for an unknown key."""
+        self.con.register(
+            "wanted_keys", pa.table({"key": keys, "ord": pa.array(range(len(keys)), pa.int64())})
+        )
+        try:
+            found = self.con.sql(
+                """SELECT coalesce(u.unit_id, a.unit_id) AS unit_id FROM wanted_keys w
+                   LEFT JOIN units u ON u.name_key = w.key LEFT JOIN unit_aliases a ON a.alias_key = w.key
+                   ORDER BY w.ord"""
+            ).to_arrow_table()
+        finally:
+            self.con.unregister("wanted_keys")
+        return found.column("unit_id").to_pylist()
+
+    def _create(self, keys: list[str], spellings: list[str], reports: bool) -> None:
+        shown = display_names(spellings)
+        ids = [
+            r[0] for r in self.con.execute(f"SELECT nextval('unit_ids') FROM range({len(keys)})").fetchall()
+        ]
+        table = pa.table(
+            {
+                "unit_id": pa.array(ids, pa.int32()),
+                "name": shown,
+                "name_key": keys,
+                "reports": pa.array([reports] * len(keys)),
+                "created_load": pa.array([self.load_id] * len(keys), pa.int32()),
+            }
+        )
+        self.con.register("new_units", table)
+        try:
+            self.con.execute(
+                "INSERT INTO units (unit_id, name, name_key, reports, created_load) "
+                "SELECT unit_id, name, name_key, reports, created_load FROM new_units"
+            )
+        finally:
+            self.con.unregister("new_units")
+        self.created.extend(shown)
+        if "by_key" in self.__dict__:
+            self.by_key.update(zip(keys, ids, strict=True))
+
+    def set_parents(self, pairs: list[tuple[int, int]]) -> None:
+        """Set unit -> parent for every pair, in one statement; a pair that would close a cycle
+        (with the tree as it is, or with a pair before it) is left out, as one set by hand would be:
+        the register page shows the tree to fix it."""
+        edges = [(u, p) for u, p in dict(pairs).items() if u != p]
+        if not edges:
+            return
+        table = pa.table(
+            {
+                "unit_id": pa.array([u for u, _ in edges], pa.int32()),
+                "parent_id": pa.array([p for _, p in edges], pa.int32()),
+                "ord": pa.array(range(len(edges)), pa.int32()),
+            }
+        )
+        self.con.register("proposed_parents", table)
+        try:
+            self.con.execute("CREATE OR REPLACE TEMP TABLE parent_edges AS SELECT * FROM proposed_parents")
+            # drop the last pair of each cycle until none is left (usually no round at all)
+            while True:
+                closing = self.con.execute(_CLOSING_EDGES).fetchall()
+                if not closing:
+                    break
+                self.con.execute(
+                    "DELETE FROM parent_edges WHERE list_contains(?, ord)", [sorted({r[0] for r in closing})]
+                )
+            self.con.execute(
+                """UPDATE units SET parent_id = e.parent_id FROM parent_edges e
+                   WHERE units.unit_id = e.unit_id AND units.parent_id IS DISTINCT FROM e.parent_id"""
+            )
+        finally:
+            self.con.unregister("proposed_parents")
+            self.con.execute("DROP TABLE IF EXISTS parent_edges")
+
+
+# The tree as it would be with the proposed edges; walking up from each proposed child, a walk
+# that comes back to the child is a cycle, and the latest proposed edge on it is the one to drop.
+_CLOSING_EDGES = """
+WITH RECURSIVE
+tree AS (
+    SELECT u.unit_id, coalesce(e.parent_id, u.parent_id) AS parent_id, e.ord
+    FROM units u LEFT JOIN parent_edges e USING (unit_id)
+),
+walk(child, node, ords, depth) AS (
+    SELECT e.unit_id, e.parent_id, [e.ord], 1 FROM parent_edges e
+    UNION ALL
+    SELECT w.child, t.parent_id, CASE WHEN t.ord IS NULL THEN w.ords ELSE list_append(w.ords, t.ord) END,
+           w.depth + 1
+    FROM walk w JOIN tree t ON t.unit_id = w.node
+    WHERE w.node <> w.child AND t.parent_id IS NOT NULL AND w.depth < 60
+)
+SELECT DISTINCT list_max(ords) FROM walk WHERE node = child
+"""
 
 
 def _with_unit_ids(frame: pd.DataFrame, resolver: UnitResolver) -> pd.DataFrame:
     frame = frame.copy()
-    ids = {name: resolver.resolve(name, reports=True) for name in frame["unit"].unique()}
-    frame["unit_id"] = frame["unit"].map(ids)
+    names = pa.array(frame["unit"])  # several sheets of one kind come as chunks
+    names = names.combine_chunks() if isinstance(names, pa.ChunkedArray) else names
+    encoded = pc.dictionary_encode(names.cast(pa.string()))  # each distinct name once
+    distinct = encoded.dictionary.to_pylist()
+    ids = resolver.resolve_many(distinct, reports=True)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    frame["unit_id"] = np.array([ids[n] for n in distinct], dtype=np.int64)[codes]
     if "parent" in frame:
-        for unit_id, parent in frame[["unit_id", "parent"]].drop_duplicates().itertuples(index=False):
-            if isinstance(parent, str) and parent.strip():
-                resolver.set_parent(unit_id, resolver.resolve(parent, reports=False))
+        pairs = frame[["unit_id", "parent"]].drop_duplicates()
+        units, parents = pairs["unit_id"].tolist(), pairs["parent"].tolist()
+        named = [(u, p) for u, p in zip(units, parents, strict=True) if isinstance(p, str) and p.strip()]
+        if named:
+            parent_ids = resolver.resolve_many([p for _, p in named], reports=False)
+            resolver.set_parents([(int(u), parent_ids[p]) for u, p in named])
     return frame
 
 
@@ -119,8 +222,9 @@ def _write_kind(con: duckdb.DuckDBPyConnection, kind_id: str, frame: pd.DataFram
         else:
             incoming[name] = incoming[name].astype("object").where(incoming[name].notna(), None)
     covered = incoming[["unit_id", "year", "quarter"]].drop_duplicates()
-    con.register("incoming_rows", incoming)
-    con.register("covered_periods", covered)
+    # as Arrow tables: DuckDB scans those column by column, not cell by cell
+    con.register("incoming_rows", pa.Table.from_pandas(incoming, preserve_index=False))
+    con.register("covered_periods", pa.Table.from_pandas(covered, preserve_index=False))
     try:
         for table in (kind.table, "coverage"):
             match = f"""FROM {table} t JOIN covered_periods c
@@ -177,8 +281,8 @@ def write_sheets(
     warnings: int,
 ) -> LoadSummary:
     """Write already-validated sheets of one file. The caller owns the transaction."""
-    resolver = UnitResolver(con)
     load_id = con.execute("SELECT nextval('load_ids')").fetchall()[0][0]
+    resolver = UnitResolver(con, load_id)
     kinds = sorted({s.kind for s in sheets if s.kind})
     periods: set[tuple[int, int]] = set()
     rows = 0

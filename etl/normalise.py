@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
-from etl import values
+from etl import fastrows, values
 from etl.dictionary import ACTIVITY_CATEGORIES, CATEGORY_SYNONYMS, KINDS, WELFARE_CATEGORIES, Kind
 from etl.headers import (
     current_alias_index,
@@ -697,10 +699,15 @@ def _parse_rows(
         if (c.field and kind.field(c.field).type in ("text", "date")) or c.field in ("year", "quarter")
     ]
     merges = _data_merges(sheet, start, naming)
+    # plain rows are read column by column; the others, one by one below
+    plain = fastrows.plain_block(sheet.rows, kind, mapped, start, {r for r, _ in merges}, keys)
     rows: list[_Row] = []
     in_footer = False
-    previous: dict[str, object] = {}
+    previous: Mapping[str, object] = {}
     for r in range(start, len(sheet.rows)):
+        if plain is not None and plain.ok[r - start]:
+            previous = fastrows.LazyRecord(plain, r)
+            continue
         raw_row = [merges.get((r, c), v) for c, v in enumerate(sheet.rows[r])]
         cells = [_folded(c) for c in raw_row]
         if not any(cells):
@@ -738,14 +745,21 @@ def _parse_rows(
             continue
         previous = parsed.record
         rows.append(parsed)
+    if plain is not None and plain.position and not _plain_rows_settle(kind, rows, plain, period, hints):
+        # a rule that looks at rows one by one applies (a sum row without label, a date
+        # outside the period, a missing period): the plain rows join the others
+        rows = sorted(rows + _plain_rows(plain), key=lambda row: row.number)
+        plain = None
     rows = _drop_unlabelled_sums(rows, kind, result)
     _assign_periods(kind, rows, period, hints, result.problems, where)
     records = []
     for row in rows:
         result.problems.extend(row.problems)
         records.append(row.record)
-    if not records and not result.problems.errors:
+    if not records and not (plain and plain.position) and not result.problems.errors:
         result.problems.error("表头下没有数据行", **where)
+    if plain is not None and plain.position:
+        return _frame_with_plain(kind, records, plain, period, hints)
     frame = pd.DataFrame.from_records(records)
     for f in kind.fields:
         if f.id not in frame:
@@ -753,12 +767,112 @@ def _parse_rows(
     return frame
 
 
+def _plain_rows(plain: fastrows.PlainBlock) -> list[_Row]:
+    return [_Row(r + 1, plain.record(r), ProblemList(), True) for r in plain.position]
+
+
+def _plain_rows_settle(
+    kind: Kind, rows: list[_Row], plain: fastrows.PlainBlock, period: _Period, hints: Hints
+) -> bool:
+    """Whether the plain rows can keep their column form: no row-by-row rule would touch them.
+    (Sums are compared with unlabelled rows; periods are checked against each row.)"""
+    if not all(row.labelled for row in rows):
+        return False
+    cols = plain.columns
+    if kind.shape == "events":
+        if period.year is None and period.quarter is None:
+            return True
+        days: list[dt.date] = list(cols["date"]) if "date" in cols else []
+        return all(
+            (period.year is None or d.year == period.year)
+            and (period.quarter is None or values.quarter_of(d) == period.quarter)
+            for d in days
+        )
+    if "paid_on" in {f.id for f in kind.fields} and period.quarter is None and hints.quarter is None:
+        return False  # the quarter may come from the payment dates of all rows
+    for slot in ("year", "quarter"):
+        if getattr(hints, slot) is not None:
+            continue
+        from_sheet = getattr(period, slot)
+        in_rows = cols.get(slot, [None] * len(plain.position))
+        if from_sheet is None and any(v is None for v in in_rows):
+            return False  # each such row is told it has no period
+        if from_sheet is not None and any(v is not None and v != from_sheet for v in in_rows):
+            return False
+    return True
+
+
+def _frame_with_plain(
+    kind: Kind, records: list[dict], plain: fastrows.PlainBlock, period: _Period, hints: Hints
+) -> pd.DataFrame:
+    """The frame of the slow records and the plain rows together, in sheet order, with the
+    periods _assign_periods would have given the plain rows; column types as
+    DataFrame.from_records infers them from the same values."""
+    cols = dict(plain.columns)
+    count = len(plain.position)
+    if kind.shape == "events":
+        days: list[dt.date] = cols["date"].tolist()
+        cols["year"] = np.array([d.year for d in days], dtype=float)
+        cols["quarter"] = np.array([values.quarter_of(d) for d in days], dtype=float)
+    else:
+        for slot in ("year", "quarter"):
+            hint, from_sheet = getattr(hints, slot), getattr(period, slot)
+            given = cols.get(slot)
+            if hint is not None or given is None:
+                cols[slot] = np.full(count, hint if hint is not None else from_sheet, dtype=float)
+            else:
+                cols[slot] = np.where(np.isnan(given), from_sheet, given)
+    names = ["_row", *(n for n in cols if n not in ("year", "quarter")), "year", "quarter"]
+    for record in records:
+        names += [k for k in record if k not in names]
+    plain_rows = np.fromiter(plain.position, np.int64, count) + 1
+    if not records:  # the usual big sheet: every data row plain, columns as they are
+        data: dict[str, object] = {"_row": plain_rows}
+        for name in names[1:]:
+            column = cols[name]
+            whole = column.dtype.kind == "f" and not np.isnan(column).any()
+            data[name] = column.astype(np.int64) if whole else column
+        frame = pd.DataFrame(data)
+        strings = [n for n in names if frame[n].dtype == object]
+        frame[strings] = frame[strings].infer_objects()
+    else:
+        frame = _merged_frame(names, cols, plain_rows, records)
+    for f in kind.fields:
+        if f.id not in frame:
+            frame[f.id] = None
+    return frame
+
+
+def _merged_frame(
+    names: list[str], cols: dict[str, np.ndarray], plain_rows: np.ndarray, records: list[dict]
+) -> pd.DataFrame:
+    slow_rows = np.array([int(str(rec["_row"])) for rec in records], dtype=np.int64)
+    total = len(plain_rows) + len(records)
+    at = np.searchsorted(np.sort(np.concatenate([plain_rows, slow_rows])), plain_rows)
+    slow_at = np.setdiff1d(np.arange(total), at, assume_unique=True)
+    data: dict[str, np.ndarray] = {}
+    for name in names:
+        out = np.full(total, np.nan, dtype=object)
+        if name == "_row":
+            out[at], out[slow_at] = plain_rows, slow_rows
+        elif name in cols:
+            fast = cols[name]
+            if fast.dtype.kind == "f":
+                out[at] = [np.nan if v != v else int(v) for v in fast.tolist()]
+            else:
+                out[at] = np.where(pd.isna(fast), np.nan, fast)
+        if name != "_row" and records:
+            out[slow_at] = fastrows.as_objects([rec.get(name, np.nan) for rec in records])
+        data[name] = out
+    return pd.DataFrame(data).infer_objects()
+
+
 def _parse_record(
     kind: Kind,
     mapped: list[ColumnMap],
     row: list[object],
     r: int,
-    previous: dict[str, object],
+    previous: Mapping[str, object],
     date1904: bool,
     where: dict,
 ) -> _Row | None:

@@ -14,6 +14,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import python_calamine as calamine
 
@@ -142,7 +143,8 @@ def read_excel(data: bytes, file_name: str) -> list[RawSheet]:
             raise
         except BaseException as exc:  # a damaged sheet can make calamine panic (a BaseException)
             raise _reject(file_name, f"工作表「{meta.name}」无法读取（{type(exc).__name__}）") from None
-        sheets.append(RawSheet(meta.name, [list(r) for r in rows], merged, date1904))
+        grid = cast(list[list[object]], rows) if isinstance(rows, list) else [list(r) for r in rows]
+        sheets.append(RawSheet(meta.name, grid, merged, date1904))
     for raw in sheets:
         raw.book = sheets
     return sheets

@@ -141,6 +141,8 @@ def _ddl() -> list[str]:
             periods VARCHAR,
             detail VARCHAR)""",
     ]
+    # issue 12: the load that created each unit (set by the loader's set-based insert)
+    statements.append("ALTER TABLE units ADD COLUMN IF NOT EXISTS created_load INTEGER")
     return statements
 
 

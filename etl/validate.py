@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pandas as pd
 
+from etl.bulk_names import name_keys
 from etl.dictionary import KINDS, UNIT_TYPES, unit_type_of
 from etl.names import name_key
 from etl.normalise import ParsedSheet
@@ -69,7 +72,12 @@ def _duplicates(sheet: ParsedSheet, keys: list[str], where: dict) -> None:
     frame = sheet.frame
     if not set(keys) <= set(frame.columns) or frame.empty:
         return
-    keyed = frame.assign(_key=frame["unit"].map(lambda u: name_key(u) if isinstance(u, str) else ""))
+    units = frame["unit"].tolist()
+    named = [u for u in units if isinstance(u, str)]
+    found = iter(name_keys(named))  # one OpenCC call for all names (or the parser's keys)
+    keyed = frame.assign(
+        _key=pd.Series([next(found) if isinstance(u, str) else "" for u in units], dtype=object)
+    )
     cols = ["_key", *[k for k in keys if k != "unit"]]
     dup = keyed[keyed.duplicated(cols, keep=False)]
     for _, group in dup.groupby(cols, dropna=False):
@@ -82,7 +90,12 @@ def _duplicates(sheet: ParsedSheet, keys: list[str], where: dict) -> None:
 def cross_sheet_duplicates(sheets: list[ParsedSheet]) -> list[tuple[ParsedSheet, str]]:
     """The same unit and quarter in two sheets of one upload for the same kind."""
     seen: dict[tuple, str] = {}
-    clashes = []
+    clashes: list[tuple[ParsedSheet, str]] = []
+    per_kind = Counter(
+        s.kind for s in sheets if s.kind and KINDS[s.kind].shape == "snapshot" and not s.frame.empty
+    )
+    if all(n < 2 for n in per_kind.values()):
+        return clashes  # one sheet per kind: a clash needs two
     for sheet in sheets:
         if sheet.kind is None or KINDS[sheet.kind].shape != "snapshot" or sheet.frame.empty:
             continue

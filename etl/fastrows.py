@@ -1,0 +1,329 @@
+"""The fast path of row parsing: whole columns checked and converted at once.
+
+A data row is *plain* when every rule of etl.normalise's per-row parser would simply read
+it: a unit name that is no 合计, heading, footer or repeated header, numbers that are
+numbers (not text, not negative, integral where counts are asked), real dates, no merged
+cells, no 同上. Plain rows are read here column by column (numpy); every other row goes
+through the per-cell parser, so each message keeps its wording, row, column and value.
+The results are the same values of the same Python types as the per-cell parser gives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import zip_longest
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from etl import values
+from etl.bulk_names import remember, simplified_many
+from etl.dictionary import Kind
+from etl.headers import header_key
+from etl.names import clean_name
+from etl.problems import ProblemList
+
+# below this many data rows the per-cell parser is fast enough and the fast path is skipped
+MIN_ROWS = 200
+_SIMPLE_NAME = re.compile(r"[\u4e00-\u9fffA-Za-z0-9（）()]+")
+# words that make etl.normalise treat a row as no unit row (合计, headings, footers, notes,
+# unit lines, 栏次): a name matching any of them is left to the per-cell parser
+_SPECIAL = re.compile(
+    r"计|其中|^[一二三四五六七八九十第（(]|^(?:填|审|制|负|单|联|报|注|备|说|附|盖|签)|^\d|"
+    r"^(?:万元|千元|元|人|人次|家|个|户|次|项|场)$|^(?:甲|乙|丙|丁|栏次|序号|同上)$"
+)
+
+
+@dataclass
+class PlainBlock:
+    """The plain rows of a sheet: `ok[i]` for data row start + i; their values by field, one
+    object array per field (None where the cell is blank), in the order of the plain rows."""
+
+    start: int
+    ok: np.ndarray
+    columns: dict[str, np.ndarray] = field(default_factory=dict)
+    position: dict[int, int] = field(default_factory=dict)  # sheet row index -> index in columns
+
+    def record(self, r: int) -> dict[str, object]:
+        """The record the per-cell parser would have made for sheet row r (0-based)."""
+        i = self.position[r]
+        out: dict[str, object] = {"_row": r + 1}
+        for name, column in self.columns.items():
+            value = column[i]
+            if column.dtype.kind == "f":  # counts, years and quarters: whole numbers, NaN = blank
+                if value == value:
+                    out[name] = int(value)
+            elif value is not None:
+                out[name] = value
+        return out
+
+
+class LazyRecord(Mapping):
+    """The previous row's record for 同上, built only when a row asks for it."""
+
+    def __init__(self, block: PlainBlock, r: int):
+        self._block, self._r = block, r
+        self._data: dict[str, object] | None = None
+
+    def _get(self) -> dict[str, object]:
+        if self._data is None:
+            self._data = self._block.record(self._r)
+        return self._data  # type: ignore[return-value]
+
+    def __getitem__(self, key: str) -> object:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
+_NUMBER_TYPES = {float, int}
+
+
+def as_objects(values: list) -> np.ndarray:
+    """A 1-d object array of the values (numpy would make a 2-d array of equal-length lists)."""
+    out = np.empty(len(values), object)
+    out[:] = values
+    return out
+
+
+def _numbers(column: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(is a number cell, its value as float or NaN, is empty); booleans are not numbers."""
+    n = len(column)
+    types = set(map(type, column))
+    if types <= _NUMBER_TYPES:  # the usual column: numbers only, converted in C
+        x = column.astype(float) if isinstance(column, np.ndarray) else np.fromiter(column, float, n)
+        return np.ones(n, bool), x, np.zeros(n, bool)
+    is_num = np.fromiter(((type(v) is float or type(v) is int) for v in column), bool, n)
+    x = np.array([v if type(v) is float or type(v) is int else np.nan for v in column], dtype=float)
+    blank = np.fromiter((v is None or v == "" for v in column), bool, n)
+    return is_num, x, blank
+
+
+def _int_field(column: tuple, required: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Counts: (cell ok, whole numbers as float64, NaN where blank)."""
+    is_num, x, blank = _numbers(column)
+    with np.errstate(invalid="ignore"):
+        rounded = np.round(x)
+        good = is_num & np.isfinite(x) & (x >= 0) & (np.abs(x - rounded) <= 1e-6) & (x < 2**53)
+    ok = good | (blank & (not required))
+    return ok, np.where(good, rounded, np.nan)
+
+
+def _money_field(column: tuple, required: bool, scale: int) -> tuple[np.ndarray, np.ndarray]:
+    is_num, x, blank = _numbers(column)
+    with np.errstate(invalid="ignore"):
+        cents = x * scale * 100
+        rounded = np.round(cents)
+        # exactly on a cent: Decimal(repr(x)) * scale quantized to 0.01 is this cent count
+        good = is_num & np.isfinite(x) & (x >= 0) & (x * scale < 1e15) & (np.abs(cents - rounded) < 1e-6)
+    ok = good | (blank & (not required))
+    whole = np.where(good, rounded, 0).astype(np.int64).tolist()
+    out = as_objects(
+        [Decimal(c).scaleb(-2) if g else None for c, g in zip(whole, good.tolist(), strict=True)]
+    )
+    return ok, out
+
+
+def _date_field(column: tuple, required: bool) -> tuple[np.ndarray, np.ndarray]:
+    out: list = []
+    ok = np.zeros(len(column), bool)
+    for i, v in enumerate(column):
+        t = type(v)
+        if t is dt.date:
+            out.append(v)
+            ok[i] = True
+        elif t is dt.datetime:
+            out.append(v.date())
+            ok[i] = True
+        else:
+            out.append(None)
+            ok[i] = (v is None or v == "") and not required
+    return ok, as_objects(out)
+
+
+def _mapped_text(column: tuple, required: bool, convert) -> tuple[np.ndarray, np.ndarray]:
+    """Text cells through `convert(text) -> value or raises`, once per distinct text."""
+    seen: dict[str, tuple[bool, object]] = {}
+    ok = np.zeros(len(column), bool)
+    out: list = []
+    for i, v in enumerate(column):
+        if v is None or v == "":
+            out.append(None)
+            ok[i] = not required
+            continue
+        if type(v) is not str:
+            out.append(None)
+            continue
+        if v not in seen:
+            try:
+                if v.strip() in ("同上", "〃", '"', "''") or values.is_blank(v):
+                    raise ValueError
+                seen[v] = (True, convert(v))
+            except ValueError:
+                seen[v] = (False, None)
+        good, value = seen[v]
+        ok[i] = good
+        out.append(value if good else None)
+    return ok, as_objects(out)
+
+
+def _category(kind_id: str):
+    from etl.normalise import _category as canonical
+
+    def convert(text: str) -> str:
+        probe = ProblemList()
+        value = canonical(kind_id, text.strip(), probe, {})
+        if probe.items:
+            raise ValueError  # not a standard category: the per-cell parser says so
+        return value
+
+    return convert
+
+
+def _number_field(column: tuple, parse) -> tuple[np.ndarray, np.ndarray]:
+    """Year and quarter cells that are numbers, parsed once per distinct value."""
+    seen: dict[object, object] = {}
+    ok = np.zeros(len(column), bool)
+    out: list = []
+    for i, v in enumerate(column):
+        if v is None or v == "":
+            out.append(None)
+            ok[i] = True
+            continue
+        if type(v) is not float and type(v) is not int:
+            out.append(None)
+            continue
+        if v not in seen:
+            try:
+                seen[v] = parse(v)
+            except ValueError:
+                seen[v] = None
+        out.append(seen[v])
+        ok[i] = seen[v] is not None
+    return ok, np.array([np.nan if v is None else v for v in out], dtype=float)
+
+
+def _plain_names(column: tuple, unit_keys: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Unit cells that name a unit and nothing else; their clean_name. The checks run over the
+    distinct names at once (Arrow compute); names with brackets take the exact header rule."""
+    aliases = pa.array(sorted(k for k, f in unit_keys.items() if f == "unit"), pa.string())
+    simple_name = _SIMPLE_NAME.fullmatch
+    distinct = [v for v in dict.fromkeys(column) if type(v) is str and simple_name(v)]
+    converted = simplified_many(distinct)
+    remember(distinct, converted)  # validation keys the same names next
+    simple = pa.array(converted, pa.string())
+    key = pc.utf8_lower(simple)
+    rejected = pc.or_(
+        pc.match_substring_regex(simple, _SPECIAL.pattern),
+        pc.or_(
+            pc.is_in(key, aliases),
+            pc.or_(
+                pc.is_in(pc.utf8_slice_codeunits(key, 1), aliases),
+                pc.is_in(pc.utf8_slice_codeunits(key, 2), aliases),
+            ),
+        ),
+    )
+    bracketed = pc.match_substring_regex(pa.array(distinct, pa.string()), "[()（）]")
+    plain: dict[object, str] = {}
+    for name, bad, brackets in zip(distinct, rejected.to_pylist(), bracketed.to_pylist(), strict=True):
+        if bad:
+            continue
+        if brackets:
+            if _is_header(name, unit_keys):
+                continue  # a repeated 单位名称（盖章） header row
+            plain[name] = name.replace("(", "（").replace(")", "）")
+        else:
+            plain[name] = name
+    names = as_objects([plain.get(v) for v in column])
+    return ~pd.isna(names), names
+
+
+def _is_header(name: str, unit_keys: dict[str, str]) -> bool:
+    from etl.headers import loose_header_key
+
+    return unit_keys.get(header_key(name)) == "unit" or unit_keys.get(loose_header_key(name)) == "unit"
+
+
+def _left_cells_plain(data: list[list[object]], columns: list[tuple], unit_index: int) -> np.ndarray:
+    """Cells left of the unit column are empty or numbers (序号): never a 合计 or footer label."""
+    if unit_index == 0:
+        return np.ones(len(data), bool)
+    if all(set(map(type, column)) <= _NUMBER_TYPES for column in columns[:unit_index]):
+        return np.ones(len(data), bool)
+    return np.fromiter(
+        (
+            all(v is None or v == "" or type(v) is float or type(v) is int for v in row[:unit_index])
+            for row in data
+        ),
+        bool,
+        len(data),
+    )
+
+
+def plain_block(
+    rows: list[list[object]],
+    kind: Kind,
+    mapped: list,
+    start: int,
+    merged_rows: set[int],
+    keys: dict[str, str],
+) -> PlainBlock | None:
+    """The plain rows from `start` on, or None for a sheet too small to be worth it."""
+    data = rows[start:]
+    if len(data) < MIN_ROWS:
+        return None
+    width = max(c.index for c in mapped) + 1
+    grid = np.array(data, dtype=object) if len(set(map(len, data))) == 1 else None
+    if grid is not None and grid.ndim == 2 and grid.shape[1] >= width:  # every row equally wide
+        columns: list = [grid[:, c] for c in range(width)]
+    else:
+        columns = list(zip_longest(*(row[:width] for row in data), fillvalue=None))
+    while len(columns) < width:
+        columns.append((None,) * len(data))
+    unit_col = next(c for c in mapped if c.field == "unit")
+    ok, names = _plain_names(columns[unit_col.index], keys)
+    ok &= _left_cells_plain(data, columns, unit_col.index)
+    block = PlainBlock(start, ok)
+    for col in mapped:
+        f = kind.field(col.field)
+        if f.id == "unit":
+            block.columns["unit"] = names  # in column order, as the per-cell records have it
+            continue
+        column = columns[col.index]
+        if f.id == "year":
+            good, out = _number_field(column, values.parse_year)
+        elif f.id == "quarter":
+            good, out = _number_field(column, values.parse_quarter)
+        elif f.type == "int":
+            good, out = _int_field(column, f.required)
+        elif f.type == "money":
+            good, out = _money_field(column, f.required, col.scale)
+        elif f.type == "date":
+            good, out = _date_field(column, f.required)
+        elif f.id == "parent":
+            good, out = _mapped_text(column, f.required, clean_name)
+        elif f.id == "category":
+            good, out = _mapped_text(column, f.required, _category(kind.id))
+        elif f.type == "text":
+            good, out = _mapped_text(column, f.required, str.strip)
+        else:
+            return None  # a field type the fast path does not know: every row per cell
+        block.ok &= good
+        block.columns[f.id] = out
+    for r in merged_rows:
+        if 0 <= r - start < len(data):
+            block.ok[r - start] = False
+    keep = np.flatnonzero(block.ok)
+    block.columns = {name: column[keep] for name, column in block.columns.items()}
+    block.position = dict(zip((keep + start).tolist(), range(len(keep)), strict=True))
+    return block
