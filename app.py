@@ -58,7 +58,7 @@ def _filters() -> Filters | None:
     quarter = st.sidebar.selectbox(
         tr("sidebar.quarter"), quarters, key="quarter", format_func=lambda q: fmt.quarter_label(q, lang())
     )
-    units = data.frame("units")
+    units = data.frame("scope_units", int(year))  # retired units only for years they have data in
     org = data.get("org_name")
     options: list[int | None] = [None, *units["unit_id"].astype(int).tolist()]
     names = dict(zip(units["unit_id"].astype(int), units["name"], strict=True))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from etl import store
+from etl.dictionary import KINDS
 from etl.store import ARCHIVED_TABLES
 
 
@@ -37,11 +39,49 @@ def _later_replacer(con: duckdb.DuckDBPyConnection, load_id: int) -> int | None:
     return rows[0][0]
 
 
-def undo(db: Path | str | None, load_id: int, user: str) -> int:
-    """Remove what the load wrote and restore what it replaced, in one transaction.
+@dataclass
+class UndoResult:
+    undo_id: int  # the 'undo' entry added to the load log
+    removed_units: list[str] = field(default_factory=list)  # units the load created, now unused
 
-    Returns the id of the 'undo' entry added to the load log.
+
+def _unused_units_of(con: duckdb.DuckDBPyConnection, load_id: int) -> list[str]:
+    """Delete the units `load_id` created that nothing refers to any more; their names.
+
+    Used means: facts or coverage of any table (also archived by other loads), a target, an
+    alias someone added, or a sub-unit that stays. A parent created with its sub-units goes
+    once they are gone, hence the rounds.
     """
+    fact_tables = [k.table for k in KINDS.values() if k.id != "targets"]
+    tables = [*fact_tables, "targets", "coverage"]
+    referenced = " OR ".join(
+        f"EXISTS (SELECT 1 FROM {t} x WHERE x.unit_id = u.unit_id)"
+        for t in [*tables, *(f"replaced_{t}" for t in ARCHIVED_TABLES)]
+    )
+    unused = f"""u.created_load = $load AND NOT ({referenced})
+        AND NOT EXISTS (SELECT 1 FROM unit_aliases a WHERE a.unit_id = u.unit_id)
+        AND NOT EXISTS (SELECT 1 FROM units c WHERE c.parent_id = u.unit_id)"""
+    removed: list[str] = []
+    for _ in range(50):  # a unit tree is never deeper; each round removes one level of leaves
+        names = [
+            r[0]
+            for r in con.execute(f"SELECT name FROM units u WHERE {unused}", {"load": load_id}).fetchall()
+        ]
+        if not names:
+            break
+        con.execute(f"DELETE FROM units u WHERE {unused}", {"load": load_id})
+        removed += names
+    return removed
+
+
+def undo(db: Path | str | None, load_id: int, user: str) -> int:
+    """Undo a load (see undo_load); returns the id of the 'undo' entry added to the load log."""
+    return undo_load(db, load_id, user).undo_id
+
+
+def undo_load(db: Path | str | None, load_id: int, user: str) -> UndoResult:
+    """Remove what the load wrote and restore what it replaced, in one transaction; units the
+    load created go too when nothing else uses them."""
     with store.writer(db) as con:
         con.execute("BEGIN TRANSACTION")
         try:
@@ -66,6 +106,7 @@ def undo(db: Path | str | None, load_id: int, user: str) -> int:
                     [load_id],
                 )
                 con.execute(f"DELETE FROM replaced_{table} WHERE replaced_by = ?", [load_id])
+            removed = _unused_units_of(con, load_id)
             undo_id = con.execute("SELECT nextval('load_ids')").fetchall()[0][0]
             con.execute("UPDATE loads SET status = 'undone' WHERE load_id = ?", [load_id])
             con.execute(
@@ -80,4 +121,4 @@ def undo(db: Path | str | None, load_id: int, user: str) -> int:
             con.execute("ROLLBACK")
             raise
         store.checkpoint(con)
-    return int(undo_id)
+    return UndoResult(int(undo_id), removed)

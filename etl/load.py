@@ -42,6 +42,7 @@ class UnitResolver:
         self.by_key = {k: i for k, i in rows}
         self.reporting = {r[0] for r in con.execute("SELECT unit_id FROM units WHERE reports").fetchall()}
         self.created: list[str] = []
+        self.load_id: int | None = None  # the load creating new units: undoing it removes them
 
     def resolve(self, name: str, *, reports: bool) -> int:
         key = name_key(name)
@@ -50,8 +51,8 @@ class UnitResolver:
             unit_id = self.con.execute("SELECT nextval('unit_ids')").fetchall()[0][0]
             display = to_simplified(clean_name(name))
             self.con.execute(
-                "INSERT INTO units (unit_id, name, name_key, reports) VALUES (?, ?, ?, ?)",
-                [unit_id, display, key, reports],
+                "INSERT INTO units (unit_id, name, name_key, reports, created_load) VALUES (?, ?, ?, ?, ?)",
+                [unit_id, display, key, reports, self.load_id],
             )
             self.by_key[key] = unit_id
             self.created.append(display)
@@ -164,6 +165,7 @@ def write_sheets(
     """Write already-validated sheets of one file. The caller owns the transaction."""
     resolver = UnitResolver(con)
     load_id = con.execute("SELECT nextval('load_ids')").fetchall()[0][0]
+    resolver.load_id = load_id
     kinds = sorted({s.kind for s in sheets if s.kind})
     periods: set[tuple[int, int]] = set()
     rows = 0

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
 Level = Literal["error", "warning"]
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """Control characters as \\xNN, so a cell value cannot drive a terminal (ESC sequences)."""
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
 
 
 def column_letter(index: int) -> str:
@@ -45,7 +52,9 @@ class Problem:
         return " ".join(parts)
 
     def text(self) -> str:
-        value = "" if self.value is None or self.value == "" else f"（读到的值：「{self.value}」）"
+        value = (
+            "" if self.value is None or self.value == "" else f"（读到的值：「{visible(str(self.value))}」）"
+        )
         where = self.where
         return f"{where}：{self.message}{value}" if where else f"{self.message}{value}"
 

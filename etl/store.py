@@ -92,7 +92,21 @@ def _ddl() -> list[str]:
             f"CREATE TABLE IF NOT EXISTS replaced_{table} AS "
             f"SELECT *, 0::INTEGER AS replaced_by FROM {table} WHERE false"
         )
+    # ---- security (issue 11) ----
+    # units.created_load: the load that created the unit (undoing it removes the unit when
+    # nothing else uses it); units.retired: taken off the register by hand (单位管理), no longer
+    # expected to report, history kept. Names stored by older versions lose control characters.
+    statements += [
+        "ALTER TABLE units ADD COLUMN IF NOT EXISTS created_load INTEGER",
+        "ALTER TABLE units ADD COLUMN IF NOT EXISTS retired BOOLEAN DEFAULT FALSE",
+        f"UPDATE units SET name = regexp_replace(name, '{_CONTROL_CLASS}', '', 'g') "
+        f"WHERE regexp_matches(name, '{_CONTROL_CLASS}')",
+    ]
     return statements
+
+
+# C0/C1 controls but tab, LF, CR, and DEL (RE2 syntax), as etl.names removes them at the door
+_CONTROL_CLASS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x{9f}]"
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

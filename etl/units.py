@@ -13,7 +13,7 @@ import duckdb
 
 from etl import store
 from etl.dictionary import KINDS
-from etl.names import clean_name, name_key, to_simplified
+from etl.names import clean_name, control_characters, name_key, to_simplified
 
 
 class UnitEditError(ValueError):
@@ -55,7 +55,14 @@ def _transaction(db: Path | str | None, work) -> object:
         return result
 
 
+def _refuse_controls(text: str, what: str) -> None:
+    found = control_characters(text)
+    if found:
+        raise UnitEditError(f"{what}含有不可见的控制字符（{'、'.join(found)}），请删除后再保存")
+
+
 def rename(db: Path | str | None, unit_id: int, new_name: str) -> None:
+    _refuse_controls(new_name, "新名称")
     display = to_simplified(clean_name(new_name))
     key = name_key(new_name)
     if not key:
@@ -78,6 +85,7 @@ def rename(db: Path | str | None, unit_id: int, new_name: str) -> None:
 
 
 def add_alias(db: Path | str | None, unit_id: int, alias: str) -> None:
+    _refuse_controls(alias, "写法")
     key = name_key(alias)
     if not key:
         raise UnitEditError("写法不能为空")
@@ -177,6 +185,39 @@ def merge(db: Path | str | None, source_id: int, target_id: int) -> dict[str, in
     result = _transaction(db, work)
     assert isinstance(result, dict)
     return result
+
+
+def retire(db: Path | str | None, unit_id: int) -> None:
+    """停用: the unit no longer counts as expected to report (数据报送率, 未报送 lists) and leaves the
+    scope list of years it has no data in; its data, targets and spellings stay."""
+
+    def work(con: duckdb.DuckDBPyConnection) -> None:
+        name = _name(con, unit_id)
+        active_children = con.execute(
+            "SELECT count(*) FROM units WHERE parent_id = ? AND NOT coalesce(retired, FALSE)", [unit_id]
+        ).fetchall()[0][0]
+        if active_children:
+            raise UnitEditError(
+                f"「{name}」下还有 {active_children} 个未停用的下级单位；请先停用它们或把它们移到其他上级工会"
+            )
+        con.execute("UPDATE units SET retired = TRUE, reports = FALSE WHERE unit_id = ?", [unit_id])
+
+    _transaction(db, work)
+
+
+def restore(db: Path | str | None, unit_id: int) -> None:
+    """Undo 停用: the unit is expected to report again if it ever sent a sheet (as when loaded)."""
+
+    def work(con: duckdb.DuckDBPyConnection) -> None:
+        _name(con, unit_id)
+        con.execute(
+            """UPDATE units SET retired = FALSE,
+                   reports = EXISTS (SELECT 1 FROM coverage c WHERE c.unit_id = units.unit_id)
+               WHERE unit_id = ?""",
+            [unit_id],
+        )
+
+    _transaction(db, work)
 
 
 def aliases(con: duckdb.DuckDBPyConnection, unit_id: int) -> list[str]:

@@ -233,11 +233,16 @@ def _undo_section(log) -> None:
 
 def _undo(load_id: int) -> None:
     try:
-        history.undo(data.db_path(), load_id, user=settings.current_user())
+        result = history.undo_load(data.db_path(), load_id, user=settings.current_user())
     except history.UndoRefused as exc:
-        st.error(str(exc))
+        st.error(view.md_escape(exc))
         return
     st.success(tr("upload.undo_done", load_id=load_id))
+    if result.removed_units:
+        sep = "、" if code != "en" else ", "
+        st.text(
+            _t("upload.undo_removed_units", n=len(result.removed_units), names=sep.join(result.removed_units))
+        )
 
 
 def _check_and_confirm(files: list, hints: Hints, request: str | None) -> None:
