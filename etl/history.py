@@ -9,8 +9,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl import store
+from etl import fmt, queries, store
 from etl.dictionary import KINDS
+from etl.i18n import t
+from etl.problems import visible
 from etl.store import ARCHIVED_TABLES
 
 
@@ -122,3 +124,41 @@ def undo_load(db: Path | str | None, load_id: int, user: str) -> UndoResult:
             raise
         store.checkpoint(con)
     return UndoResult(int(undo_id), removed)
+
+
+def _periods_text(periods: object) -> str:
+    """'2025Q3,2025Q4' -> '2025年第三季度、2025年第四季度'; '2025' -> '2025年'."""
+    if not isinstance(periods, str) or not periods:
+        return fmt.DASH
+    labels = []
+    for part in periods.split(","):
+        year, _, quarter = part.strip().partition("Q")
+        if not year.isdigit() or (quarter and not quarter.isdigit()):
+            return periods
+        labels.append(fmt.period_label(int(year), int(quarter) if quarter else None))
+    return "、".join(labels)
+
+
+HISTORY_COLUMNS = ("编号", "时间", "账号", "文件", "类型", "统计期", "行数", "状态")
+
+
+def history_rows(con: duckdb.DuckDBPyConnection, limit: int = 200) -> list[tuple[str, ...]]:
+    """The load log as the history page lists it, newest first, as display text (Chinese)."""
+    log = queries.load_log(con, limit)
+    rows: list[tuple[str, ...]] = []
+    for r in log.itertuples(index=False):
+        kinds = "、".join(KINDS[k].zh if k in KINDS else k for k in str(r.kind or "").split(",") if k)
+        status = r.status if isinstance(r.status, str) else "loaded"
+        rows.append(
+            (
+                f"#{int(r.load_id)}",
+                r.loaded_at.strftime("%Y-%m-%d %H:%M") if r.loaded_at == r.loaded_at else fmt.DASH,
+                visible(str(r.user_name or fmt.DASH)),
+                visible(str(r.file_name or fmt.DASH)),
+                kinds or fmt.DASH,
+                _periods_text(r.periods),
+                str(int(r.rows_loaded)) if r.rows_loaded == r.rows_loaded else fmt.DASH,
+                t(f"upload.status_{status}", "zh"),
+            )
+        )
+    return rows
