@@ -767,7 +767,6 @@ ZH.update(
         "upload.undo_removed_units": "同时删除了这次导入新建、已无任何数据的 {n} 个单位：{names}",
         "upload.queue_waiting": "排队中：前面还有 {n} 个文件",
         "upload.queue_parsing": "正在解析「{file}」……",
-        "upload.queue_owner_limit": "您已有 {n} 个文件在排队或解析中，请等它们完成后再上传更多文件",
     }
 )
 EN.update(
@@ -781,6 +780,5 @@ EN.update(
         "upload.undo_removed_units": "Also removed {n} units this load had created and that hold no data: {names}",
         "upload.queue_waiting": "Queued: {n} files ahead of yours",
         "upload.queue_parsing": "Reading {file} …",
-        "upload.queue_owner_limit": "You already have {n} files queued or being read; please wait for them before uploading more",
     }
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import uuid
 
 import streamlit as st
 
@@ -28,6 +29,7 @@ from etl.templates import TEMPLATE_FILE_NAMES, template_bytes
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NONCE, CACHE, RESULT, CANCELLED = "upload.nonce", "upload.reports", "upload.result", "upload.cancelled"
 REQUEST = "upload.request"
+OWNER = "upload.owner"
 
 code = lang()
 
@@ -53,20 +55,38 @@ def _known_unit_keys() -> set[str]:
         return set(UnitResolver(con).by_key)
 
 
+def _owner() -> str:
+    """Whose files these are in the parse queue (its per-owner limit): this browser session."""
+    return st.session_state.setdefault(OWNER, uuid.uuid4().hex)
+
+
 def _inspect(files: list, hints: Hints) -> list[FileReport]:
-    """Parse each upload once per (content, hints); reruns reuse the cached FileReport."""
+    """Parse each upload once per (content, hints); reruns reuse the cached FileReport.
+
+    New files join the server's parse queue together; while they wait, the place in line shows.
+    """
     cache: dict[str, FileReport] = st.session_state.setdefault(CACHE, {})
-    reports, keep = [], set()
-    for upload in files:
-        content = upload.getvalue()
-        key = view.hints_key(hashlib.sha256(content).hexdigest(), hints) + "|" + upload.name
-        if key not in cache:
-            cache[key] = view.inspect_safely(content, upload.name, hints, code)
-        reports.append(cache[key])
-        keep.add(key)
-    for key in set(cache) - keep:  # forget files that were removed from the uploader
+    keys = [
+        view.hints_key(hashlib.sha256(upload.getvalue()).hexdigest(), hints) + "|" + upload.name
+        for upload in files
+    ]
+    new = [(upload, key) for upload, key in zip(files, keys, strict=True) if key not in cache]
+    if new:
+        place = st.empty()
+        parsed = view.inspect_all_safely(
+            [(upload.getvalue(), upload.name) for upload, _ in new],
+            hints,
+            code,
+            owner=_owner(),
+            progress=lambda p: place.info(
+                view.md_escape(view.queue_text(p, code)), icon=":material/hourglass:"
+            ),
+        )
+        place.empty()
+        cache.update({key: report for (_, key), report in zip(new, parsed, strict=True)})
+    for key in set(cache) - set(keys):  # forget files that were removed from the uploader
         del cache[key]
-    return reports
+    return [cache[key] for key in keys]
 
 
 def _reset_upload() -> None:
