@@ -217,8 +217,9 @@ class ParsePool:
                 if now != shown:
                     progress(now)
                     shown = now
-            for t in pending[1:]:
-                t.polled = time.monotonic()  # still wanted
+            now_polled = time.monotonic()
+            for t in pending:
+                t.polled = now_polled  # still wanted
             pending[0].done.wait(poll)
 
     # ---- workers

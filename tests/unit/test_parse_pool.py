@@ -115,3 +115,18 @@ def test_a_crashed_child_fails_its_file_and_the_next_one_gets_a_new_child(
     assert run(one_worker, [crashed])[0] == ("failed", "解析进程异常退出（多为内存超出限制）")
     after = run(one_worker, [one_worker.submit("s", "c", nap, (0.1, "c"), failed)])[0]
     assert after[0] == "c" and after[3] != pid
+
+
+def test_a_waiting_caller_keeps_its_files_and_a_gone_one_loses_them(
+    one_worker: sandbox.ParsePool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sandbox, "ABANDONED_SECONDS", 0.5)
+    first = one_worker.submit("a", "a", nap, (1.0, "a"), failed)
+    waited = one_worker.submit("b", "b", nap, (0.1, "b"), failed)  # waits 1 s, asking all along
+    forgotten = one_worker.submit("c", "c", nap, (0.1, "c"), failed)  # nobody asks after it
+    other_caller = threading.Thread(target=run, args=(one_worker, [first]))
+    other_caller.start()
+    assert run(one_worker, [waited])[0][0] == "b"
+    other_caller.join()
+    forgotten.done.wait(5)
+    assert forgotten.result == ("failed", "等待解析时已无人等待结果")
