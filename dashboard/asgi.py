@@ -9,5 +9,9 @@ from __future__ import annotations
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
+from dashboard.origin_guard import OriginGuard
+
 ROUTES: list[BaseRoute] = []
 MIDDLEWARE: list[Middleware] = []
+# first: only the app's own origin (and the operator's list) may reach anything behind it
+MIDDLEWARE.append(Middleware(OriginGuard))
