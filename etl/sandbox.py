@@ -40,6 +40,7 @@ _HEADER = struct.Struct("!Q")
 _ROOT = Path(__file__).resolve().parent.parent
 IDLE_SECONDS = 30.0  # a worker's child is stopped after this long without work (frees its memory)
 ABANDONED_SECONDS = 30.0  # a queued file nobody has asked about for this long is dropped
+HEARTBEAT = 1.0  # a waiting caller hears its place in line at least this often
 
 
 def enabled() -> bool:
@@ -205,7 +206,11 @@ class ParsePool:
             return len(self._running) + len(self._queue) + earlier_own
 
     def wait(self, tickets: list[Ticket], progress: Callable[[Progress], None] | None, poll: float) -> list:
+        """The results, in order. `progress` hears the place in line when it changes, and at least
+        every HEARTBEAT seconds: a page can then notice that its reader left (Streamlit stops a
+        script only inside one of its calls)."""
         shown: Progress | None = None
+        told = 0.0
         while True:
             pending = [t for t in tickets if not t.done.is_set()]
             if not pending:
@@ -214,9 +219,9 @@ class ParsePool:
             if progress is not None:
                 running = next((t.name for t in pending if t.state == "running"), None)
                 now = Progress(self.ahead(pending[0]), running, len(tickets) - len(pending), len(tickets))
-                if now != shown:
+                if now != shown or time.monotonic() - told > HEARTBEAT:
                     progress(now)
-                    shown = now
+                    shown, told = now, time.monotonic()
             now_polled = time.monotonic()
             for t in pending:
                 t.polled = now_polled  # still wanted
@@ -303,6 +308,7 @@ class ParsePool:
 
 
 _POOL: ParsePool | None = None
+_ANONYMOUS = itertools.count()
 _POOL_KEY: tuple[int, int, int] | None = None
 _POOL_GUARD = threading.Lock()
 
@@ -358,6 +364,7 @@ def run_each(
     whenever the place in line changes.
     """
     the_pool = pool()
+    owner = owner or f"anonymous-{next(_ANONYMOUS)}"  # a caller that names no owner is one of its own
     labels = names or [""] * len(jobs)
     ids: list[str | None] = list(keys) if keys else [None] * len(jobs)
     tickets = [

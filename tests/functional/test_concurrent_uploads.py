@@ -52,7 +52,11 @@ def test_twenty_concurrent_uploads_all_load_and_the_reader_stays_responsive(demo
     reading.join()
     elapsed = time.perf_counter() - started
 
-    p95 = statistics.quantiles(reader_seconds, n=20)[-1] if len(reader_seconds) >= 2 else reader_seconds[0]
+    p95 = (
+        statistics.quantiles(reader_seconds, n=20, method="inclusive")[-1]
+        if len(reader_seconds) >= 2
+        else reader_seconds[0]
+    )
     print(
         f"\n{UPLOADS} uploads of {len(data) / 1e6:.1f} MB ({ROWS:,} rows) with {workers} worker(s): "
         f"{elapsed:.0f} s in all; reader kpis.compute n={len(reader_seconds)} "
