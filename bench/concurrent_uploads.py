@@ -170,7 +170,9 @@ async def upload(browser, url: str, workbook: Path, i: int, timeout_ms: int) -> 
         await context.close()
 
 
-async def reader(browser, url: str, stop: asyncio.Event, seconds: list[float], timeout_ms: int) -> None:
+async def reader(
+    browser, url: str, stop: asyncio.Event, seconds: list[float], when: list[float], timeout_ms: int
+) -> None:
     context = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
     page = await context.new_page()
     while not stop.is_set():
@@ -182,6 +184,7 @@ async def reader(browser, url: str, stop: asyncio.Event, seconds: list[float], t
             seconds.append(time.perf_counter() - started)
         except Exception:
             seconds.append(time.perf_counter() - started)  # a timed-out read counts as its full time
+        when.append(started)
         await asyncio.sleep(0.5)
     await context.close()
 
@@ -197,8 +200,9 @@ async def drive(url: str, workbook: Path, uploads: int, timeout_ms: int, sampler
         await warm.close()
         stop = asyncio.Event()
         read: list[float] = []
-        reading = asyncio.create_task(reader(browser, url, stop, read, timeout_ms))
+        when: list[float] = []
         started = time.perf_counter()
+        reading = asyncio.create_task(reader(browser, url, stop, read, when, timeout_ms))
         tasks = [asyncio.create_task(upload(browser, url, workbook, i, timeout_ms)) for i in range(uploads)]
         while not all(t.done() for t in tasks):
             if sampler.low_memory:
@@ -211,7 +215,8 @@ async def drive(url: str, workbook: Path, uploads: int, timeout_ms: int, sampler
         stop.set()
         await reading
         await browser.close()
-    return {"uploads": results, "elapsed": elapsed, "reader": read}
+    slowest = sorted(zip(read, (w - started for w in when), strict=True), reverse=True)[:3]
+    return {"uploads": results, "elapsed": elapsed, "reader": read, "slowest": slowest}
 
 
 def main() -> int:
@@ -282,6 +287,7 @@ def main() -> int:
         "reader_overview_seconds": {
             k: v if not isinstance(v, float) else round(v, 2) for k, v in summary(outcome["reader"]).items()
         },
+        "reader_slowest_at": [f"{s:.1f} s, starting {t:.0f} s into the run" for s, t in outcome["slowest"]],
         "health_seconds": {
             k: v if not isinstance(v, float) else round(v, 2) for k, v in summary(health.seconds).items()
         },

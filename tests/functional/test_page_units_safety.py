@@ -3,6 +3,7 @@ unit can be retired and restored from the page."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,7 @@ def test_a_markdown_unit_name_is_escaped_in_the_merge_warning(db: Path) -> None:
     merge_warning = next(str(w.value) for w in at.warning if "合并后" in str(w.value))
     assert md_escape(MARKDOWN_NAME) in merge_warning
     assert MARKDOWN_NAME not in merge_warning
+    assert not re.search(r"http\\?:", merge_warning)  # not even a bare URL becomes a link
     bodies = rendered(at)
     assert any(md_escape(MARKDOWN_NAME) in b for b in bodies if "停用后" in b)
     assert not any(MARKDOWN_NAME in b for b in bodies)
