@@ -778,7 +778,7 @@ EN.update(
         "units.restore_help": "{unit} is retired. Restored, it counts as expected to report again if it ever sent a sheet.",
         "units.restore_button": "Restore this unit",
         "upload.undo_removed_units": "Also removed {n} units this load had created and that hold no data: {names}",
-        "upload.queue_waiting": "Queued: {n} files ahead of yours",
+        "upload.queue_waiting": "Queued; files ahead of yours: {n}",
         "upload.queue_parsing": "Reading {file} …",
     }
 )

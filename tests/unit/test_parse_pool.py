@@ -130,3 +130,11 @@ def test_a_waiting_caller_keeps_its_files_and_a_gone_one_loses_them(
     other_caller.join()
     forgotten.done.wait(5)
     assert forgotten.result == ("failed", "等待解析时已无人等待结果")
+
+
+def test_the_upload_page_says_the_place_in_line() -> None:
+    from dashboard.upload_view import queue_text
+
+    assert queue_text(sandbox.Progress(3, None, 0, 1), "zh") == "排队中：前面还有 3 个文件"
+    assert queue_text(sandbox.Progress(0, "甲.xlsx", 0, 2), "zh") == "正在解析「甲.xlsx」……"
+    assert queue_text(sandbox.Progress(1, None, 0, 1), "en") == "Queued; files ahead of yours: 1"
