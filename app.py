@@ -101,7 +101,7 @@ def _filters() -> Filters | None:
     quarter = st.sidebar.selectbox(
         tr("sidebar.quarter"), quarters, key="quarter", format_func=lambda q: fmt.quarter_label(q, code)
     )
-    units = data.frame("units")
+    units = data.frame("scope_units", int(year))  # retired units only for years they have data in
     org = data.text("org_name")
     options = [ORG, *units["unit_id"].astype(int).tolist()]
     # the scope box offers only what the account may see: its unit and everything below it

@@ -10,6 +10,9 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from dashboard import auth_routes
+from dashboard.origin_guard import OriginGuard
 
 ROUTES: list[BaseRoute] = [*auth_routes.routes()]  # /auth/session, /auth/signout (login cookie)
 MIDDLEWARE: list[Middleware] = []
+# first: only the app's own origin (and the operator's list) may reach anything behind it
+MIDDLEWARE.append(Middleware(OriginGuard))

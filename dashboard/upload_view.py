@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 import pandas as pd
@@ -24,8 +24,9 @@ from etl.i18n import field_label, indicator_label, kind_label, t
 from etl.load import LoadSummary
 from etl.names import name_key
 from etl.normalise import Hints, ParsedSheet
-from etl.pipeline import FileReport, inspect_bytes
+from etl.pipeline import FileReport, inspect_many
 from etl.problems import Problem, column_letter
+from etl.sandbox import Progress
 
 PREVIEW_ROWS = 50
 logger = logging.getLogger(__name__)
@@ -38,17 +39,43 @@ def text(key: str, lang: str, **kwargs: object) -> str:
 # ---------------------------------------------------------------- inspection
 
 
-def inspect_safely(content: bytes, file_name: str, hints: Hints, lang: str) -> FileReport:
+def inspect_safely(
+    content: bytes, file_name: str, hints: Hints, lang: str, *, owner: str = "", progress=None
+) -> FileReport:
     """etl.pipeline.inspect_bytes; a bug while reading becomes the file's error instead of a crashed page."""
+    return inspect_all_safely([(content, file_name)], hints, lang, owner=owner, progress=progress)[0]
+
+
+def inspect_all_safely(
+    files: list[tuple[bytes, str]],
+    hints: Hints,
+    lang: str,
+    *,
+    owner: str = "",
+    progress: Callable[[Progress], None] | None = None,
+) -> list[FileReport]:
+    """etl.pipeline.inspect_many for a batch: all files join the parse queue at once (as `owner`)."""
     try:
-        return inspect_bytes(content, file_name, hints)
+        return inspect_many(files, hints, owner=owner, progress=progress)
     except Exception as exc:
-        logger.exception("inspecting %r failed", file_name)
-        report = FileReport(file_name, hashlib.sha256(content).hexdigest())
-        report.problems.append(
-            Problem("error", text("upload.internal_error", lang, error=type(exc).__name__), file=file_name)
-        )
-        return report
+        logger.exception("inspecting %r failed", [name for _, name in files])
+        reports = []
+        for content, file_name in files:
+            report = FileReport(file_name, hashlib.sha256(content).hexdigest())
+            report.problems.append(
+                Problem(
+                    "error", text("upload.internal_error", lang, error=type(exc).__name__), file=file_name
+                )
+            )
+            reports.append(report)
+        return reports
+
+
+def queue_text(progress: Progress, lang: str) -> str:
+    """排队中：前面还有 N 个文件 while waiting; the file being read once it is its turn."""
+    if progress.parsing is not None:
+        return text("upload.queue_parsing", lang, file=progress.parsing)
+    return text("upload.queue_waiting", lang, n=progress.ahead)
 
 
 def hints_key(sha256: str, hints: Hints) -> str:

@@ -26,7 +26,8 @@ def backup(db: Path | str | None, out_dir: Path) -> Path:
     out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
         raise BackupError(f"备份目录「{out_dir}」不是空的，请换一个新目录")
-    with store.writer(db) as con:  # no load can interleave with the export
+    out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # the owner's alone, like the database
+    with store.writer(db) as con:  # no load can interleave with the export; files are 0600
         con.execute(f"EXPORT DATABASE {_quoted(out_dir)} (FORMAT parquet)")
     return out_dir
 
@@ -39,13 +40,14 @@ def restore(db: Path | str | None, in_dir: Path) -> Path:
     temporary = target.with_name(target.name + ".restoring")
     temporary.unlink(missing_ok=True)
     try:
-        con = duckdb.connect(str(temporary))
-        try:
-            con.execute(f"IMPORT DATABASE {_quoted(in_dir)}")
-            store.ensure_schema(con)  # a backup from an older version gains the newer tables
-            store.checkpoint(con)
-        finally:
-            con.close()
+        with store.private_files():  # the restored file replaces the database: 0600 like it
+            con = duckdb.connect(str(temporary))
+            try:
+                con.execute(f"IMPORT DATABASE {_quoted(in_dir)}")
+                store.ensure_schema(con)  # a backup from an older version gains the newer tables
+                store.checkpoint(con)
+            finally:
+                con.close()
         with store.writer(target):
             pass  # wait for any running load to finish before swapping files
         os.replace(temporary, target)

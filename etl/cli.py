@@ -1,18 +1,19 @@
-"""Command line: python -m etl load|inspect|kpis|report|demo|templates ..."""
+"""Command line: python -m etl load|inspect|kpis|report|demo|templates|history|undo ..."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import unicodedata
 from pathlib import Path
 
-from etl import kpis, store
+from etl import kpis, settings, store
 from etl.dictionary import DATA_KINDS, KINDS
 from etl.fmt import period_label
 from etl.normalise import Hints
 from etl.pipeline import inspect_paths, load_reports
-from etl.problems import LoadRejected
+from etl.problems import LoadRejected, visible
 from etl.store import DatabaseBusy
 
 EXIT_REJECTED = 2
@@ -60,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("dir", type=Path)
         _db_arg(p)
     _users_parser(sub)
+    _history_parsers(sub)
     sub.add_parser("docs", help="输出由指标字典生成的说明（README 中的表格）")
     p = sub.add_parser("templates", help="把各类表格模板写到目录")
     p.add_argument("out", type=Path)
@@ -235,6 +237,53 @@ def _backup(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---- import history and undo from a terminal: the same rules and log record as the 数据上传 page
+
+
+def _history_parsers(sub) -> None:
+    p = sub.add_parser("history", help="列出导入记录（编号、时间、账号、文件、类型、统计期、行数、状态）")
+    p.add_argument("--limit", type=int, default=200, help="最多列出多少条（默认 200，最新的在前）")
+    _db_arg(p)
+    p = sub.add_parser("undo", help="撤销一次导入：删除它写入的数据，恢复它替换掉的数据")
+    p.add_argument("load_id", type=int, help="导入编号（见 history）")
+    p.add_argument("--user", help="记录在导入日志中的用户名（默认当前系统用户）")
+    _db_arg(p)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _history(args: argparse.Namespace) -> int:
+    from etl import history
+
+    if args.command == "history":
+        with store.connect(args.db, read_only=True) as con:
+            rows = history.history_rows(con, args.limit)
+        if not rows:
+            print("还没有导入记录。")
+            return 0
+        table = [history.HISTORY_COLUMNS, *rows]
+        widths = [max(_width(row[i]) for row in table) for i in range(len(history.HISTORY_COLUMNS))]
+        for row in table:
+            print(
+                "  ".join(
+                    cell + " " * (w - _width(cell)) for cell, w in zip(row, widths, strict=True)
+                ).rstrip()
+            )
+        return 0
+    try:
+        result = history.undo_load(args.db, args.load_id, args.user or settings.current_user())
+    except history.UndoRefused as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_REJECTED
+    print(f"已撤销导入 #{args.load_id}，原有数据已恢复（撤销记录 #{result.undo_id}）。")
+    if result.removed_units:
+        names = visible("、".join(result.removed_units))
+        print(f"同时删除了这次导入新建、已无任何数据的 {len(result.removed_units)} 个单位：{names}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -252,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
             return _backup(args)
         if args.command == "users":
             return _users(args)
+        if args.command in ("history", "undo"):
+            return _history(args)
         if args.command == "docs":
             from etl.docs import generated_block
 

@@ -1,22 +1,37 @@
-"""Cheap checks on an uploaded file's bytes before any parser sees them.
+"""Checks on an uploaded file's bytes before any parser sees them.
 
-They refuse what would exhaust memory or time (oversized uploads, zip bombs, XML entity
-definitions, sheets beyond the row/column limit) by reading only the zip directory and the
-first bytes of each sheet, so a hostile file is rejected before memory grows.
+`check_bytes` is cheap (the server runs it at once): it refuses what would exhaust memory or
+time (oversized uploads, zip bombs, XML entity definitions, sheets declaring more rows or
+columns than allowed) from the zip directory and the first bytes of each sheet.
+
+`check_rows` counts the rows as the parser will see them, whatever the file declares: CSV
+records with universal newlines (a file of bare \\r line ends has as many rows as one of \\n),
+and for xlsx the <row> elements and cell references of every worksheet, streamed from the
+zip and stopping at the limit, so its cost is bounded by the limits. It runs in the parsing
+child (etl.sandbox), just before the parser.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from etl import settings
-from etl.problems import Problem
+from etl.problems import LoadRejected, Problem
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+\d+:(?P<col>[A-Z]+)(?P<row>\d+)"')
 _HEAD_BYTES = 64 * 1024
+_CHUNK = 1024 * 1024
+_MAX_TAG = 4 * 1024 * 1024  # bytes without a '>' in a worksheet: not a spreadsheet's XML
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
+_R_ATTRIBUTE = re.compile(rb'\br\s*=\s*["\'](\d+)["\']')
+_WORKSHEET_REL = re.compile(
+    rb"<(?:\w+:)?Relationship\b[^>]*?Type=\"[^\"]*/worksheet\"[^>]*?Target=\"([^\"]+)\""
+    rb"|<(?:\w+:)?Relationship\b[^>]*?Target=\"([^\"]+)\"[^>]*?Type=\"[^\"]*/worksheet\""
+)
 
 
 def _column_number(letters: str) -> int:
@@ -46,10 +61,7 @@ def check_bytes(data: bytes, file_name: str) -> list[Problem]:
         return refuse(f"文件大小 {len(data) / 1024 / 1024:.1f} MB，超过上限 {max_upload // 1024 // 1024} MB")
     suffix = Path(file_name).suffix.lower()
     if suffix in (".csv", ".txt"):
-        lines = data.count(b"\n")
-        if lines > max_rows:
-            return refuse(f"文件有 {lines:,} 行，超过上限 {max_rows:,} 行；请按季度或单位拆分后上传")
-        return []
+        return []  # rows are counted by check_rows, in the parsing child
     if suffix not in (".xlsx", ".xlsm") or not data.startswith(b"PK\x03\x04"):
         return []  # not an xlsx zip: the reader decides (legacy .xls, mislabelled, unsupported files)
     try:
@@ -88,3 +100,162 @@ def check_bytes(data: bytes, file_name: str) -> list[Problem]:
                     f"{max_rows:,} 行 × {max_cols:,} 列；请删除多余的空行空列或拆分后上传"
                 )
     return []
+
+
+# ---------------------------------------------------------------- rows as the parser sees them
+
+
+def check_rows(data: bytes, file_name: str) -> list[Problem]:
+    """Refuse a file whose sheets hold more rows (or columns) than allowed, counted, not declared."""
+    _, _, max_rows, max_cols = _limits()
+    suffix = Path(file_name).suffix.lower()
+    if suffix in (".csv", ".txt"):
+        rows = csv_rows(data, file_name, max_rows)
+        if rows > max_rows:
+            return [
+                Problem(
+                    "error",
+                    f"文件有超过 {max_rows:,} 行（按回车、换行或回车换行分行计算），超过上限；"
+                    "请按季度或单位拆分后上传",
+                    file=file_name,
+                )
+            ]
+        return []
+    if suffix not in (".xlsx", ".xlsm") or not data.startswith(b"PK\x03\x04"):
+        return []
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        for member in _worksheets(archive):
+            rows, cols = _sheet_extent(archive, member, max_rows, max_cols)
+            if rows > max_rows or cols > max_cols:
+                return [
+                    Problem(
+                        "error",
+                        f"工作表「{member}」实际数据超过上限 {max_rows:,} 行 × {max_cols:,} 列"
+                        f"（数到第 {rows:,} 行、第 {cols:,} 列时停止），与文件声明的范围不符或文件过大；"
+                        "请删除多余的行列或拆分后上传",
+                        file=file_name,
+                    )
+                ]
+    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, ValueError):
+        return []  # a damaged archive: the reader says what is wrong with it
+    except _Malformed as exc:
+        return [Problem("error", f"工作表「{exc}」的内容不是正常的表格 XML，已拒绝", file=file_name)]
+    return []
+
+
+def csv_rows(data: bytes, file_name: str, limit: int) -> int:
+    """Records a CSV reader will see, counted up to limit + 1.
+
+    Lines are counted first (\\r, \\n and \\r\\n each end one, as the parser reads them); only when
+    that bound is over the limit are the records counted exactly (a quoted cell may hold line
+    breaks), with the delimiter the reader will choose (each candidate, keeping the largest,
+    should the reader no longer say which).
+    """
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16/32: count characters, not bytes
+        text = data.decode(
+            "utf-32" if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") else "utf-16", "replace"
+        )
+        lines = text.count("\n") + text.count("\r") - text.count("\r\n")
+        ends_open = not text.endswith(("\n", "\r"))
+    else:  # UTF-8 and GB18030 never use the bytes of \\r and \\n inside a character
+        lines = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+        ends_open = not data.endswith((b"\n", b"\r"))
+    bound = lines + (1 if data and ends_open else 0)
+    if bound <= limit:
+        return bound
+    from etl import read  # only for files over the bound
+
+    try:
+        text = read.decode_csv(data, file_name)
+    except LoadRejected:
+        return bound  # undecodable: counted as lines, the reader reports the encoding
+    choose = getattr(read, "_delimiter", None)  # the reader's own choice: its records are ours
+    most = 0
+    for delimiter in [choose(text)] if choose else [",", "\t", ";"]:
+        count = 0
+        try:
+            for count, _ in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 1):
+                if count > limit:
+                    return count
+        except csv.Error:
+            return bound
+        most = max(most, count)
+    return most
+
+
+class _Malformed(Exception):
+    pass
+
+
+def _worksheets(archive: zipfile.ZipFile) -> list[str]:
+    """Worksheet parts: those the workbook's relationships name, and any under xl/worksheets/."""
+    names = set(archive.namelist())
+    found = {n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")}
+    if "xl/_rels/workbook.xml.rels" in names:
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+        for match in _WORKSHEET_REL.finditer(rels):
+            target = (match[1] or match[2]).decode("utf-8", "replace")
+            path = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+            parts: list[str] = []
+            for part in path.split("/"):  # resolve ../ as the reader does
+                if part == "..":
+                    if parts:
+                        parts.pop()
+                elif part not in ("", "."):
+                    parts.append(part)
+            if "/".join(parts) in names:
+                found.add("/".join(parts))
+    return sorted(found)
+
+
+def _column_pattern(max_cols: int) -> re.Pattern[bytes]:
+    """Cell references whose column letters are as long as the limit's or longer (checked exactly)."""
+    letters = len(_column_letters(max_cols))
+    return re.compile(rb'<(?:\w+:)?c\b[^>]*?\br\s*=\s*["\']([A-Z]{%d,3})(\d+)["\']' % letters)
+
+
+def _big_row_pattern(max_rows: int) -> re.Pattern[bytes]:
+    """Cell references with a row number that may be over the limit (checked exactly)."""
+    digits = str(max_rows)
+    first = int(digits[0])
+    longer = rb"\d{%d,}" % (len(digits) + 1)
+    same = rb"[%d-9]\d{%d}" % (first, len(digits) - 1)
+    return re.compile(rb'<(?:\w+:)?c\b[^>]*?\br\s*=\s*["\'][A-Z]{1,3}(' + same + rb"|" + longer + rb')["\']')
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number > 0:
+        number, rem = divmod(number - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters or "A"
+
+
+def _sheet_extent(archive: zipfile.ZipFile, member: str, max_rows: int, max_cols: int) -> tuple[int, int]:
+    """(rows, columns) the reader will lay out for a worksheet, streamed; stops past the limits.
+
+    Rows: a <row> without r follows the previous one; r="N" puts it at N; a cell's own
+    reference (r="A300000") places it wherever it says, whatever its row element claims.
+    """
+    big_row, big_col = _big_row_pattern(max_rows), _column_pattern(max_cols)
+    row = height = width = 0
+    tail = b""
+    with archive.open(member) as handle:
+        while True:
+            chunk = handle.read(_CHUNK)
+            buffer = tail + chunk
+            end = buffer.rfind(b">") + 1 if chunk else len(buffer)
+            part, tail = buffer[:end], buffer[end:]
+            if len(tail) > _MAX_TAG:
+                raise _Malformed(member)
+            for match in _ROW_TAG.finditer(part):
+                number = _R_ATTRIBUTE.search(match[1])
+                row = int(number[1]) if number else row + 1
+                height = max(height, row)
+            for match in big_row.finditer(part):
+                height = max(height, int(match[1]))
+            for match in big_col.finditer(part):
+                width = max(width, _column_number(match[1].decode()))
+            if height > max_rows or width > max_cols or not chunk:
+                return height, width

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from etl import audit, permissions, settings, store
+from etl import audit, fmt, permissions, queries, settings, store
+from etl.dictionary import KINDS
+from etl.i18n import t
 from etl.permissions import Actor, PermissionDenied
+from etl.problems import visible
 from etl.store import ARCHIVED_TABLES
 
 
@@ -66,12 +70,54 @@ def _later_replacer(con: duckdb.DuckDBPyConnection, load_id: int) -> int | None:
     return rows[0][0]
 
 
+@dataclass
+class UndoResult:
+    undo_id: int  # the 'undo' entry added to the load log
+    removed_units: list[str] = field(default_factory=list)  # units the load created, now unused
+
+
+def _unused_units_of(con: duckdb.DuckDBPyConnection, load_id: int) -> list[str]:
+    """Delete the units `load_id` created that nothing refers to any more; their names.
+
+    Used means: facts or coverage of any table (also archived by other loads), a target, an
+    alias someone added, or a sub-unit that stays. A parent created with its sub-units goes
+    once they are gone, hence the rounds.
+    """
+    fact_tables = [k.table for k in KINDS.values() if k.id != "targets"]
+    tables = [*fact_tables, "targets", "coverage"]
+    referenced = " OR ".join(
+        f"EXISTS (SELECT 1 FROM {t} x WHERE x.unit_id = u.unit_id)"
+        for t in [*tables, *(f"replaced_{t}" for t in ARCHIVED_TABLES)]
+    )
+    unused = f"""u.created_load = $load AND NOT ({referenced})
+        AND NOT EXISTS (SELECT 1 FROM unit_aliases a WHERE a.unit_id = u.unit_id)
+        AND NOT EXISTS (SELECT 1 FROM units c WHERE c.parent_id = u.unit_id)"""
+    removed: list[str] = []
+    for _ in range(50):  # a unit tree is never deeper; each round removes one level of leaves
+        names = [
+            r[0]
+            for r in con.execute(f"SELECT name FROM units u WHERE {unused}", {"load": load_id}).fetchall()
+        ]
+        if not names:
+            break
+        con.execute(f"DELETE FROM units u WHERE {unused}", {"load": load_id})
+        removed += names
+    return removed
+
+
 def undo(db: Path | str | None, load_id: int, user: str | None = None, *, actor: Actor | None = None) -> int:
-    """Remove what the load wrote and restore what it replaced, in one transaction.
+    """Undo a load (see undo_load); returns the id of the 'undo' entry added to the load log."""
+    return undo_load(db, load_id, user, actor=actor).undo_id
+
+
+def undo_load(
+    db: Path | str | None, load_id: int, user: str | None = None, *, actor: Actor | None = None
+) -> UndoResult:
+    """Remove what the load wrote and restore what it replaced, in one transaction; units the
+    load created go too when nothing else uses them.
 
     actor: who undoes (default: the OS user `user`, as the command line); an uploader may
     undo only its own imports within its subtree (etl.permissions.check_undo).
-    Returns the id of the 'undo' entry added to the load log.
     """
     actor = actor or permissions.local_admin(user or settings.current_user())
     user = user or actor.name
@@ -110,6 +156,7 @@ def undo(db: Path | str | None, load_id: int, user: str | None = None, *, actor:
                     [load_id],
                 )
                 con.execute(f"DELETE FROM replaced_{table} WHERE replaced_by = ?", [load_id])
+            removed = _unused_units_of(con, load_id)
             undo_id = con.execute("SELECT nextval('load_ids')").fetchall()[0][0]
             con.execute("UPDATE loads SET status = 'undone' WHERE load_id = ?", [load_id])
             con.execute(
@@ -130,11 +177,50 @@ def undo(db: Path | str | None, load_id: int, user: str | None = None, *, actor:
                 target=f"#{load_id} {undone[0][0]}",
                 units=audit.joined(u[0] for u in units),
                 periods=undone[0][1] or "",
-                detail=f"撤销记录 #{undo_id}",
+                detail=f"撤销记录 #{undo_id}"
+                + (f"；删除了此次导入新建、别处未用的单位：{audit.joined(removed)}" if removed else ""),
             )
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
         store.checkpoint(con)
-    return int(undo_id)
+    return UndoResult(int(undo_id), removed)
+
+
+def _periods_text(periods: object) -> str:
+    """'2025Q3,2025Q4' -> '2025年第三季度、2025年第四季度'; '2025' -> '2025年'."""
+    if not isinstance(periods, str) or not periods:
+        return fmt.DASH
+    labels = []
+    for part in periods.split(","):
+        year, _, quarter = part.strip().partition("Q")
+        if not year.isdigit() or (quarter and not quarter.isdigit()):
+            return periods
+        labels.append(fmt.period_label(int(year), int(quarter) if quarter else None))
+    return "、".join(labels)
+
+
+HISTORY_COLUMNS = ("编号", "时间", "账号", "文件", "类型", "统计期", "行数", "状态")
+
+
+def history_rows(con: duckdb.DuckDBPyConnection, limit: int = 200) -> list[tuple[str, ...]]:
+    """The load log as the history page lists it, newest first, as display text (Chinese)."""
+    log = queries.load_log(con, limit)
+    rows: list[tuple[str, ...]] = []
+    for r in log.itertuples(index=False):
+        kinds = "、".join(KINDS[k].zh if k in KINDS else k for k in str(r.kind or "").split(",") if k)
+        status = r.status if isinstance(r.status, str) else "loaded"
+        rows.append(
+            (
+                f"#{int(r.load_id)}",
+                r.loaded_at.strftime("%Y-%m-%d %H:%M") if r.loaded_at == r.loaded_at else fmt.DASH,
+                visible(str(r.user_name or fmt.DASH)),
+                visible(str(r.file_name or fmt.DASH)),
+                kinds or fmt.DASH,
+                _periods_text(r.periods),
+                str(int(r.rows_loaded)) if r.rows_loaded == r.rows_loaded else fmt.DASH,
+                t(f"upload.status_{status}", "zh"),
+            )
+        )
+    return rows

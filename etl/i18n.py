@@ -1130,6 +1130,8 @@ ZH.update(
         "audit.action.unit_merge": "单位合并",
         "audit.action.unit_parent": "设置上级工会",
         "audit.action.unit_type": "设置单位性质",
+        "audit.action.unit_retire": "停用单位",
+        "audit.action.unit_restore": "恢复单位",
         "audit.action.alias_add": "添加单位写法",
         "audit.action.alias_remove": "删除单位写法",
         "audit.action.account_add": "新建账号",
@@ -1154,6 +1156,8 @@ EN.update(
         "audit.action.unit_merge": "Units merged",
         "audit.action.unit_parent": "Parent union set",
         "audit.action.unit_type": "Unit type set",
+        "audit.action.unit_retire": "Unit retired",
+        "audit.action.unit_restore": "Unit restored",
         "audit.action.alias_add": "Spelling added",
         "audit.action.alias_remove": "Spelling removed",
         "audit.action.account_add": "Account added",
@@ -1162,5 +1166,34 @@ EN.update(
         "audit.action.account_enable": "Account enabled",
         "audit.action.account_change": "Account changed",
         "audit.action.denied": "Refused",
+    }
+)
+
+
+# Strings of the security work (issue 11): retiring units, units removed by an undo, the parse queue.
+ZH.update(
+    {
+        "units.retired": "已停用",
+        "units.retire_tab": "停用 / 恢复",
+        "units.retire_help": "停用后，「{unit}」不再计入应报送单位（数据报送率、未报送名单），没有其数据的年度也不再出现在范围列表中；已有数据、目标和写法都保留，可随时恢复。",
+        "units.retire_button": "停用该单位",
+        "units.restore_help": "「{unit}」已停用。恢复后，它曾报送过报表则重新计入应报送单位。",
+        "units.restore_button": "恢复该单位",
+        "upload.undo_removed_units": "同时删除了这次导入新建、已无任何数据的 {n} 个单位：{names}",
+        "upload.queue_waiting": "排队中：前面还有 {n} 个文件",
+        "upload.queue_parsing": "正在解析「{file}」……",
+    }
+)
+EN.update(
+    {
+        "units.retired": "Retired",
+        "units.retire_tab": "Retire / restore",
+        "units.retire_help": "A retired unit ({unit}) no longer counts as expected to report (reporting rate, missing lists) and leaves the scope list of years without its data; its data, targets and spellings are kept and it can be restored.",
+        "units.retire_button": "Retire this unit",
+        "units.restore_help": "{unit} is retired. Restored, it counts as expected to report again if it ever sent a sheet.",
+        "units.restore_button": "Restore this unit",
+        "upload.undo_removed_units": "Also removed {n} units this load had created and that hold no data: {names}",
+        "upload.queue_waiting": "Queued; files ahead of yours: {n}",
+        "upload.queue_parsing": "Reading {file} …",
     }
 )

@@ -44,7 +44,7 @@ class UnitResolver:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, load_id: int | None = None):
         self.con = con
-        self.load_id = load_id
+        self.load_id = load_id  # the load creating new units: undoing it removes them
         self.created: list[str] = []
 
     @cached_property

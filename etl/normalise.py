@@ -28,7 +28,7 @@ from etl.headers import (
     loose_header_key,
     table_scale,
 )
-from etl.names import clean_name, to_simplified
+from etl.names import clean_cell_text, clean_name, to_simplified
 from etl.problems import ProblemList
 from etl.read import RawSheet
 
@@ -478,7 +478,7 @@ def _parse_cell(kind: Kind, col: ColumnMap, raw: object, date1904: bool):
         return values.parse_date(raw, date1904)
     if f.type == "number":
         return values.parse_number(raw, percent_ok=True)
-    return clean_name(raw) if f.id in ("unit", "parent") else str(raw).strip(), None
+    return clean_cell_text(raw, name=f.id in ("unit", "parent"))
 
 
 def _is_total_or_footer(cells: list[str]) -> str | None:
@@ -1112,7 +1112,15 @@ def _parse_targets(
                 row=r + 1,
             )
         unit = cell("unit")
-        record["unit"] = None if values.is_blank(unit) else clean_name(str(unit))
+        record["unit"] = None
+        if not values.is_blank(unit):
+            try:
+                record["unit"], note = clean_cell_text(unit, name=True)
+            except ValueError as exc:
+                result.problems.error(str(exc), **loc("unit"))
+            else:
+                if note:
+                    result.problems.warning(note, **loc("unit"))
         for fid in ("target", "q1", "q2", "q3", "q4"):
             raw = cell(fid)
             if values.is_blank(raw):

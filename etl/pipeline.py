@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,12 +59,22 @@ class FileReport:
         return sorted({p for s in self.data_sheets for p in s.periods})
 
 
-def inspect_bytes(data: bytes, file_name: str, hints: Hints = NO_HINTS) -> FileReport:
-    return inspect_many([(data, file_name)], hints)[0]
+def inspect_bytes(
+    data: bytes, file_name: str, hints: Hints = NO_HINTS, *, owner: str = "", progress=None
+) -> FileReport:
+    return inspect_many([(data, file_name)], hints, owner=owner, progress=progress)[0]
 
 
-def inspect_many(files: list[tuple[bytes, str]], hints: Hints = NO_HINTS) -> list[FileReport]:
-    """Guard checks here, then parsing — in a child process with limits when the sandbox is on."""
+def inspect_many(
+    files: list[tuple[bytes, str]],
+    hints: Hints = NO_HINTS,
+    *,
+    owner: str = "",
+    progress: Callable[[sandbox.Progress], None] | None = None,
+) -> list[FileReport]:
+    """Cheap guard checks here, then row counting and parsing — in the bounded parse pool's
+    child processes when the sandbox is on (see etl.sandbox: `owner` is whose files these are,
+    `progress` hears the place in line)."""
     reports: dict[int, FileReport] = {}
     jobs = []
     for index, (data, name) in enumerate(files):
@@ -73,11 +84,30 @@ def inspect_many(files: list[tuple[bytes, str]], hints: Hints = NO_HINTS) -> lis
         else:
             jobs.append((index, data, name))
     if sandbox.enabled():
-        parsed = sandbox.run_each(_inspect_job, [(d, n, hints) for _, d, n in jobs], _failed_job)
+        parsed = sandbox.run_each(
+            _guarded_job,
+            [(d, n, hints) for _, d, n in jobs],
+            _failed_job,
+            owner=owner,
+            names=[n for _, _, n in jobs],
+            keys=[f"{hashlib.sha256(d).hexdigest()}|{n}|{hints}" for _, d, n in jobs],
+            progress=progress,
+        )
     else:
-        parsed = [_inspect_trusted(d, n, hints) for _, d, n in jobs]
+        parsed = [_too_many_rows(d, n) or _inspect_trusted(d, n, hints) for _, d, n in jobs]
     reports.update({index: report for (index, _, _), report in zip(jobs, parsed, strict=True)})
     return [reports[i] for i in range(len(files))]
+
+
+def _too_many_rows(data: bytes, file_name: str) -> FileReport | None:
+    """The rows counted as the parser will see them, before it runs: a report when over the limit."""
+    refused = guard.check_rows(data, file_name)
+    return FileReport(file_name, hashlib.sha256(data).hexdigest(), problems=refused) if refused else None
+
+
+def _guarded_job(data: bytes, file_name: str, hints: Hints) -> FileReport:
+    """The sandboxed job: count the rows, then parse."""
+    return _too_many_rows(data, file_name) or _inspect_job(data, file_name, hints)
 
 
 def _inspect_job(data: bytes, file_name: str, hints: Hints) -> FileReport:

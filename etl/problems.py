@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
 Level = Literal["error", "warning"]
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """Control characters as \\xNN, so a cell value cannot drive a terminal (ESC sequences)."""
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
 
 
 def column_letter(index: int) -> str:
@@ -54,7 +61,10 @@ class Problem:
 
     def _sentence(self, where: str) -> str:
         message = self.message.rstrip("。；;，, ")
-        value = "" if self.value is None or self.value == "" else f"，表中填的是「{self.value}」"
+        # control characters shown as \xNN: a cell value cannot drive a terminal (ESC sequences)
+        value = (
+            "" if self.value is None or self.value == "" else f"，表中填的是「{visible(str(self.value))}」"
+        )
         return f"{where}：{message}{value}。" if where else f"{message}{value}。"
 
     def sentence(self) -> str:

@@ -19,10 +19,11 @@ def org_name(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def units(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """unit_id, name, parent_id, parent, reports, unit_type, children (count of direct children)."""
+    """unit_id, name, parent_id, parent, reports, unit_type, children (count of direct children), retired."""
     return con.execute("""
         SELECT u.unit_id, u.name, u.parent_id, p.name AS parent, u.reports, u.unit_type,
-               (SELECT count(*) FROM units c WHERE c.parent_id = u.unit_id) AS children
+               (SELECT count(*) FROM units c WHERE c.parent_id = u.unit_id) AS children,
+               coalesce(u.retired, FALSE) AS retired
         FROM units u LEFT JOIN units p ON p.unit_id = u.parent_id
         ORDER BY coalesce(p.name, u.name), u.parent_id NULLS FIRST, u.name""").df()
 
@@ -214,3 +215,15 @@ def targets(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
                           WHERE t.year = ? ORDER BY t.indicator, unit NULLS FIRST""",
         [year],
     ).df()
+
+
+def scope_units(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
+    """The units offered as a scope for `year`: as units(), without retired units that hold
+    no data in that year."""
+    frame = units(con)
+    with_data = {
+        int(r[0])
+        for r in con.execute("SELECT DISTINCT unit_id FROM coverage WHERE year = ?", [year]).fetchall()
+    }
+    keep = ~frame["retired"] | frame["unit_id"].isin(with_data)
+    return frame[keep].reset_index(drop=True)

@@ -6,9 +6,11 @@ It caps its own address space first, so a hostile file cannot take more than the
 from __future__ import annotations
 
 import importlib
+import os
 import resource
 import sys
 
+from etl import settings
 from etl.sandbox import receive, send
 
 
@@ -22,7 +24,10 @@ def main() -> None:
         except EOFError:
             return  # the parent is gone or done
         assert isinstance(job, tuple)
-        (module, name), args = job
+        (module, name), args, env = job
+        for setting in settings.SETTINGS:  # the settings of the process that asked
+            os.environ.pop(setting, None)
+        os.environ.update(env)
         try:
             result = ("ok", getattr(importlib.import_module(module), name)(*args))
         except MemoryError:

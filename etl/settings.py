@@ -27,11 +27,23 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "UNION_KPI_USER": ("", "name recorded in the load log (defaults to the OS user)"),
     "UNION_KPI_MAX_UPLOAD_MB": ("50", "largest file accepted, checked on the server"),
     "UNION_KPI_MAX_UNZIPPED_MB": ("500", "largest total unpacked size of an xlsx (zip bombs)"),
-    "UNION_KPI_MAX_ROWS": ("200000", "most rows a sheet may declare"),
-    "UNION_KPI_MAX_COLUMNS": ("500", "most columns a sheet may declare"),
+    "UNION_KPI_MAX_ROWS": ("200000", "most rows a sheet may hold (declared and counted)"),
+    "UNION_KPI_MAX_COLUMNS": ("500", "most columns a sheet may hold (declared and counted)"),
     "UNION_KPI_SANDBOX": ("1", "parse uploads in a child process with memory/time limits (0 = off)"),
     "UNION_KPI_PARSE_MEMORY_MB": ("2048", "memory limit of the parsing child process"),
-    "UNION_KPI_PARSE_SECONDS": ("120", "time limit for parsing one file"),
+    "UNION_KPI_PARSE_SECONDS": ("120", "time limit for parsing one file, from when its parsing starts"),
+    "UNION_KPI_PARSE_WORKERS": (
+        "auto",
+        "parsing child processes shared by all uploads (auto = CPU cores - 1, at least 1, at most 2)",
+    ),
+    "UNION_KPI_PARSE_PER_OWNER": (
+        "3",
+        "files of one session or account in the parse queue at once (the rest follow as they finish)",
+    ),
+    "UNION_KPI_ALLOWED_ORIGINS": (
+        "",
+        "other origins allowed to open the app, comma-separated (https://kpi.example.org behind a proxy)",
+    ),
     # accounts and sessions (etl/accounts.py)
     "UNION_KPI_SESSION_IDLE_MINUTES": ("480", "a login ends after this many minutes without use"),
     "UNION_KPI_SESSION_MAX_HOURS": ("24", "a login ends this many hours after it began, used or not"),
@@ -45,6 +57,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
 def get(name: str) -> str:
     default, _ = SETTINGS[name]
     return os.environ.get(name) or default
+
+
+def snapshot() -> dict[str, str]:
+    """The settings set in this process's environment (for a child process started earlier)."""
+    return {name: os.environ[name] for name in SETTINGS if os.environ.get(name)}
 
 
 def db_path() -> Path:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -141,9 +142,21 @@ def _ddl() -> list[str]:
             periods VARCHAR,
             detail VARCHAR)""",
     ]
-    # issue 12: the load that created each unit (set by the loader's set-based insert)
-    statements.append("ALTER TABLE units ADD COLUMN IF NOT EXISTS created_load INTEGER")
+    # ---- security (issue 11) ----
+    # units.created_load: the load that created the unit (undoing it removes the unit when
+    # nothing else uses it); units.retired: taken off the register by hand (单位管理), no longer
+    # expected to report, history kept. Names stored by older versions lose control characters.
+    statements += [
+        "ALTER TABLE units ADD COLUMN IF NOT EXISTS created_load INTEGER",
+        "ALTER TABLE units ADD COLUMN IF NOT EXISTS retired BOOLEAN DEFAULT FALSE",
+        f"UPDATE units SET name = regexp_replace(name, '{_CONTROL_CLASS}', '', 'g') "
+        f"WHERE regexp_matches(name, '{_CONTROL_CLASS}')",
+    ]
     return statements
+
+
+# C0/C1 controls but tab, LF, CR, and DEL (RE2 syntax), as etl.names removes them at the door
+_CONTROL_CLASS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x{9f}]"
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -184,6 +197,42 @@ def checkpoint(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("CHECKPOINT")
 
 
+# The database holds members' personal data: its file, WAL, lock file and backups are the
+# owner's alone (0600). DuckDB creates the WAL anew after every checkpoint with the process
+# umask, so writes run under a private umask; a count keeps overlapping writers (several
+# databases in one process) from restoring the umask while another still writes.
+PRIVATE_MODE = 0o600
+_UMASK_GUARD = threading.Lock()
+_UMASK_USERS = 0
+_UMASK_SAVED = 0
+
+
+@contextmanager
+def private_files() -> Iterator[None]:
+    """Files created inside this block are readable by their owner only."""
+    global _UMASK_USERS, _UMASK_SAVED
+    with _UMASK_GUARD:
+        if _UMASK_USERS == 0:
+            _UMASK_SAVED = os.umask(0o077)
+            os.umask(_UMASK_SAVED | 0o077)
+        _UMASK_USERS += 1
+    try:
+        yield
+    finally:
+        with _UMASK_GUARD:
+            _UMASK_USERS -= 1
+            if _UMASK_USERS == 0:
+                os.umask(_UMASK_SAVED)
+
+
+def make_private(db: Path) -> None:
+    """0600 on the database and its companions, also for a file made by an older version."""
+    for path in (db, Path(f"{db}.wal"), Path(f"{db}.lock")):
+        with contextlib.suppress(OSError):  # absent, or owned by someone else: leave it
+            if path.stat().st_mode & 0o077:
+                path.chmod(PRIVATE_MODE)
+
+
 def resolve(path: Path | str | None) -> Path:
     db = Path(path) if path is not None else settings.db_path()
     return db.with_suffix(".duckdb") if db.suffix == "" else db
@@ -205,11 +254,18 @@ def connect(
             pass
     if not db.exists():
         _SCHEMA_READY.discard(str(db))  # a new or replaced file needs its schema again
-    con = _open(db, read_only, timeout)
+    with private_files():  # the file, and a WAL written by the schema statements, are 0600
+        con = _open(db, read_only, timeout)
+        try:
+            if not read_only and str(db) not in _SCHEMA_READY:
+                ensure_schema(con)  # once per database and process: readers must not open write transactions
+                _SCHEMA_READY.add(str(db))
+                make_private(db)
+        except BaseException:
+            with _OPEN_CLOSE:
+                con.close()
+            raise
     try:
-        if not read_only and str(db) not in _SCHEMA_READY:
-            ensure_schema(con)  # once per database and process: readers must not open write transactions
-            _SCHEMA_READY.add(str(db))
         yield con
     finally:
         with _OPEN_CLOSE:
@@ -234,9 +290,10 @@ def writer(path: Path | str | None = None, *, timeout: float = 60.0) -> Iterator
         raise DatabaseBusy(db)
     try:
         db.parent.mkdir(parents=True, exist_ok=True)
-        with open(f"{db}.lock", "a+b") as handle:
+        lock_fd = os.open(f"{db}.lock", os.O_RDWR | os.O_CREAT | os.O_APPEND, PRIVATE_MODE)
+        with os.fdopen(lock_fd, "a+b") as handle:
             _flock(handle, db, timeout)
-            with connect(db, timeout=timeout) as con:
+            with private_files(), connect(db, timeout=timeout) as con:
                 yield con
     finally:
         local.release()

@@ -13,7 +13,7 @@ import duckdb
 
 from etl import audit, permissions, settings, store
 from etl.dictionary import KINDS, UNIT_TYPES, unit_type_of
-from etl.names import clean_name, name_key, to_simplified
+from etl.names import clean_name, control_characters, name_key, to_simplified
 from etl.permissions import Actor, PermissionDenied
 
 
@@ -64,7 +64,14 @@ def _transaction(db: Path | str | None, work, actor: Actor | None = None, action
         return result
 
 
+def _refuse_controls(text: str, what: str) -> None:
+    found = control_characters(text)
+    if found:
+        raise UnitEditError(f"{what}含有不可见的控制字符（{'、'.join(found)}），请删除后再保存")
+
+
 def rename(db: Path | str | None, unit_id: int, new_name: str, *, actor: Actor | None = None) -> None:
+    _refuse_controls(new_name, "新名称")
     display = to_simplified(clean_name(new_name))
     key = name_key(new_name)
     if not key:
@@ -90,6 +97,7 @@ def rename(db: Path | str | None, unit_id: int, new_name: str, *, actor: Actor |
 
 
 def add_alias(db: Path | str | None, unit_id: int, alias: str, *, actor: Actor | None = None) -> None:
+    _refuse_controls(alias, "写法")
     key = name_key(alias)
     if not key:
         raise UnitEditError("写法不能为空")
@@ -234,6 +242,41 @@ def merge(
     result = _transaction(db, work, actor, "unit_merge")
     assert isinstance(result, dict)
     return result
+
+
+def retire(db: Path | str | None, unit_id: int, *, actor: Actor | None = None) -> None:
+    """停用: the unit no longer counts as expected to report (数据报送率, 未报送 lists) and leaves the
+    scope list of years it has no data in; its data, targets and spellings stay."""
+
+    def work(con: duckdb.DuckDBPyConnection, actor: Actor) -> None:
+        name = _name(con, unit_id)
+        active_children = con.execute(
+            "SELECT count(*) FROM units WHERE parent_id = ? AND NOT coalesce(retired, FALSE)", [unit_id]
+        ).fetchall()[0][0]
+        if active_children:
+            raise UnitEditError(
+                f"「{name}」下还有 {active_children} 个未停用的下级单位；请先停用它们或把它们移到其他上级工会"
+            )
+        con.execute("UPDATE units SET retired = TRUE, reports = FALSE WHERE unit_id = ?", [unit_id])
+        audit.record(con, actor, "unit_retire", target=name, units=name)
+
+    _transaction(db, work, actor, "unit_retire")
+
+
+def restore(db: Path | str | None, unit_id: int, *, actor: Actor | None = None) -> None:
+    """Undo 停用: the unit is expected to report again if it ever sent a sheet (as when loaded)."""
+
+    def work(con: duckdb.DuckDBPyConnection, actor: Actor) -> None:
+        name = _name(con, unit_id)
+        con.execute(
+            """UPDATE units SET retired = FALSE,
+                   reports = EXISTS (SELECT 1 FROM coverage c WHERE c.unit_id = units.unit_id)
+               WHERE unit_id = ?""",
+            [unit_id],
+        )
+        audit.record(con, actor, "unit_restore", target=name, units=name)
+
+    _transaction(db, work, actor, "unit_restore")
 
 
 def aliases(con: duckdb.DuckDBPyConnection, unit_id: int) -> list[str]:

@@ -99,7 +99,7 @@ version = data.version()
 try:
     draft = _draft(data.db_path(), version, f.year, f.quarter, f.unit_id, code)
 except report.NoData as exc:
-    st.warning(str(exc))
+    st.warning(md_escape(exc))  # names the scope, a unit name: shown as text
     st.stop()
 
 st.subheader(tx("preview"))
@@ -143,7 +143,7 @@ if st.button(tx("build"), type="primary", icon=":material/description:", help=tx
             files = report.render(draft, formats=formats, progress=progress)
         except Exception as exc:  # no Chromium, or the browser died: say so on the page
             status.update(label=tx("failed"), state="error")
-            st.error(str(exc))
+            st.error(md_escape(exc))
             st.stop()
         status.update(
             label=tx("built", n=len(files.charts), s=f"{files.seconds:.0f}"), state="complete", expanded=False

@@ -1,9 +1,11 @@
-"""单位管理: rename or merge units, set the parent union, and edit the spellings that map to a unit."""
+"""单位管理: rename or merge units, set the parent union, edit the spellings that map to a unit,
+retire a unit (停用) or bring it back."""
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import auth, data
+from dashboard.markdown import md_escape
 from dashboard.state import lang, tr
 from dashboard.widgets import table
 from etl import units
@@ -27,6 +29,7 @@ yes, no = tr("units.yes"), tr("units.no")
 shown = register.assign(
     reports=register["reports"].map(lambda r: yes if r else no),
     unit_type=register["unit_type"].map(lambda v: unit_type_label(v, code) if isinstance(v, str) else ""),
+    retired=register["retired"].map(lambda r: yes if r else no),
 )
 cols = [
     Col("name", "text", "col.unit"),
@@ -34,6 +37,7 @@ cols = [
     Col("unit_type", "text", "col.unit_type"),
     Col("reports", "text", "units.reports"),
     Col("children", "count", "units.children"),
+    Col("retired", "text", "units.retired"),
 ]
 table(shown, "单位名册", key="register", cols=cols)
 
@@ -45,16 +49,23 @@ def apply(action, *args) -> None:
     try:
         result = action(data.db_path(), *args, actor=actor)
     except UnitEditError as exc:
-        st.error(str(exc))
+        st.error(md_escape(exc))  # the message quotes unit names: shown as text
         return
     except PermissionDenied as denied:
         auth.refused(denied)
         return
-    st.success(tr("units.done", detail=result if isinstance(result, str) else ""))
+    st.success(md_escape(tr("units.done", detail=result if isinstance(result, str) else "")))
 
 
-rename_tab, parent_tab, type_tab, alias_tab, merge_tab = st.tabs(
-    [tr("units.rename"), tr("units.parent"), tr("col.unit_type"), tr("units.aliases"), tr("units.merge")]
+rename_tab, parent_tab, type_tab, alias_tab, merge_tab, retire_tab = st.tabs(
+    [
+        tr("units.rename"),
+        tr("units.parent"),
+        tr("col.unit_type"),
+        tr("units.aliases"),
+        tr("units.merge"),
+        tr("units.retire_tab"),
+    ]
 )
 with rename_tab, st.form("rename"):
     new_name = st.text_input(tr("units.new_name"), value=names[unit_id])
@@ -102,10 +113,20 @@ with alias_tab:
         if st.form_submit_button(tr("units.add_alias")) and alias.strip():
             apply(units.add_alias, unit_id, alias)
 with merge_tab, st.form("merge"):
-    st.warning(tr("units.merge_help", unit=names[unit_id]))
+    st.warning(tr("units.merge_help", unit=md_escape(names[unit_id])))
     into = st.selectbox(
         tr("units.merge_into"), [i for i in names if i != unit_id], format_func=lambda i: names[i]
     )
     sure = st.checkbox(tr("units.merge_confirm"))
     if st.form_submit_button(tr("units.merge"), type="primary", disabled=False) and sure:
         apply(units.merge, unit_id, into)
+with retire_tab, st.form("retire"):
+    retired = bool(register.set_index("unit_id").loc[unit_id, "retired"])
+    if retired:
+        st.info(tr("units.restore_help", unit=md_escape(names[unit_id])))
+        if st.form_submit_button(tr("units.restore_button")):
+            apply(units.restore, unit_id)
+    else:
+        st.caption(tr("units.retire_help", unit=md_escape(names[unit_id])))
+        if st.form_submit_button(tr("units.retire_button")):
+            apply(units.retire, unit_id)

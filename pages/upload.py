@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import uuid
 
 import streamlit as st
 
@@ -31,6 +32,7 @@ REQUEST = "upload.request"
 WRAP_FROM = 60  # characters: a longer message gets rows tall enough to wrap
 NO_BREAK_SPACE = "\u00a0"
 UNDO_PENDING, UNDO_RESULT = "undo.pending", "undo.result"  # the load awaiting confirmation; the outcome
+OWNER = "upload.owner"
 
 code = lang()
 
@@ -56,20 +58,41 @@ def _known_unit_keys() -> set[str]:
         return set(UnitResolver(con).by_key)
 
 
+def _owner() -> str:
+    """Whose files these are in the parse queue (its per-owner limit): the signed-in account, so
+    several tabs of one account share its limit; the browser session for the single local user."""
+    if actor.account_id is not None:
+        return f"account:{actor.account_id}"
+    return st.session_state.setdefault(OWNER, uuid.uuid4().hex)
+
+
 def _inspect(files: list, hints: Hints) -> list[FileReport]:
-    """Parse each upload once per (content, hints); reruns reuse the cached FileReport."""
+    """Parse each upload once per (content, hints); reruns reuse the cached FileReport.
+
+    New files join the server's parse queue together; while they wait, the place in line shows.
+    """
     cache: dict[str, FileReport] = st.session_state.setdefault(CACHE, {})
-    reports, keep = [], set()
-    for upload in files:
-        content = upload.getvalue()
-        key = view.hints_key(hashlib.sha256(content).hexdigest(), hints) + "|" + upload.name
-        if key not in cache:
-            cache[key] = view.inspect_safely(content, upload.name, hints, code)
-        reports.append(cache[key])
-        keep.add(key)
-    for key in set(cache) - keep:  # forget files that were removed from the uploader
+    keys = [
+        view.hints_key(hashlib.sha256(upload.getvalue()).hexdigest(), hints) + "|" + upload.name
+        for upload in files
+    ]
+    new = [(upload, key) for upload, key in zip(files, keys, strict=True) if key not in cache]
+    if new:
+        place = st.empty()
+        parsed = view.inspect_all_safely(
+            [(upload.getvalue(), upload.name) for upload, _ in new],
+            hints,
+            code,
+            owner=_owner(),
+            progress=lambda p: place.info(
+                view.md_escape(view.queue_text(p, code)), icon=":material/hourglass:"
+            ),
+        )
+        place.empty()
+        cache.update({key: report for (_, key), report in zip(new, parsed, strict=True)})
+    for key in set(cache) - set(keys):  # forget files that were removed from the uploader
         del cache[key]
-    return reports
+    return [cache[key] for key in keys]
 
 
 def _reset_upload() -> None:
@@ -289,7 +312,7 @@ def _undo(load_id: int, log) -> None:
     with data.connection() as con:
         effect = history.undo_effect(con, load_id)
     try:
-        history.undo(data.db_path(), load_id, actor=actor)
+        result = history.undo_load(data.db_path(), load_id, actor=actor)
     except history.UndoRefused as exc:
         st.error(view.md_escape(str(exc)))
         return
@@ -299,7 +322,12 @@ def _undo(load_id: int, log) -> None:
     except permissions.PermissionDenied as denied:
         auth.refused(denied)
         return
-    st.session_state[UNDO_RESULT] = view.undo_done_text(load_id, file_name, effect, code)
+    done = view.undo_done_text(load_id, file_name, effect, code)
+    if result.removed_units:  # units only this load had created go with it
+        sep = "、" if code != "en" else ", "
+        names = sep.join(result.removed_units)
+        done += " " + _t("upload.undo_removed_units", n=len(result.removed_units), names=names)
+    st.session_state[UNDO_RESULT] = done
     st.rerun()
 
 
