@@ -326,7 +326,9 @@ def _undo(load_id: int, log) -> None:
     if result.removed_units:  # units only this load had created go with it
         sep = "、" if code != "en" else ", "
         names = sep.join(result.removed_units)
-        done += " " + _t("upload.undo_removed_units", n=len(result.removed_units), names=names)
+        done += ("" if code == "zh" else " ") + _t(
+            "upload.undo_removed_units", n=len(result.removed_units), names=names
+        )
     st.session_state[UNDO_RESULT] = done
     st.rerun()
 

@@ -20,7 +20,7 @@ MARKDOWN_NAME = "[点我](http://evil.example) **粗体** :red[红]"
 
 
 @pytest.fixture()
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_server: None) -> Path:
     path = tmp_path / "units.duckdb"
     sheet = write_xlsx(
         tmp_path / "2025年第一季度会员发展.xlsx",

@@ -378,6 +378,7 @@ def test_undo_asks_first_says_what_it_restores_and_keeps_the_period(db: Path, tm
     assert [_unescape(s.value) for s in at.success] == [
         f"已撤销导入 #{correction.load_id}「2025年第三季度_会员发展（更正）.xlsx」："
         "删除了它写入的 2 行，恢复了它替换掉的 1 行原有数据。"
+        "同时删除了这次导入新建、已无任何数据的 1 个单位：滨江新能源科技有限公司"
     ]
     assert _members(db, 2025, 3).set_index("unit")["members"].to_dict() == {"滨江市第一中学": 118}
     # the view stays where the user was: 2025 Q3, one unit (not the latest quarter, not everyone)

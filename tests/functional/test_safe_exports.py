@@ -109,9 +109,10 @@ def test_the_apps_csv_and_xlsx_keep_them_inert(draft: report.Draft) -> None:
 
 
 def test_the_table_toolbar_offers_no_export(
-    streamlit_server: str, browser_page: Any, wait_for_app: Any
+    streamlit_server: str, browser_page: Any, wait_for_app: Any, browser_login: Any
 ) -> None:
     page = browser_page
+    browser_login(page, streamlit_server, "admin")
     page.goto(f"{streamlit_server}/dues")
     wait_for_app(page, timeout_ms=60_000)
     table = page.locator('[data-testid="stDataFrame"]:visible').first

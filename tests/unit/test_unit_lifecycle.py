@@ -47,13 +47,16 @@ def test_undoing_a_roster_of_fifty_new_units_removes_them(db: Path, tmp_path: Pa
     [summary] = load_paths([membership(tmp_path / "2025年第二季度会员发展.xlsx", roster)], db=db)
     assert len(summary.new_units) == 51  # and their new parent
     assert reporting_rate(db, 2) == pytest.approx(51 / 54)
-    assert reporting_rate(db) == pytest.approx(3 / 54)
+    assert reporting_rate(db) == pytest.approx(3 / 4)  # a unit is expected from its first return on
 
     result = history.undo_load(db, summary.load_id, user="test")
 
     assert sorted(result.removed_units) == sorted([*(r[0] for r in roster[:50]), "误导入上级"])
     assert unit_names(db) == before_units
     assert reporting_rate(db) == pytest.approx(before_rate)
+    with store.connect(db, read_only=True) as con:  # nobody is left expected to send later quarters
+        expected = kpis.coverage_by_kind(con, 2025, 2).set_index("kind").loc["membership", "expected"]
+    assert expected == 4
     with store.connect(db, read_only=True) as con:
         log = queries.load_log(con)
     assert (log["status"] == "undo").sum() == 1  # the same audit record as before
