@@ -11,8 +11,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import auth, data
-from dashboard.state import ORG, Filters, lang, language_switch, tr, url_state_to_session, write_url_state
+from dashboard import auth, data, scope_picker
+from dashboard.state import Filters, lang, language_switch, tr, url_state_to_session, write_url_state
 from etl import fmt, permissions, settings
 from etl.i18n import t
 
@@ -101,30 +101,12 @@ def _filters() -> Filters | None:
     quarter = st.sidebar.selectbox(
         tr("sidebar.quarter"), quarters, key="quarter", format_func=lambda q: fmt.quarter_label(q, code)
     )
-    units = data.frame("scope_units", int(year))  # retired units only for years they have data in
-    org = data.text("org_name")
-    options = [ORG, *units["unit_id"].astype(int).tolist()]
     # the scope box offers only what the account may see: its unit and everything below it
-    visible = auth.visible_units(actor)
-    if visible is not None and actor.unit_id is not None:
-        options = [actor.unit_id, *(u for u in options if u in visible and u != actor.unit_id)]
-    names = dict(zip(units["unit_id"].astype(int), units["name"], strict=True))
-    parents = dict(zip(units["unit_id"].astype(int), units["parent"], strict=True))
-
-    def label(unit_id: int) -> str:
-        if unit_id == ORG:
-            return t("sidebar.scope_org", code, org=org)
-        parent = parents.get(unit_id)
-        return f"{parent} / {names[unit_id]}" if isinstance(parent, str) else names[unit_id]
-
-    if st.session_state.get("scope") not in options:
-        st.session_state["scope"] = options[0]
-    unit_id = st.sidebar.selectbox(tr("sidebar.scope"), options, key="scope", format_func=label)
-    scope_name = str(org) if unit_id == ORG else names[unit_id]
+    unit_id, scope_name = scope_picker.pick(int(year), actor, auth.visible_units(actor), code)
     updated = data.text("last_loaded")
     if updated:
         st.sidebar.caption(tr("sidebar.data_updated", date=updated))
-    return Filters(int(year), int(quarter), None if unit_id == ORG else int(unit_id), scope_name)
+    return Filters(int(year), int(quarter), unit_id, scope_name)
 
 
 st.session_state["filters"] = _filters()

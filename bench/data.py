@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import store
+from etl import derived, store
 from etl.dictionary import ACTIVITY_CATEGORIES, INDICATORS, WELFARE_CATEGORIES
 
 CACHE = Path(__file__).resolve().parent / ".cache"
@@ -102,10 +102,12 @@ class Scale:
     report_share: float = 0.95  # share of units that send each quarter's sheets
 
     def key(self) -> str:
-        text = json.dumps(asdict(self), sort_keys=True)
+        # the schema version too: a database generated for an older schema is not reused
+        text = json.dumps({**asdict(self), "schema": SCHEMA_VERSION}, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
+SCHEMA_VERSION = 2  # 2: unit_tree, unit_returns, units.first_period (etl/derived.py)
 NATIONAL = Scale(grassroots=2_800_000, events=5_000_000)
 FEDERATION = Scale(grassroots=1_000, provinces=1, cities_per_province=4, events=4_000)
 
@@ -320,6 +322,7 @@ def build_database(path: Path, s: Scale) -> Path:
                        SELECT load_id, 'synthetic.xlsx', '', 'synthetic', '', count(*), count(DISTINCT unit_id),
                               0, now(), 'bench' FROM coverage GROUP BY load_id""")
         _advance_sequences(con)
+        derived.rebuild_all(con)  # the tree and per-unit returns every write keeps (etl/derived.py)
         con.execute("CHECKPOINT")
     finally:
         con.close()

@@ -177,6 +177,9 @@ def indicator_section(ids: list[str], f: Filters) -> None:
     ranking_section(chosen, f)
 
 
+RANK_UNITS_MAX = 5_000  # above it, units are ranked by the next-level union they belong to
+
+
 def ranking_section(chosen: str, f: Filters) -> None:
     code = lang()
     ind = INDICATOR_BY_ID[chosen]
@@ -184,13 +187,18 @@ def ranking_section(chosen: str, f: Filters) -> None:
     c1, c2, c3 = st.columns(3)
     level = "unit"
     if data.get("kpis.has_sub_unions", f.unit_id):
-        level = c1.radio(
-            tr("theme.rank_level"),
-            ["unit", "child"],
-            horizontal=True,
-            key=f"level-{chosen}",
-            format_func=lambda v: t(f"theme.level_{v}", code),
-        )
+        size = data.get("reporting_units", f.unit_id)
+        if size > RANK_UNITS_MAX:  # a chart of every grassroots unit of a province helps nobody
+            level = "child"
+            c1.caption(tr("theme.rank_by_child", n=fmt.fmt_count(size)))
+        else:
+            level = c1.radio(
+                tr("theme.rank_level"),
+                ["unit", "child"],
+                horizontal=True,
+                key=f"level-{chosen}",
+                format_func=lambda v: t(f"theme.level_{v}", code),
+            )
     ranking = data.frame("kpis.unit_history", f.year, f.quarter, f.unit_id, None, level)
     ranking = ranking[ranking["indicator"] == chosen]
     order = c2.radio(

@@ -94,11 +94,9 @@ def coverage_note(kpi: Kpi, code: str, gap: LeftOut | None = None) -> str | None
     ind = INDICATOR_BY_ID[kpi.id]
     text = fmt.fmt_coverage(cov.reported, cov.expected, code, records=ind.source in ("welfare", "activities"))
     if gap is not None and gap.last_value is not None:
-        text += " · " + tr(
-            "card.left_out_short", n=len(gap.units), value=fmt.fmt_value(ind, gap.last_value, code)
-        )
+        text += " · " + tr("card.left_out_short", n=gap.total, value=fmt.fmt_value(ind, gap.last_value, code))
     elif gap is not None:
-        text += " · " + tr("card.left_out_never", n=len(gap.units))
+        text += " · " + tr("card.left_out_never", n=gap.total)
     return text
 
 
@@ -176,10 +174,14 @@ def table(
     styled = shown.style.format(tables.display_formats(cols, code), na_rep="")  # type: ignore[arg-type]
     styled = styled.set_properties(subset=numeric, **{"text-align": "right"})
     st.dataframe(styled, hide_index=True, width="stretch")
+    total = int(frame.attrs.get("total", len(frame)))
+    if total > len(frame):
+        st.caption(tr("table.truncated", total=fmt.fmt_count(total), shown=fmt.fmt_count(len(frame))))
     row = st.container(horizontal=True)  # buttons as wide as their labels, side by side
+    # built when clicked, not on every rerun of the page
     row.download_button(
         tr("table.download_csv"),
-        csv_bytes(tables.formatted(frame, cols, code)),
+        lambda: csv_bytes(tables.formatted(frame, cols, code)),
         file_name=f"{filename}.csv",
         mime="text/csv",
         key=f"dl-{key}",
@@ -187,7 +189,7 @@ def table(
     )
     row.download_button(
         tr("table.download_xlsx"),
-        tables.xlsx_bytes(frame, cols, code, sheet=filename, title=title),
+        lambda: tables.xlsx_bytes(frame, cols, code, sheet=filename, title=title),
         file_name=f"{filename}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xl-{key}",

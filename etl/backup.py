@@ -52,6 +52,7 @@ def restore(db: Path | str | None, in_dir: Path) -> Path:
             pass  # wait for any running load to finish before swapping files
         os.replace(temporary, target)
         Path(f"{target}.wal").unlink(missing_ok=True)
+        store.data_changed(target)
     finally:
         temporary.unlink(missing_ok=True)
         Path(f"{temporary}.wal").unlink(missing_ok=True)

@@ -253,4 +253,5 @@ def save_targets(
             con.execute("ROLLBACK")
             raise
         store.checkpoint(con)
+        store.data_changed(db)
     return len(records)

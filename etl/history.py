@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl import audit, fmt, permissions, queries, settings, store
+from etl import audit, derived, fmt, permissions, queries, settings, store
 from etl.dictionary import KINDS
 from etl.i18n import t
 from etl.permissions import Actor, PermissionDenied
@@ -76,8 +76,8 @@ class UndoResult:
     removed_units: list[str] = field(default_factory=list)  # units the load created, now unused
 
 
-def _unused_units_of(con: duckdb.DuckDBPyConnection, load_id: int) -> list[str]:
-    """Delete the units `load_id` created that nothing refers to any more; their names.
+def _unused_units_of(con: duckdb.DuckDBPyConnection, load_id: int) -> list[tuple[int, str]]:
+    """Delete the units `load_id` created that nothing refers to any more; their ids and names.
 
     Used means: facts or coverage of any table (also archived by other loads), a target, an
     alias someone added, or a sub-unit that stays. A parent created with its sub-units goes
@@ -92,16 +92,13 @@ def _unused_units_of(con: duckdb.DuckDBPyConnection, load_id: int) -> list[str]:
     unused = f"""u.created_load = $load AND NOT ({referenced})
         AND NOT EXISTS (SELECT 1 FROM unit_aliases a WHERE a.unit_id = u.unit_id)
         AND NOT EXISTS (SELECT 1 FROM units c WHERE c.parent_id = u.unit_id)"""
-    removed: list[str] = []
+    removed: list[tuple[int, str]] = []
     for _ in range(50):  # a unit tree is never deeper; each round removes one level of leaves
-        names = [
-            r[0]
-            for r in con.execute(f"SELECT name FROM units u WHERE {unused}", {"load": load_id}).fetchall()
-        ]
-        if not names:
+        found = con.execute(f"SELECT unit_id, name FROM units u WHERE {unused}", {"load": load_id}).fetchall()
+        if not found:
             break
         con.execute(f"DELETE FROM units u WHERE {unused}", {"load": load_id})
-        removed += names
+        removed += [(int(i), str(n)) for i, n in found]
     return removed
 
 
@@ -142,6 +139,14 @@ def undo_load(
                 raise UndoRefused(
                     f"导入 #{load_id} 的部分数据已被之后的导入 #{later} 替换，请先撤销 #{later}"
                 )
+            touched = [  # whose coverage changes: the load's units and those it had replaced
+                r[0]
+                for r in con.execute(
+                    "SELECT unit_id FROM coverage WHERE load_id = $id "
+                    "UNION SELECT unit_id FROM replaced_coverage WHERE replaced_by = $id",
+                    {"id": load_id},
+                ).fetchall()
+            ]
             units = con.execute(  # before the load's rows go
                 "SELECT DISTINCT u.name FROM coverage c JOIN units u USING (unit_id) "
                 "WHERE c.load_id = $id UNION "
@@ -156,7 +161,10 @@ def undo_load(
                     [load_id],
                 )
                 con.execute(f"DELETE FROM replaced_{table} WHERE replaced_by = ?", [load_id])
-            removed = _unused_units_of(con, load_id)
+            gone = _unused_units_of(con, load_id)
+            removed = [name for _, name in gone]
+            derived.forget_units(con, [unit_id for unit_id, _ in gone])
+            derived.refresh_units(con, set(touched) - {unit_id for unit_id, _ in gone})
             undo_id = con.execute("SELECT nextval('load_ids')").fetchall()[0][0]
             con.execute("UPDATE loads SET status = 'undone' WHERE load_id = ?", [load_id])
             con.execute(
@@ -185,6 +193,7 @@ def undo_load(
             con.execute("ROLLBACK")
             raise
         store.checkpoint(con)
+        store.data_changed(db)
     return UndoResult(int(undo_id), removed)
 
 

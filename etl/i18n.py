@@ -1197,3 +1197,19 @@ EN.update(
         "upload.queue_parsing": "Reading {file} …",
     }
 )
+ZH.update(
+    {
+        "sidebar.scope_below": "下一级",
+        "theme.rank_by_child": "本范围有{n}个基层单位，按下一级工会排名；选择更小的范围可按基层单位排名。",
+        "table.truncated": "共{total}行，此处及下载文件仅含前{shown}行；选择更小的单位范围可查看其余各行。",
+    }
+)
+EN.update(
+    {
+        "sidebar.scope_below": "Below",
+        "theme.rank_by_child": "{n} grassroots units in this scope: ranked by next-level union. "
+        "Choose a smaller scope to rank grassroots units.",
+        "table.truncated": "{total} rows; this table and its downloads hold the first {shown}. "
+        "Choose a smaller scope to see the rest.",
+    }
+)

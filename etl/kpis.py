@@ -15,258 +15,187 @@ like: only the units that sent the kind in both periods.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from etl import tree
-from etl.dictionary import DATA_KINDS, INDICATOR_BY_ID, INDICATORS, KINDS, Indicator, applies
+from etl import fmt, indicator_sums
+from etl.dictionary import DATA_KINDS, INDICATOR_BY_ID, INDICATORS, KINDS, Indicator
 from etl.names import name_key
 from etl.settings import StatusRules
 
-# source kind -> (CTE for rates and stocks, CTE for flows)
-_SOURCE = {
-    "membership": ("m_at", "m_ytd"),
-    "dues": ("d_ytd", "d_ytd"),
-    "welfare": ("w_ytd", "w_ytd"),
-    "activities": ("a_members", "a_ytd"),
-}
-# how each source CTE tells whether a unit sent what an indicator needs
-_AT_QUARTER, _EVERY_QUARTER, _ANY_RECORD = "at", "every", "any"
-_SPAN = {
-    "m_at": _AT_QUARTER,
-    "m_ytd": _EVERY_QUARTER,
-    "d_ytd": _EVERY_QUARTER,
-    "w_ytd": _ANY_RECORD,
-    "a_ytd": _ANY_RECORD,
-    "a_members": _ANY_RECORD,
-}
 _EPS = 1e-9
 
 
-def _source_cte(ind: Indicator) -> str:
-    at, ytd = _SOURCE[ind.source]
-    return ytd if ind.kind == "flow" else at
+# ------------------------------------------------------------------ values from the quarter sums
 
 
-def _applies(ind: Indicator, column: str = "unit_type") -> str:
-    if not ind.not_for:
-        return "TRUE"
-    kinds = ", ".join(f"'{k}'" for k in ind.not_for)
-    return f"({column} IS NULL OR {column} NOT IN ({kinds}))"
+def _cumulative(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Year-to-date sums: quarter q holds Q1..q of its year (per group)."""
+    frame = frame.sort_values(["group_id", "year", "quarter"])
+    filled = frame[columns].apply(pd.to_numeric, errors="coerce").fillna(0)  # a quarter without rows adds 0
+    summed = filled.groupby([frame["group_id"], frame["year"]], sort=False).cumsum()
+    return frame.assign(**{c: summed[c] for c in columns})
 
 
-def _sent(ind: Indicator) -> str:
-    """The row carries what the indicator needs: blank cells are 'not reported', never 0."""
-    fields = [f for f in (ind.numerator, ind.denominator) if f and f != "*"]
-    return " AND ".join(f"{f} IS NOT NULL" for f in fields) or "TRUE"
+def _fill_quarters(frame: pd.DataFrame, periods: list[tuple[int, int]], groups: list) -> pd.DataFrame:
+    """Every (year, quarter ≤ the largest asked, group) gets a row, so cumulative sums see every quarter."""
+    years = sorted({y for y, _ in periods})
+    last = max(q for _, q in periods)
+    grid = pd.MultiIndex.from_product(
+        [years, range(1, last + 1), groups], names=["year", "quarter", "group_id"]
+    ).to_frame(index=False)
+    keys = ["year", "quarter", "group_id"]
+    frame = frame.astype({k: "int64" for k in keys if k in frame.columns})
+    return grid.astype({k: "int64" for k in keys}).merge(frame, on=keys, how="left")
 
 
-def _aggregates(ind: Indicator) -> list[str]:
-    """SELECT items of the per-group aggregate of the indicator's source CTE."""
-    n, d, keep = ind.numerator, ind.denominator, f"{_sent(ind)} AND {_applies(ind)}"
-    items = []
-    if ind.kind == "rate":
-        items += [
-            f"sum({n}) FILTER (WHERE {keep}) AS {ind.id}__num",
-            f"sum({d}) FILTER (WHERE {keep}) AS {ind.id}__den",
-        ]
-    elif n == "*":
-        items.append(f"count(*) FILTER (WHERE {keep}) AS {ind.id}__num")
-    else:
-        items.append(f"sum({n}) FILTER (WHERE {keep}) AS {ind.id}__num")
-    if _SPAN[_source_cte(ind)] != _EVERY_QUARTER:
-        items.append(f"count(DISTINCT unit_id) FILTER (WHERE {keep}) AS {ind.id}__reported")
-    return items
+def _source_values(sums: indicator_sums.QuarterSums, periods, groups) -> dict[str, pd.DataFrame]:
+    """Per source: numerators and denominators at each quarter (at-quarter figures) and to date."""
+    out = {}
+    for source, frame in sums.facts.items():
+        filled = _fill_quarters(frame, periods, groups)
+        sums_cols = [c for c in filled.columns if c.endswith(("__num", "__den", "__sent"))]  # also *_like__*
+        ytd = _cumulative(filled, sums_cols)
+        out[source] = filled.merge(ytd, on=["year", "quarter", "group_id"], suffixes=("", "_ytd"))
+    return out
 
 
-def _presence(ind: Indicator) -> str:
-    """A flow is 0, not 'no data', once its kind has data for the period anywhere."""
-    table = KINDS[ind.source].table
-    has_value = "" if ind.numerator == "*" else f" AND t.{ind.numerator} IS NOT NULL"
-    return (
-        f"EXISTS (SELECT 1 FROM {table} t WHERE t.year = p.y AND t.quarter <= p.q{has_value}) "
-        f"AS {ind.id}__present"
-    )
+def _expected_counts(units: pd.DataFrame, wanted: pd.DataFrame) -> pd.DataFrame:
+    """Per (year, quarter, group): units expected to report (all / outside each 不适用 class), units
+    that report, and those each class leaves in."""
+    flags = [c for c in units.columns if c.startswith("na")]
+    cells = wanted.merge(units, on="group_id", how="left")
+    period = cells["year"] * 10 + cells["quarter"]
+    reports = cells["reports"].fillna(False).astype(bool)
+    known = reports & (cells["first_period"].isna() | (cells["first_period"] <= period))
+    n = cells["units"].fillna(0)
+    out = {"expected_all": n.where(known, 0), "reporting_members": n.where(reports, 0)}
+    for flag in flags:
+        inside = ~cells[flag].fillna(False).astype(bool)
+        out[f"expected_{flag}"] = n.where(known & inside, 0)
+        out[f"applicable_{flag}"] = n.where(reports & inside, 0)
+    counted = cells[_KEYS].assign(**out)
+    return counted.groupby(_KEYS, as_index=False).sum()
 
 
-def _value(ind: Indicator) -> str:
-    if ind.kind == "rate":
-        return f"CAST({ind.id}__num AS DOUBLE) / NULLIF(CAST({ind.id}__den AS DOUBLE), 0) AS {ind.id}"
-    if ind.kind == "stock":
-        return f"CAST({ind.id}__num AS DOUBLE) AS {ind.id}"
-    return f"CASE WHEN {ind.id}__present THEN CAST(coalesce({ind.id}__num, 0) AS DOUBLE) END AS {ind.id}"
+_KEYS = ["year", "quarter", "group_id"]
 
 
-_IN_SCOPE = "FROM lineage WHERE CAST($scope AS INTEGER) IS NULL OR ancestor_id = $scope"
-_GROUPINGS = {
-    # the scope as one group (scope NULL = the whole organisation)
-    "total": f"SELECT DISTINCT unit_id, 0 AS group_id {_IN_SCOPE}",
-    # every unit in the scope as its own group, for rankings of grassroots units
-    "unit": f"SELECT DISTINCT unit_id, unit_id AS group_id {_IN_SCOPE}",
-    # the scope's direct children, each with everything below it (rankings of 上级工会)
-    "child": """SELECT DISTINCT l.unit_id, l.ancestor_id AS group_id
-                FROM lineage l JOIN units c ON c.unit_id = l.ancestor_id
-                WHERE c.parent_id IS NOT DISTINCT FROM CAST($scope AS INTEGER)""",
-}
-
-# Units that sent a kind in both periods (year, quarter) and (year - 1, quarter), for like-for-like 同比.
-# the first quarter of year {y} a unit is expected in (5: not yet known that year)
-_FIRST_Q = (
-    "CASE WHEN f.first_p IS NULL OR f.first_p // 10 < {y} THEN 1 "
-    "WHEN f.first_p // 10 = {y} THEN f.first_p % 10 ELSE 5 END"
-)
-
-
-def _matched(kind: str, span: str) -> str:
-    name = f"matched_{span}_{kind}"
-    where = f"c.kind = '{kind}' AND c.year IN ($year, $year - 1)"
-    if span == _AT_QUARTER:
-        return f"""{name} AS (SELECT c.unit_id FROM coverage c WHERE {where} AND c.quarter = $quarter
-            GROUP BY c.unit_id HAVING count(DISTINCT c.year) = 2)"""
-    if span == _ANY_RECORD:
-        return f"""{name} AS (SELECT c.unit_id FROM coverage c WHERE {where} AND c.quarter <= $quarter
-            GROUP BY c.unit_id HAVING count(DISTINCT c.year) = 2)"""
-    needed = {y: f"($quarter - {_FIRST_Q.format(y=y)} + 1)" for y in ("$year", "($year - 1)")}
-    return f"""{name} AS (SELECT c.unit_id FROM coverage c LEFT JOIN firsts f USING (unit_id)
-            WHERE {where} AND c.quarter <= $quarter
-            GROUP BY c.unit_id, f.first_p
-            HAVING count(DISTINCT c.quarter) FILTER (WHERE c.year = $year) = {needed["$year"]}
-               AND count(DISTINCT c.quarter) FILTER (WHERE c.year = $year - 1) = {needed["($year - 1)"]}
-               AND {needed["$year"]} > 0 AND {needed["($year - 1)"]} > 0)"""
-
-
-_FACT_SPANS = {"m_at": ("membership", _AT_QUARTER), "m_ytd": ("membership", _EVERY_QUARTER),
-               "d_ytd": ("dues", _EVERY_QUARTER), "w_ytd": ("welfare", _ANY_RECORD),
-               "a_ytd": ("activities", _ANY_RECORD)}  # fmt: skip
-
-
-def _restrict(cte: str, matched: bool) -> str:
-    if not matched:
-        return ""
-    kind, span = _FACT_SPANS[cte]
-    return f" AND t.unit_id IN (SELECT unit_id FROM matched_{span}_{kind})"
-
-
-def _ytd_coverage(cte: str, inds: list[Indicator]) -> str:
-    """Per unit: quarters sent since the unit is known (first_q); then the units that sent every one."""
-    counts = ", ".join(f"count(DISTINCT quarter) FILTER (WHERE {_sent(i)}) AS {i.id}__nq" for i in inds)
-    reported = ", ".join(
-        f"count(*) FILTER (WHERE {i.id}__nq >= q - first_q + 1 AND {_applies(i)}) AS {i.id}__reported"
-        for i in inds
-    )
-    first_q = _FIRST_Q.format(y="y").replace("f.first_p", "first_p")
-    return f"""{cte}_units AS (SELECT y, q, group_id, unit_id, any_value(unit_type) AS unit_type,
-                   any_value({first_q}) AS first_q, {counts}
-               FROM {cte} GROUP BY y, q, group_id, unit_id),
-cov_{cte} AS (SELECT y, q, group_id, {reported} FROM {cte}_units GROUP BY y, q, group_id)"""
-
-
-def _expected(inds: Sequence[Indicator]) -> str:
-    expected = tree.expected_at("p.y * 10 + p.q", unit="m", first="m")
-    items = []
-    for ind in inds:
-        items.append(
-            f"count(*) FILTER (WHERE {expected} AND {_applies(ind, 'm.unit_type')}) AS {ind.id}__expected"
+def _returns_long(returns: pd.DataFrame) -> pd.DataFrame:
+    """kind, year, quarter, group_id -> at / every / any: units that sent the kind (see indicator_sums)."""
+    columns = ["kind", *_KEYS, "at", "every", "any"]
+    if returns.empty:
+        return pd.DataFrame(columns=columns)
+    parts = [
+        returns[["kind", "year", "group_id"]].assign(
+            quarter=q, at=returns[f"at_{q}"], every=returns[f"every_{q}"], any=returns[f"any_{q}"]
         )
-        if ind.not_for:  # among the units that report: a parent union has no 单位性质 of its own
-            items.append(
-                f"count(*) FILTER (WHERE m.reports AND {_applies(ind, 'm.unit_type')}) "
-                f"AS {ind.id}__applicable"
+        for q in (1, 2, 3, 4)
+        if f"at_{q}" in returns.columns
+    ]
+    return pd.concat(parts, ignore_index=True)[columns]
+
+
+def _presence(presence: dict, ind_id: str, wanted: pd.DataFrame, cumulative: bool) -> pd.Series:
+    """The organisation has any value of the figure for the quarter (to date for a cumulative one)."""
+
+    def has(y: int, q: int) -> bool:
+        quarters = range(1, q + 1) if cumulative else (q,)
+        return any(presence.get((ind_id, y, k), False) for k in quarters)
+
+    return pd.Series(
+        [has(y, q) for y, q in zip(wanted["year"], wanted["quarter"], strict=True)], index=wanted.index
+    )
+
+
+def _long_from_sums(
+    sums: indicator_sums.QuarterSums, periods: list[tuple[int, int]], groups: list
+) -> pd.DataFrame:
+    """One row per (year, quarter, group, indicator): actual, num, den, coverage, 不适用."""
+    wanted = pd.DataFrame(periods, columns=["year", "quarter"]).merge(
+        pd.DataFrame({"group_id": groups}), how="cross"
+    )
+    values = _source_values(sums, periods, groups)
+    base = wanted.merge(_expected_counts(sums.units, wanted), on=_KEYS, how="left").fillna(0)
+    returns = _returns_long(sums.returns)
+    parts = []
+    for ind in INDICATORS:
+        flag = indicator_sums.na_flag(ind)
+        part = base[_KEYS].assign(indicator=ind.id)
+        part["expected_units"] = base[f"expected_{flag}" if flag else "expected_all"].astype(int)
+        part["not_applicable"] = (
+            (base[f"applicable_{flag}"] == 0) & (base["reporting_members"] > 0) if flag else False
+        )
+        parts.append(_figure(ind, part, values, returns, sums.presence))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _counts(returns: pd.DataFrame, kind: str, rule: str, part: pd.DataFrame) -> pd.Series:
+    mine = returns.loc[returns["kind"] == kind, [*_KEYS, rule]]
+    merged = part[_KEYS].merge(mine, on=_KEYS, how="left")
+    return pd.Series(merged[rule].fillna(0).astype(int).to_numpy(), index=part.index)
+
+
+def _figure(
+    ind: Indicator, part: pd.DataFrame, values: dict, returns: pd.DataFrame, presence: dict
+) -> pd.DataFrame:
+    if ind.quality:  # 数据报送率: membership sheets at the quarter against the units expected
+        reported = _counts(returns, "membership", "at", part)
+        present = _presence(presence, ind.id, part, cumulative=False)
+        den = part["expected_units"]
+        actual = (reported / den.where(den > 0)).where(present)
+        return part.assign(actual=actual, num=reported, den=den, reported=reported)
+    source = ind.source if indicator_sums.summed(ind) else "participation"
+    cumulative = fmt.is_cumulative(ind)
+    suffix = "_ytd" if cumulative else ""
+    columns = [f"{ind.id}__num{suffix}", f"{ind.id}__sent"] + (
+        [f"{ind.id}__den{suffix}"] if ind.kind == "rate" else []
+    )
+    merged = part[_KEYS].merge(values[source][[*_KEYS, *columns]], on=_KEYS, how="left")
+    num = pd.Series(pd.to_numeric(merged[columns[0]], errors="coerce").to_numpy(), index=part.index)
+    den = (
+        pd.Series(pd.to_numeric(merged[columns[2]], errors="coerce").to_numpy(), index=part.index)
+        if ind.kind == "rate"
+        else pd.Series(np.nan, index=part.index)
+    )
+    if cumulative:
+        kind, rule = indicator_sums.SPANS[indicator_sums.span_of(ind)]
+        reported = _counts(returns, kind, rule, part)
+    else:
+        reported = pd.Series(merged[columns[1]].fillna(0).astype(int).to_numpy(), index=part.index)
+    present = _presence(presence, ind.id, part, cumulative=True)
+    out = part.assign(actual=_actual(ind, num, den, present), num=num, den=den, reported=reported)
+    like = f"{ind.id}_like__num{suffix}"
+    if like in values[source].columns:  # the same figure over the units sent in both years compared
+        merged = part[_KEYS].merge(
+            values[source][
+                [*_KEYS, like, like.replace("__num", "__den")] if ind.kind == "rate" else [*_KEYS, like]
+            ],
+            on=_KEYS,
+            how="left",
+        )
+        like_num = pd.Series(pd.to_numeric(merged[like], errors="coerce").to_numpy(), index=part.index)
+        like_den = (
+            pd.Series(
+                pd.to_numeric(merged[like.replace("__num", "__den")], errors="coerce").to_numpy(),
+                index=part.index,
             )
-    items.append("count(*) FILTER (WHERE m.reports) AS reporting_members")
-    return f"""expected AS (SELECT p.y, p.q, m.group_id, {", ".join(items)}
-              FROM periods p CROSS JOIN members m GROUP BY p.y, p.q, m.group_id)"""
+            if ind.kind == "rate"
+            else den
+        )
+        out["like_actual"] = _actual(ind, like_num, like_den, present)
+    return out
 
 
-@lru_cache(maxsize=8)
-def indicator_sql(grouping: str, matched: bool = False) -> str:
-    computed = [i for i in INDICATORS if i.id != "reporting_rate"]
-    by_cte: dict[str, list[Indicator]] = {}
-    for ind in computed:
-        by_cte.setdefault(_source_cte(ind), []).append(ind)
-    agg_ctes = ",\n".join(
-        f"agg_{cte} AS (SELECT y, q, group_id, {', '.join(x for i in inds for x in _aggregates(i))} "
-        f"FROM {cte} GROUP BY y, q, group_id)"
-        for cte, inds in by_cte.items()
-    )
-    ytd = [cte for cte in by_cte if _SPAN[cte] == _EVERY_QUARTER]
-    cov_ctes = ",\n".join(_ytd_coverage(cte, by_cte[cte]) for cte in ytd)
-    joins = "\n".join(f"LEFT JOIN agg_{cte} USING (y, q, group_id)" for cte in by_cte)
-    joins += "\n" + "\n".join(f"LEFT JOIN cov_{cte} USING (y, q, group_id)" for cte in ytd)
-    flows = [i for i in computed if i.kind == "flow"]
-    values = ",\n       ".join(
-        [_value(i) for i in computed]
-        + [f"{i.id}__num" for i in computed]
-        + [f"{i.id}__den" for i in computed if i.kind == "rate"]
-        + [f"coalesce({i.id}__reported, 0) AS {i.id}__reported" for i in computed]
-        + [f"{i.id}__expected" for i in INDICATORS]
-        + [f"{i.id}__applicable" for i in INDICATORS if i.not_for]
-        + ["coalesce(reporting_members, 0) AS reporting_members"]
-    )
-    matched_ctes = ""
-    if matched:
-        matched_ctes = ",\n".join(_matched(kind, span) for kind, span in _FACT_SPANS.values()) + ","
-    return f"""
-WITH RECURSIVE
-periods AS (SELECT * FROM period_list),
-{tree.LINEAGE},
-{tree.FIRSTS},
-grouping AS ({_GROUPINGS[grouping]}),
-members AS (SELECT g.unit_id, g.group_id, u.unit_type, u.reports, f.first_p
-            FROM grouping g JOIN units u USING (unit_id) LEFT JOIN firsts f USING (unit_id)),
-{matched_ctes}
-m_at AS (SELECT p.y, p.q, g.group_id, g.unit_type, t.* FROM periods p
-         JOIN membership t ON t.year = p.y AND t.quarter = p.q JOIN members g ON g.unit_id = t.unit_id
-         WHERE TRUE{_restrict("m_at", matched)}),
-m_ytd AS (SELECT p.y, p.q, g.group_id, g.unit_type, g.first_p, t.* FROM periods p
-          JOIN membership t ON t.year = p.y AND t.quarter <= p.q JOIN members g ON g.unit_id = t.unit_id
-          WHERE TRUE{_restrict("m_ytd", matched)}),
-d_ytd AS (SELECT p.y, p.q, g.group_id, g.unit_type, g.first_p, t.* FROM periods p
-          JOIN dues t ON t.year = p.y AND t.quarter <= p.q JOIN members g ON g.unit_id = t.unit_id
-          WHERE TRUE{_restrict("d_ytd", matched)}),
-w_ytd AS (SELECT p.y, p.q, g.group_id, g.unit_type, t.* FROM periods p
-          JOIN welfare t ON t.year = p.y AND t.quarter <= p.q JOIN members g ON g.unit_id = t.unit_id
-          WHERE TRUE{_restrict("w_ytd", matched)}),
-a_ytd AS (SELECT p.y, p.q, g.group_id, g.unit_type, t.* FROM periods p
-          JOIN activities t ON t.year = p.y AND t.quarter <= p.q JOIN members g ON g.unit_id = t.unit_id
-          WHERE TRUE{_restrict("a_ytd", matched)}),
--- each activity against the members of its own unit in its own quarter
-a_members AS (SELECT a.y, a.q, a.group_id, a.unit_type, a.unit_id, a.participants, m.members
-              FROM a_ytd a JOIN membership m
-                ON m.unit_id = a.unit_id AND m.year = a.year AND m.quarter = a.quarter),
-{_expected(INDICATORS)},
-reported AS (SELECT y, q, group_id, count(DISTINCT unit_id) AS reported_units FROM m_at GROUP BY ALL),
-presence AS (SELECT p.y, p.q, {", ".join(_presence(i) for i in flows)},
-                    -- no membership sheet at all for the quarter: 报送率 is no data, not 0 %
-                    EXISTS (SELECT 1 FROM membership t WHERE t.year = p.y AND t.quarter = p.q)
-                        AS reporting_rate__present
-             FROM periods p),
-{agg_ctes},
-{cov_ctes},
-cells AS (SELECT p.y, p.q, g.group_id FROM periods p CROSS JOIN (SELECT DISTINCT group_id FROM grouping) g),
-joined AS (
-    SELECT *
-    FROM cells
-    {joins}
-    LEFT JOIN expected USING (y, q, group_id)
-    LEFT JOIN reported USING (y, q, group_id)
-    LEFT JOIN presence USING (y, q)
-)
-SELECT y AS year, q AS quarter, group_id,
-       {values},
-       CASE WHEN reporting_rate__present
-            THEN CAST(coalesce(reported_units, 0) AS DOUBLE) / NULLIF(reporting_rate__expected, 0)
-       END AS reporting_rate,
-       coalesce(reported_units, 0) AS reporting_rate__num, reporting_rate__expected AS reporting_rate__den,
-       coalesce(reported_units, 0) AS reporting_rate__reported
-FROM joined
-ORDER BY year, quarter, group_id
-"""
+def _actual(ind: Indicator, num: pd.Series, den: pd.Series, present: pd.Series) -> pd.Series:
+    if ind.kind == "rate":
+        return num / den.where(den != 0)
+    if ind.kind == "stock":
+        return num
+    return num.fillna(0).where(present)
 
 
 def indicator_values(
@@ -274,23 +203,23 @@ def indicator_values(
     periods: list[tuple[int, int]],
     scope: int | None = None,
     grouping: str = "total",
-    matched: bool = False,
+    like: tuple[int, int] | None = None,
 ) -> pd.DataFrame:
-    """One row per (year, quarter, group): every indicator's value, numerator, denominator and coverage.
+    """Long form: (year, quarter, group_id, indicator) -> actual, num, den, reported, expected_units,
+    not_applicable, for the periods asked; with `like` (year, quarter), also `like_actual`: the figure
+    over only the units that sent its kind in both that year and the one before."""
+    grouped = indicator_sums.Grouping(grouping, scope)
+    years = sorted({y for y, _ in periods})
+    quarters = sorted({q for _, q in periods})
+    sums = indicator_sums.fetch(con, years, max(quarters), grouped, quarters, like)
+    groups = _groups(con, grouped, sums)
+    return _long_from_sums(sums, periods, groups)
 
-    matched=True (periods: one quarter and the same quarter a year before) keeps only the units that
-    sent the indicator's kind in both, so the two values compare like for like.
-    """
-    period_list = pd.DataFrame(periods, columns=["y", "q"]).astype("int32")
-    year, quarter = max(periods)
-    con.register("period_list", period_list)
-    try:
-        params: dict[str, object] = {"scope": scope}
-        if matched:
-            params |= {"year": year, "quarter": quarter}
-        return con.execute(indicator_sql(grouping, matched), params).df()
-    finally:
-        con.unregister("period_list")
+
+def _groups(con: duckdb.DuckDBPyConnection, grouping: indicator_sums.Grouping, sums) -> list:
+    if grouping.name == "total":
+        return [0]
+    return sorted(int(g) for g in sums.units["group_id"].unique())
 
 
 # ------------------------------------------------------------------ targets and status
@@ -380,26 +309,6 @@ def judge(long: pd.DataFrame, rules: StatusRules) -> pd.DataFrame:
     )
 
 
-def _long(values: pd.DataFrame) -> pd.DataFrame:
-    """Wide values -> one row per (year, quarter, group, indicator) with actual and coverage."""
-    keys = ["year", "quarter", "group_id"]
-    parts = []
-    for ind in INDICATORS:
-        part = values[keys].copy()
-        part["indicator"] = ind.id
-        part["actual"] = values[ind.id]
-        part["reported"] = values[f"{ind.id}__reported"]
-        part["expected_units"] = values[f"{ind.id}__expected"]
-        if ind.not_for:  # every unit of the group is of a 单位性质 the indicator does not apply to
-            part["not_applicable"] = (values[f"{ind.id}__applicable"] == 0) & (
-                values["reporting_members"] > 0
-            )
-        else:
-            part["not_applicable"] = False
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)
-
-
 def _with_targets(con: duckdb.DuckDBPyConnection, long: pd.DataFrame, target_unit) -> pd.DataFrame:
     years = sorted({int(y) for y in long["year"]})
     groups = long[["year", "group_id"]].drop_duplicates()
@@ -414,12 +323,13 @@ def _judged(
     scope: int | None,
     grouping: str,
     rules: StatusRules | None,
+    like: tuple[int, int] | None = None,
 ) -> pd.DataFrame:
     """Values, coverage, the targets that apply, expected progress and status, long form.
 
     Whose target applies follows the grouping: the scope's for a total, each group's own in a ranking.
     """
-    long = _long(indicator_values(con, periods, scope, grouping))
+    long = indicator_values(con, periods, scope, grouping, like)
     if grouping == "total":
         target_unit = lambda g: pd.Series(scope, index=g.index, dtype="Int64")  # noqa: E731
     else:
@@ -495,28 +405,25 @@ def compute(
     rules: StatusRules | None = None,
 ) -> dict[str, Kpi]:
     """Every indicator for one scope (unit and everything below it; None = organisation)."""
-    long = _judged(con, [(year - 1, quarter), (year, quarter)], unit_id, "total", rules)
+    long = _judged(con, [(year - 1, quarter), (year, quarter)], unit_id, "total", rules, like=(year, quarter))
     now = long[long["year"] == year].set_index("indicator")
     before = long[long["year"] == year - 1].set_index("indicator")
-    incomplete = [
+    incomplete = {
         i.id
         for i in INDICATORS
         if not (_coverage(now.loc[i.id]).complete and _coverage(before.loc[i.id]).complete)
-    ]
-    matched = None
-    if incomplete:
-        matched = _long(indicator_values(con, [(year - 1, quarter), (year, quarter)], unit_id, matched=True))
-        matched = matched.set_index(["indicator", "year"])
+    }
+    matched = indicator_sums.matched_units(con, year, quarter, unit_id) if incomplete else {}
     result = {}
     for ind in INDICATORS:
         row = now.loc[ind.id]
         actual, previous, yoy_units = _none(row["actual"]), _none(before.loc[ind.id, "actual"]), None
         yoy = _yoy(ind, actual, previous)
-        if matched is not None and ind.id in incomplete:
-            current_like = _none(matched.loc[(ind.id, year), "actual"])
-            previous = _none(matched.loc[(ind.id, year - 1), "actual"])
-            yoy = _yoy(ind, current_like, previous)
-            yoy_units = _int(matched.loc[(ind.id, year), "reported"])
+        if ind.id in incomplete and not ind.quality:
+            # compared like for like: only the units that sent the kind in both years
+            previous = _none(before.loc[ind.id, "like_actual"]) if previous is not None else None
+            yoy = _yoy(ind, _none(row["like_actual"]), previous)
+            yoy_units = matched[indicator_sums.span_of(ind)]
         result[ind.id] = Kpi(
             ind.id,
             actual,
@@ -631,48 +538,71 @@ def unit_history(
 class LeftOut:
     """Units expected for a stock or a rate that did not send it, and their figure at their last report."""
 
-    units: tuple[str, ...]  # names, by parent and name
+    units: tuple[str, ...]  # names, by parent and name (the first _NAMES_MAX)
     last_value: float | None  # the indicator over their last reports (None: none reported before)
     last_units: int  # how many of them reported before
+    count: int = -1  # how many units are left out (-1: len(units))
+
+    @property
+    def total(self) -> int:
+        return self.count if self.count >= 0 else len(self.units)
 
 
-_LEFT_OUT_KINDS = ("membership", "dues")
+_LEFT_OUT_KINDS = {"membership": "at", "dues": "every"}  # stocks and rates from a periodic return
+_NAMES_MAX = 200  # missing units named: enough for any federation; a national register gets a count
 
 
-def _left_out_sql(kind: str, inds: list[Indicator]) -> str:
-    at_quarter = kind == "membership"
+def _expected_units_sql(scope: int | None) -> str:
+    """Units of the scope expected to report at $period (see etl.tree.expected_at)."""
+    grouping = indicator_sums.Grouping("total", scope)
+    return f"""SELECT t.unit_id, t.name, t.unit_type, t.parent_id FROM units t {grouping.join()}
+               WHERE t.reports AND (t.first_period IS NULL OR t.first_period <= $period)"""
+
+
+def _applies_sql(ind: Indicator) -> str:
+    if not ind.not_for:
+        return "TRUE"
+    types = ", ".join("'" + t.replace("'", "''") + "'" for t in ind.not_for)
+    return f"(g.unit_type IS NULL OR g.unit_type NOT IN ({types}))"
+
+
+def _left_out_sql(kind: str, rule: str, quarter: int, scope: int | None, inds: list[Indicator]) -> str:
+    """One row: per indicator, the expected units of the scope without the kind's return for the period
+    (count and first names), and the sums over their last reports before it."""
     cols = sorted({f for i in inds for f in (i.numerator, i.denominator) if f and f != "*"})
-    if at_quarter:
-        sent = ", ".join(f"bool_or({_sent(i)}) AS {i.id}__sent" for i in inds)
-        window = "year = $year AND quarter = $quarter"
-    else:  # year to date: every quarter since the unit is known
-        first_q = _FIRST_Q.format(y="$year")
-        sent = ", ".join(
-            f"count(DISTINCT quarter) FILTER (WHERE {_sent(i)}) >= $quarter - any_value({first_q}) + 1 "
-            f"AS {i.id}__sent"
-            for i in inds
-        )
-        window = "year = $year AND quarter <= $quarter"
-    last_cols = ", ".join(
-        f"arg_max({c}, year * 10 + quarter) FILTER (WHERE {c} IS NOT NULL) AS last_{c}" for c in cols
+    picks = ", ".join(
+        f"arg_max({c}, year * 10 + quarter) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in cols
     )
-    table = KINDS[kind].table
-    return f"""WITH RECURSIVE {tree.LINEAGE}, {tree.SCOPE}, {tree.FIRSTS},
-exp AS (SELECT u.unit_id, u.name, u.unit_type, p.name AS parent, f.first_p
-        FROM units u JOIN scope USING (unit_id) LEFT JOIN firsts f USING (unit_id)
-        LEFT JOIN units p ON p.unit_id = u.parent_id
-        WHERE {tree.expected_at("$year * 10 + $quarter")}),
-now AS (SELECT t.unit_id, {sent} FROM {table} t JOIN exp f USING (unit_id) WHERE {window} GROUP BY t.unit_id),
-gaps AS (SELECT exp.unit_id FROM exp LEFT JOIN now USING (unit_id)
-         WHERE now.unit_id IS NULL OR NOT ({" AND ".join(f"now.{i.id}__sent" for i in inds)})),
-last AS (SELECT unit_id, max(year * 10 + quarter) AS last_period, {last_cols}
-         FROM {table}
-         WHERE unit_id IN (SELECT unit_id FROM gaps) AND year * 10 + quarter < $year * 10 + $quarter
-         GROUP BY unit_id)
-SELECT exp.unit_id, exp.name, exp.parent, exp.unit_type, last.* EXCLUDE (unit_id),
-       {", ".join(f"coalesce(now.{i.id}__sent, FALSE) AS {i.id}__sent" for i in inds)}
-FROM exp LEFT JOIN now USING (unit_id) LEFT JOIN last USING (unit_id)
-ORDER BY exp.parent NULLS FIRST, exp.name"""
+    parts = []
+    for ind in inds:
+        ok = _applies_sql(ind)
+        num = f"l.{ind.numerator}"
+        if ind.kind == "rate":
+            both = f"{ok} AND {num} IS NOT NULL AND l.{ind.denominator} IS NOT NULL"
+            parts += [
+                f"sum({num}) FILTER (WHERE {both}) AS {ind.id}__num",
+                f"sum(l.{ind.denominator}) FILTER (WHERE {both}) AS {ind.id}__den",
+                f"count(*) FILTER (WHERE {both}) AS {ind.id}__known",
+            ]
+        else:
+            parts += [
+                f"sum({num}) FILTER (WHERE {ok}) AS {ind.id}__num",
+                f"count({num}) FILTER (WHERE {ok}) AS {ind.id}__known",
+            ]
+        parts += [
+            f"count(*) FILTER (WHERE {ok}) AS {ind.id}__count",
+            f"list(g.name ORDER BY p.name NULLS FIRST, g.name) FILTER (WHERE {ok})[1:{_NAMES_MAX}] "
+            f"AS {ind.id}__names",
+        ]
+    return f"""WITH exp AS ({_expected_units_sql(scope)}),
+sent AS (SELECT r.unit_id FROM unit_returns r
+         WHERE r.kind = '{kind}' AND r.year = $year AND {indicator_sums.returned(rule, quarter)}),
+gaps AS (SELECT e.* FROM exp e WHERE e.unit_id NOT IN (SELECT unit_id FROM sent)),
+last AS (SELECT t.unit_id, {picks} FROM {KINDS[kind].table} t
+         WHERE t.unit_id IN (SELECT unit_id FROM gaps) AND t.year * 10 + t.quarter < $period
+         GROUP BY t.unit_id)
+SELECT {", ".join(parts)}
+FROM gaps g LEFT JOIN last l ON l.unit_id = g.unit_id LEFT JOIN units p ON p.unit_id = g.parent_id"""
 
 
 def left_out(
@@ -681,52 +611,71 @@ def left_out(
     """For every stock and rate from a periodic return (会员发展, 会费收缴) whose coverage is incomplete:
     the units not counted and what they reported last time ('未报送的2个单位上次报送会员372人，未计入')."""
     out: dict[str, LeftOut] = {}
-    for kind in _LEFT_OUT_KINDS:
+    params = {"year": year, "period": year * 10 + quarter, **indicator_sums.Grouping("total", scope).params()}
+    for kind, rule in _LEFT_OUT_KINDS.items():
+        anyone = con.execute(
+            f"SELECT count(*) FROM unit_returns r WHERE r.kind = ? AND r.year = ? "
+            f"AND {indicator_sums.returned(rule, quarter)}",
+            [kind, year],
+        ).fetchall()[0][0]
+        if not anyone:  # nothing of the kind for the period: its figures are 无数据, nothing is left out
+            continue
         inds = [i for i in INDICATORS if i.source == kind and i.kind != "flow" and not i.quality]
-        units = con.execute(
-            _left_out_sql(kind, inds), {"year": year, "quarter": quarter, "scope": scope}
-        ).df()
+        row = indicator_sums.run(con, _left_out_sql(kind, rule, quarter, scope, inds), params).iloc[0]
         for ind in inds:
-            mine = units[[applies(ind, t if isinstance(t, str) else None) for t in units["unit_type"]]]
-            sent = mine[f"{ind.id}__sent"].astype(bool)
-            if sent.all() or not sent.any():  # complete, or not collected at all (then it is 无数据)
+            count = _int(row[f"{ind.id}__count"])
+            if not count:
                 continue
-            rows = mine[~sent]
-            num = pd.to_numeric(rows.get(f"last_{ind.numerator}"), errors="coerce")
+            known = _int(row[f"{ind.id}__known"])
+            num = _none(row[f"{ind.id}__num"])
             if ind.kind == "rate":
-                den = pd.to_numeric(rows.get(f"last_{ind.denominator}"), errors="coerce")
-                both = num.notna() & den.notna()
-                value = (
-                    float(num[both].sum()) / float(den[both].sum())
-                    if both.any() and den[both].sum()
-                    else None
-                )
-                known = int(both.sum())
+                den = _none(row[f"{ind.id}__den"])
+                value = num / den if known and num is not None and den else None
             else:
-                value = float(num.sum()) if num.notna().any() else None
-                known = int(num.notna().sum())
-            out[ind.id] = LeftOut(tuple(rows["name"]), value, known)
+                value = num if known else None
+            names = row[f"{ind.id}__names"]
+            out[ind.id] = LeftOut(tuple(names) if names is not None else (), value, known, count)
     return out
 
 
 def coverage_by_kind(
     con: duckdb.DuckDBPyConnection, year: int, quarter: int, scope: int | None = None
 ) -> pd.DataFrame:
-    """Per data kind: units that sent it for the quarter, units expected to, and who is missing."""
-    rows = con.execute(
-        f"""WITH RECURSIVE {tree.LINEAGE}, {tree.SCOPE}, {tree.FIRSTS},
-        exp AS (SELECT u.unit_id, u.name, p.name AS parent FROM units u JOIN scope USING (unit_id)
-                LEFT JOIN firsts f USING (unit_id) LEFT JOIN units p ON p.unit_id = u.parent_id
-                WHERE {tree.expected_at("$year * 10 + $quarter")}),
-        kinds AS (SELECT unnest($kinds) AS kind)
-        SELECT k.kind, count(c.unit_id) AS reported, count(*) AS expected,
-               list(e.name ORDER BY e.parent NULLS FIRST, e.name) FILTER (WHERE c.unit_id IS NULL) AS missing
-        FROM kinds k CROSS JOIN exp e
-        LEFT JOIN (SELECT DISTINCT kind, unit_id FROM coverage WHERE year = $year AND quarter = $quarter) c
-               ON c.kind = k.kind AND c.unit_id = e.unit_id
-        GROUP BY k.kind""",
-        {"year": year, "quarter": quarter, "scope": scope, "kinds": list(DATA_KINDS)},
-    ).df()
-    rows["missing"] = rows["missing"].map(lambda v: [] if v is None or v is pd.NA else list(v))
-    order = {k: n for n, k in enumerate(DATA_KINDS)}
-    return rows.sort_values("kind", key=lambda s: s.map(order)).reset_index(drop=True)
+    """Per data kind: units that sent it for the quarter, units expected to, and who is missing (the
+    first _NAMES_MAX names, by parent union and name; `missing_count` has them all)."""
+    params = {"year": year, "period": year * 10 + quarter, **indicator_sums.Grouping("total", scope).params()}
+    sent = f"""SELECT kind, unit_id FROM unit_returns
+               WHERE year = $year AND (CAST(quarters AS INTEGER) >> {quarter - 1}) & 1 = 1"""
+    counts = indicator_sums.run(
+        con,
+        f"""WITH exp AS ({_expected_units_sql(scope)})
+            SELECT (SELECT count(*) FROM exp) AS expected, s.kind, count(*) AS reported
+            FROM ({sent}) s WHERE s.unit_id IN (SELECT unit_id FROM exp) GROUP BY s.kind""",
+        params,
+    )
+    if counts.empty:
+        expected = int(
+            indicator_sums.run(con, f"SELECT count(*) AS n FROM ({_expected_units_sql(scope)})", params)[
+                "n"
+            ].iloc[0]
+        )
+    else:
+        expected = int(counts["expected"].iloc[0])
+    reported = dict(zip(counts["kind"], counts["reported"].astype(int), strict=True))
+    rows = []
+    for kind in DATA_KINDS:
+        got = reported.get(kind, 0)
+        missing: list[str] = []
+        if got < expected:
+            missing = list(
+                indicator_sums.run(
+                    con,
+                    f"""WITH exp AS ({_expected_units_sql(scope)})
+                        SELECT e.name FROM exp e LEFT JOIN units p ON p.unit_id = e.parent_id
+                        WHERE e.unit_id NOT IN (SELECT unit_id FROM ({sent}) WHERE kind = $kind)
+                        ORDER BY p.name NULLS FIRST, e.name LIMIT {_NAMES_MAX}""",
+                    {**params, "kind": kind},
+                )["name"]
+            )
+        rows.append((kind, got, expected, missing, expected - got))
+    return pd.DataFrame(rows, columns=["kind", "reported", "expected", "missing", "missing_count"])

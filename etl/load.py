@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from etl import faults
+from etl import derived, faults
 from etl.bulk_names import display_names, name_keys
 from etl.dictionary import KINDS, unit_type_of
 from etl.normalise import ParsedSheet
@@ -46,6 +46,7 @@ class UnitResolver:
         self.con = con
         self.load_id = load_id  # the load creating new units: undoing it removes them
         self.created: list[str] = []
+        self.changed_ids: list[int] = []  # units created or given a new parent: the tree follows
 
     @cached_property
     def by_key(self) -> dict[str, int]:
@@ -117,6 +118,7 @@ class UnitResolver:
         finally:
             self.con.unregister("new_units")
         self.created.extend(shown)
+        self.changed_ids.extend(ids)
         if "by_key" in self.__dict__:
             self.by_key.update(zip(keys, ids, strict=True))
 
@@ -145,6 +147,11 @@ class UnitResolver:
                 self.con.execute(
                     "DELETE FROM parent_edges WHERE list_contains(?, ord)", [sorted({r[0] for r in closing})]
                 )
+            moved = self.con.execute(
+                """SELECT e.unit_id FROM parent_edges e JOIN units u USING (unit_id)
+                   WHERE u.parent_id IS DISTINCT FROM e.parent_id"""
+            ).fetchall()
+            self.changed_ids.extend(r[0] for r in moved)
             self.con.execute(
                 """UPDATE units SET parent_id = e.parent_id FROM parent_edges e
                    WHERE units.unit_id = e.unit_id AND units.parent_id IS DISTINCT FROM e.parent_id"""
@@ -301,6 +308,9 @@ def write_sheets(
             (int(y), int(q)) for y, q in frame[["year", "quarter"]].drop_duplicates().itertuples(index=False)
         }
         _write_kind(con, kind_id, frame, load_id)
+    # what reads need, kept in the same transaction (see etl.derived)
+    derived.refresh_tree(con, resolver.changed_ids)
+    derived.refresh_units(con, units)
     period_text = ",".join(f"{y}Q{q}" if q else f"{y}" for y, q in sorted(periods))
     con.execute(
         """INSERT INTO loads (load_id, file_name, sha256, kind, periods, rows_loaded, units, warnings,

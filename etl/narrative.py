@@ -139,7 +139,9 @@ def _yoy_clause(ind: Indicator, kpi: Any, lang: str) -> str | None:
 def left_out_clause(ind: Indicator | str, gap: Any, lang: str = "zh") -> str:
     """'未报送的2个单位上次报送会员人数372人，未计入' (a kpis.LeftOut); en in words."""
     ind = _ind(ind)
-    n = len(_get(gap, "units") or ())
+    n = _get(gap, "count")
+    if n is None or n < 0:
+        n = len(_get(gap, "units") or ())
     value = fmt.to_number(_get(gap, "last_value"))
     if value is None:
         return t("card.left_out_never", lang, n=n)

@@ -37,8 +37,6 @@ ACTION_ZH = {
     "accounts": "管理账号",
     "audit": "查看操作日志",
 }
-# deepest unit tree walked, the same bound as the read side (queries._SCOPE, kpis lineage)
-MAX_DEPTH = 30
 
 
 @dataclass(frozen=True)
@@ -85,18 +83,9 @@ def require(actor: Actor | None, action: str) -> Actor:
 
 
 def subtree(con: duckdb.DuckDBPyConnection, unit_id: int) -> set[int]:
-    """unit_id and every unit below it. The one place that walks the tree downwards for
-    permissions, so it can later be answered by a closure table instead."""
-    rows = con.execute(
-        f"""WITH RECURSIVE down(id, depth) AS (
-                SELECT unit_id, 0 FROM units WHERE unit_id = ?
-                UNION ALL
-                SELECT u.unit_id, d.depth + 1 FROM units u JOIN down d ON u.parent_id = d.id
-                WHERE d.depth < {MAX_DEPTH})
-            SELECT DISTINCT id FROM down""",
-        [unit_id],
-    ).fetchall()
-    return {int(r[0]) for r in rows}
+    """unit_id and every unit below it: one lookup in the tree every write keeps (etl.derived)."""
+    rows = con.execute("SELECT unit_id FROM unit_tree WHERE ancestor_id = ?", [unit_id]).fetchall()
+    return {int(r[0]) for r in rows} | {int(unit_id)}
 
 
 def visible_units(con: duckdb.DuckDBPyConnection, actor: Actor) -> set[int] | None:

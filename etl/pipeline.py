@@ -232,6 +232,7 @@ def load_reports(
             con.execute("ROLLBACK")
             raise
         store.checkpoint(con)
+        store.data_changed(db)
     return summaries
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import settings
+from etl import derived, settings
 from etl.dictionary import KINDS, Kind
 
 SQL_TYPES = {
@@ -94,6 +94,8 @@ def _ddl() -> list[str]:
             f"CREATE TABLE IF NOT EXISTS replaced_{table} AS "
             f"SELECT *, 0::INTEGER AS replaced_by FROM {table} WHERE false"
         )
+    # what reads need, kept up to date by every write (etl/derived.py)
+    statements += derived.DDL
     # ---- accounts, login sessions and the audit trail (etl/accounts.py, etl/audit.py) ----
     statements += [
         # which account made a load (NULL: the command line or the single local user)
@@ -162,6 +164,10 @@ _CONTROL_CLASS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x{9f}]"
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for statement in _ddl():
         con.execute(statement)
+    if derived.stale(con):  # written by a version without them (or restored from one)
+        con.execute("BEGIN TRANSACTION")
+        derived.rebuild_all(con)
+        con.execute("COMMIT")
 
 
 def _open(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
@@ -170,7 +176,9 @@ def _open(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnect
     while True:
         try:
             with _OPEN_CLOSE:
-                return duckdb.connect(str(path), read_only=read_only)
+                con = duckdb.connect(str(path), read_only=read_only)
+            con.execute("SET enable_progress_bar = false")  # a long query must not draw on stderr
+            return con
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower() or time.monotonic() > deadline:
                 raise DatabaseBusy(path) from exc
@@ -185,6 +193,18 @@ class DatabaseBusy(RuntimeError):
 
 
 _SCHEMA_READY: set[str] = set()
+
+
+def _current(con: duckdb.DuckDBPyConnection) -> bool:
+    """The file has what this version's reads need (the last structure added)."""
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() "
+            "WHERE table_name = 'unit_returns' AND database_name = current_database()"
+        ).fetchall()[0][0]
+    )
+
+
 # DuckDB shares one database instance per file among a process's connections and drops it with
 # the last one; opening and closing concurrently from threads raced (pandas_scan not found).
 _OPEN_CLOSE = threading.Lock()
@@ -256,6 +276,12 @@ def connect(
         _SCHEMA_READY.discard(str(db))  # a new or replaced file needs its schema again
     with private_files():  # the file, and a WAL written by the schema statements, are 0600
         con = _open(db, read_only, timeout)
+        if read_only and str(db) not in _SCHEMA_READY and not _current(con):
+            with _OPEN_CLOSE:
+                con.close()
+            with connect(db):  # written by an older version: bring it up to date once, then read
+                pass
+            con = _open(db, read_only, timeout)
         try:
             if not read_only and str(db) not in _SCHEMA_READY:
                 ensure_schema(con)  # once per database and process: readers must not open write transactions
@@ -318,6 +344,32 @@ def get_setting(con: duckdb.DuckDBPyConnection, key: str, default: str = "") -> 
 
 def set_setting(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
     con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, value])
+
+
+def _stamp_path(path: Path | str | None) -> Path:
+    db = resolve(path)
+    return db.with_name(db.name + ".version")
+
+
+def data_changed(path: Path | str | None) -> None:
+    """After a commit that changed data: the stamp beside the database moves on, so every cached read
+    keyed by it (the dashboard's) is computed afresh. Call with the writer lock still held."""
+    stamp = _stamp_path(path)
+    try:
+        current = int(stamp.read_text() or 0)
+    except (FileNotFoundError, ValueError):
+        current = 0
+    fd = os.open(stamp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(str(current + 1))
+
+
+def stamp(path: Path | str | None) -> int:
+    """The data version as the stamp file says: a file read, no database connection (0: none yet)."""
+    try:
+        return int(_stamp_path(path).read_text() or 0)
+    except (FileNotFoundError, ValueError):
+        return 0
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:

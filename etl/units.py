@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import audit, permissions, settings, store
+from etl import audit, derived, permissions, settings, store
 from etl.dictionary import KINDS, UNIT_TYPES, unit_type_of
 from etl.names import clean_name, control_characters, name_key, to_simplified
 from etl.permissions import Actor, PermissionDenied
@@ -61,6 +61,7 @@ def _transaction(db: Path | str | None, work, actor: Actor | None = None, action
             con.execute("ROLLBACK")
             raise
         store.checkpoint(con)
+        store.data_changed(db)
         return result
 
 
@@ -133,18 +134,13 @@ def set_parent(
         parent_name = "（无上级）"
         if parent_id is not None:
             parent_name = _name(con, parent_id)
-            below = con.execute(
-                """WITH RECURSIVE down(id, depth) AS (
-                       SELECT ?::INTEGER, 0
-                       UNION ALL
-                       SELECT u.unit_id, d.depth + 1 FROM units u JOIN down d ON u.parent_id = d.id
-                       WHERE d.depth < 50)
-                   SELECT count(*) FROM down WHERE id = ?""",
-                [unit_id, parent_id],
+            below = con.execute(  # the would-be parent is the unit or one of its descendants
+                "SELECT count(*) FROM unit_tree WHERE ancestor_id = ? AND unit_id = ?", [unit_id, parent_id]
             ).fetchall()[0][0]
             if below:
                 raise UnitEditError("不能把单位设为其自身或其下级单位的下级")
         con.execute("UPDATE units SET parent_id = ? WHERE unit_id = ?", [parent_id, unit_id])
+        derived.refresh_tree(con, [unit_id])
         audit.record(
             con, actor, "unit_parent", target=unit_name, units=unit_name, detail=f"上级工会：{parent_name}"
         )
@@ -218,6 +214,9 @@ def merge(
             {"source": source_id, "target": target_id},
         )
         con.execute("UPDATE targets SET unit_id = ? WHERE unit_id = ?", [target_id, source_id])
+        children = [
+            r[0] for r in con.execute("SELECT unit_id FROM units WHERE parent_id = ?", [source_id]).fetchall()
+        ]
         con.execute("UPDATE units SET parent_id = ? WHERE parent_id = ?", [target_id, source_id])
         con.execute("UPDATE unit_aliases SET unit_id = ? WHERE unit_id = ?", [target_id, source_id])
         # accounts attached to the merged unit now look after the unit it became part of
@@ -228,6 +227,9 @@ def merge(
             [target_id, source_id],
         )
         con.execute("DELETE FROM units WHERE unit_id = ?", [source_id])
+        derived.forget_units(con, [source_id])
+        derived.refresh_tree(con, children)
+        derived.refresh_units(con, [target_id])
         con.execute("INSERT OR REPLACE INTO unit_aliases VALUES (?, ?)", [name_key(source_name), target_id])
         audit.record(
             con,

@@ -12,14 +12,12 @@ from etl.tables import Col
 render_theme("dues")
 f = require_filters()
 st.subheader(tr("theme.arrears"))
-dues = data.frame("dues_by_unit", f.year, f.quarter, f.unit_id)
-arrears = dues[dues["arrears"] > 0]
-if arrears.empty:
+n_units, owed = data.get("arrears_total", f.year, f.quarter, f.unit_id)
+if not n_units:
     st.success(tr("theme.no_arrears"))
 else:
-    st.warning(
-        tr("theme.arrears_summary", n=len(arrears), total=fmt.fmt_money(arrears["arrears"].sum(), lang()))
-    )
+    st.warning(tr("theme.arrears_summary", n=n_units, total=fmt.fmt_money(owed, lang())))
+    arrears = data.frame("dues_by_unit", f.year, f.quarter, f.unit_id, True)
     cols = [
         Col("unit", "text", "col.unit"),
         Col("parent", "text", "col.parent"),

@@ -57,8 +57,8 @@ else:
     table(missing, f"{f.year}Q{f.quarter}_未报送_{kind_label(kind, 'zh')}", key="missing", cols=cols)
 
 st.subheader(tr("report.matrix", year=f.year, kind=kind_label(kind, code)))
-matrix = data.frame("reporting_matrix", f.year, f.unit_id)
-grid = matrix[matrix["kind"] == kind].copy()
+grid = data.frame("reporting_matrix", f.year, f.unit_id, kind)
+total = grid.attrs.get("total")  # units; the grid has one row per unit and quarter
 grid["mark"] = grid["reported"].map(
     lambda r: f"✔ {tr('report.reported')}" if r else f"✘ {tr('report.not_reported')}"
 )
@@ -68,4 +68,5 @@ pivot = grid.pivot_table(
     index=["parent", "unit"], columns="quarter", values="mark", aggfunc="first", dropna=False, sort=False
 ).reset_index()
 pivot = pivot.rename(columns={"unit": tr("col.unit"), "parent": tr("col.parent")})
+pivot.attrs["total"] = total if total is not None else len(pivot)  # units, as the rows are
 table(pivot, f"{f.year}_报送情况_{kind_label(kind, 'zh')}", key="matrix")

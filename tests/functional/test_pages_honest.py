@@ -139,6 +139,23 @@ def test_rankings_can_rank_the_parent_unions(demo_db_copy: Path, monkeypatch: py
     assert ranked == set(demo.PARENTS)
 
 
+def test_a_large_scope_ranks_its_next_level_unions(
+    demo_db_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above views.RANK_UNITS_MAX grassroots units, a chart of every unit helps nobody (and a
+    national one would not draw): the ranking is by next-level union and says why."""
+    from dashboard import views
+
+    with store.connect(demo_db_copy, read_only=True) as con:
+        size = queries.reporting_units(con, None)
+    monkeypatch.setattr(views, "RANK_UNITS_MAX", size - 1)
+    at = open_page(make_app(demo_db_copy, monkeypatch), "organisation")
+    assert "level-membership_rate" not in [r.key for r in at.radio]
+    assert any(f"本范围有{size:,}个基层单位，按下一级工会排名" in c.value for c in at.caption)
+    ranking = next(c for c in charts(at) if "各单位情况" in c["layout"]["title"]["text"])
+    assert set(ranking["layout"]["yaxis"]["categoryarray"]) == set(demo.PARENTS)
+
+
 def test_government_organs_are_not_applicable_for_collective_contracts(
     demo_db_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
