@@ -235,13 +235,21 @@ def load_reports(
     return summaries
 
 
+# names enough to fill one clipped audit entry (each name and its 、 take two characters or more)
+_NAMES_SHOWN = audit.MAX_TEXT // 2 + 1
+
+
 def _audit_loads(con, actor: Actor, summaries: list[LoadSummary]) -> None:
     """One 操作日志 entry per loaded file, in the load's transaction; loads.account_id says whose."""
     for s in summaries:
         con.execute("UPDATE loads SET account_id = ? WHERE load_id = ?", [actor.account_id, s.load_id])
+        # sorted in SQL (byte order of UTF-8 is Python's order of str), and only as many names as
+        # one entry can show: a load of 200,000 units does not sort them all in Python
         names = con.execute(
-            "SELECT DISTINCT u.name FROM coverage c JOIN units u USING (unit_id) WHERE c.load_id = $id UNION "
-            "SELECT DISTINCT u.name FROM targets t JOIN units u USING (unit_id) WHERE t.load_id = $id",
+            "SELECT name FROM (SELECT u.name FROM coverage c JOIN units u USING (unit_id) "
+            "WHERE c.load_id = $id UNION "
+            "SELECT u.name FROM targets t JOIN units u USING (unit_id) WHERE t.load_id = $id) "
+            f"WHERE name <> '' ORDER BY name LIMIT {_NAMES_SHOWN}",
             {"id": s.load_id},
         ).fetchall()
         audit.record(

@@ -55,6 +55,8 @@ def validate_sheet(sheet: ParsedSheet) -> None:
 def _unit_types(sheet: ParsedSheet, where: dict) -> None:
     """An unknown 单位性质 is not guessed: the unit keeps what it had, and every indicator applies."""
     frame = sheet.frame
+    if frame["unit_type"].isna().all():
+        return  # the usual sheet: no 单位性质 column
     written = frame["unit_type"].map(lambda v: v.strip() if isinstance(v, str) else "")
     unknown = frame[(written != "") & written.map(lambda v: unit_type_of(v) is None)]
     for data in unknown[["unit_type", "_row"]].to_dict("records"):
