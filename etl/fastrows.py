@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from etl import values
-from etl.bulk_names import remember, simplified_many
+from etl.bulk_names import remember_keys, simplified_many
 from etl.dictionary import Kind
 from etl.headers import header_key
 from etl.names import clean_name
@@ -31,7 +31,7 @@ from etl.problems import ProblemList
 
 # below this many data rows the per-cell parser is fast enough and the fast path is skipped
 MIN_ROWS = 200
-_SIMPLE_NAME = re.compile(r"[\u4e00-\u9fffA-Za-z0-9（）()]+")
+_SIMPLE_NAME_RE2 = r"^[\x{4e00}-\x{9fff}A-Za-z0-9（）()]+$"  # the same, for pyarrow (RE2)
 # words that make etl.normalise treat a row as no unit row (合计, headings, footers, notes,
 # unit lines, 栏次): a name matching any of them is left to the per-cell parser
 _SPECIAL = re.compile(
@@ -217,12 +217,13 @@ def _plain_names(column: tuple, unit_keys: dict[str, str]) -> tuple[np.ndarray, 
     """Unit cells that name a unit and nothing else; their clean_name. The checks run over the
     distinct names at once (Arrow compute); names with brackets take the exact header rule."""
     aliases = pa.array(sorted(k for k, f in unit_keys.items() if f == "unit"), pa.string())
-    simple_name = _SIMPLE_NAME.fullmatch
-    distinct = [v for v in dict.fromkeys(column) if type(v) is str and simple_name(v)]
-    converted = simplified_many(distinct)
-    remember(distinct, converted)  # validation keys the same names next
-    simple = pa.array(converted, pa.string())
+    texts = pa.array([v for v in dict.fromkeys(column) if type(v) is str], pa.string())
+    distinct = texts.filter(pc.match_substring_regex(texts, _SIMPLE_NAME_RE2))
+    names = distinct.to_pylist()
+    simple = pa.array(simplified_many(names), pa.string())
     key = pc.utf8_lower(simple)
+    # the name keys of etl.names, for validation and loading to reuse
+    remember_keys(names, pc.replace_substring(pc.replace_substring(key, "（", "("), "）", ")").to_pylist())
     rejected = pc.or_(
         pc.match_substring_regex(simple, _SPECIAL.pattern),
         pc.or_(
@@ -233,19 +234,14 @@ def _plain_names(column: tuple, unit_keys: dict[str, str]) -> tuple[np.ndarray, 
             ),
         ),
     )
-    bracketed = pc.match_substring_regex(pa.array(distinct, pa.string()), "[()（）]")
-    plain: dict[object, str] = {}
-    for name, bad, brackets in zip(distinct, rejected.to_pylist(), bracketed.to_pylist(), strict=True):
-        if bad:
-            continue
-        if brackets:
-            if _is_header(name, unit_keys):
-                continue  # a repeated 单位名称（盖章） header row
+    bracketed = pc.match_substring_regex(distinct, "[()（）]")
+    kept = distinct.filter(pc.and_not(pc.invert(rejected), bracketed)).to_pylist()
+    plain: dict[object, str] = dict(zip(kept, kept, strict=True))
+    for name in distinct.filter(pc.and_(pc.invert(rejected), bracketed)).to_pylist():
+        if not _is_header(name, unit_keys):  # not a repeated 单位名称（盖章） header row
             plain[name] = name.replace("(", "（").replace(")", "）")
-        else:
-            plain[name] = name
-    names = as_objects([plain.get(v) for v in column])
-    return ~pd.isna(names), names
+    out = as_objects([plain.get(v) for v in column])
+    return ~pd.isna(out), out
 
 
 def _is_header(name: str, unit_keys: dict[str, str]) -> bool:
