@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import zip_longest
@@ -28,6 +28,7 @@ from etl.dictionary import Kind
 from etl.headers import header_key
 from etl.names import clean_name
 from etl.problems import ProblemList
+from etl.xlsx_fast import HybridRows
 
 # below this many data rows the per-cell parser is fast enough and the fast path is skipped
 MIN_ROWS = 200
@@ -98,6 +99,10 @@ def as_objects(values: list) -> np.ndarray:
 
 def _numbers(column: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(is a number cell, its value as float or NaN, is empty); booleans are not numbers."""
+    if isinstance(column, pa.Array):  # a column of numbers from the fast reader (null: empty)
+        x = pc.fill_null(column.cast(pa.float64()), np.nan).to_numpy(zero_copy_only=False)
+        blank = column.is_null().to_numpy(zero_copy_only=False)
+        return ~blank, x, blank
     n = len(column)
     types = set(map(type, column))
     if types <= _NUMBER_TYPES:  # the usual column: numbers only, converted in C
@@ -250,24 +255,68 @@ def _is_header(name: str, unit_keys: dict[str, str]) -> bool:
     return unit_keys.get(header_key(name)) == "unit" or unit_keys.get(loose_header_key(name)) == "unit"
 
 
-def _left_cells_plain(data: list[list[object]], columns: list[tuple], unit_index: int) -> np.ndarray:
+def _left_cells_plain(columns: list, unit_index: int, n: int) -> np.ndarray:
     """Cells left of the unit column are empty or numbers (序号): never a 合计 or footer label."""
-    if unit_index == 0:
-        return np.ones(len(data), bool)
-    if all(set(map(type, column)) <= _NUMBER_TYPES for column in columns[:unit_index]):
-        return np.ones(len(data), bool)
-    return np.fromiter(
-        (
-            all(v is None or v == "" or type(v) is float or type(v) is int for v in row[:unit_index])
-            for row in data
+    ok = np.ones(n, bool)
+    for column in columns[:unit_index]:
+        ok &= _apply(column, _empty_or_number, numeric_ok=True)[0]
+    return ok
+
+
+def _empty_or_number(column) -> tuple[np.ndarray]:
+    if isinstance(column, pa.Array) or set(map(type, column)) <= _NUMBER_TYPES:
+        return (np.ones(len(column), bool),)  # numbers (or a numeric Arrow column)
+    return (
+        np.fromiter(
+            (v is None or v == "" or type(v) is float or type(v) is int for v in column), bool, len(column)
         ),
-        bool,
-        len(data),
     )
 
 
+def _numeric(column: pa.Array) -> bool:
+    return pa.types.is_floating(column.type) or pa.types.is_integer(column.type)
+
+
+def _apply(column, check, numeric_ok: bool = False) -> tuple:
+    """check(column) -> arrays, one value per cell. An Arrow column from the fast reader is
+    checked through its distinct values only, as calamine's Python values (null is ''), and the
+    answers spread back to its rows; a column of numbers goes to checks that take Arrow."""
+    if not isinstance(column, pa.Array) or (numeric_ok and _numeric(column)):
+        return check(column)
+    if pa.types.is_null(column.type):
+        distinct: list[object] = []
+        indices = np.zeros(len(column), np.int64)
+    else:
+        encoded = pc.dictionary_encode(column)
+        distinct = ["" if v is None else v for v in encoded.dictionary.to_pylist()]
+        indices = pc.fill_null(encoded.indices, len(distinct)).to_numpy(zero_copy_only=False)
+    answers = check(as_objects([*distinct, ""]))  # the last: an empty cell
+    return tuple(answer[indices] for answer in answers)
+
+
+def _field_check(kind: Kind, f, scale: int):
+    """The column check of a field: column -> (cell ok, value per cell)."""
+    if f.id == "year":
+        return lambda column: _number_field(column, values.parse_year)
+    if f.id == "quarter":
+        return lambda column: _number_field(column, values.parse_quarter)
+    if f.type == "int":
+        return lambda column: _int_field(column, f.required)
+    if f.type == "money":
+        return lambda column: _money_field(column, f.required, scale)
+    if f.type == "date":
+        return lambda column: _date_field(column, f.required)
+    if f.id == "parent":
+        return lambda column: _mapped_text(column, f.required, clean_name)
+    if f.id == "category":
+        return lambda column: _mapped_text(column, f.required, _category(kind.id))
+    if f.type == "text":
+        return lambda column: _mapped_text(column, f.required, str.strip)
+    return None
+
+
 def plain_block(
-    rows: list[list[object]],
+    rows: Sequence[list[object]],
     kind: Kind,
     mapped: list,
     start: int,
@@ -275,49 +324,40 @@ def plain_block(
     keys: dict[str, str],
 ) -> PlainBlock | None:
     """The plain rows from `start` on, or None for a sheet too small to be worth it."""
-    data = rows[start:]
-    if len(data) < MIN_ROWS:
+    count = len(rows) - start
+    if count < MIN_ROWS:
         return None
     width = max(c.index for c in mapped) + 1
-    grid = np.array(data, dtype=object) if len(set(map(len, data))) == 1 else None
-    if grid is not None and grid.ndim == 2 and grid.shape[1] >= width:  # every row equally wide
-        columns: list = [grid[:, c] for c in range(width)]
+    columns: list
+    if isinstance(rows, HybridRows):  # the fast reader's Arrow columns, no Python object per cell
+        columns = [rows.column(c, start) for c in range(width)]
     else:
-        columns = list(zip_longest(*(row[:width] for row in data), fillvalue=None))
-    while len(columns) < width:
-        columns.append((None,) * len(data))
+        data = rows[start:]
+        grid = np.array(data, dtype=object) if len(set(map(len, data))) == 1 else None
+        if grid is not None and grid.ndim == 2 and grid.shape[1] >= width:  # every row equally wide
+            columns = [grid[:, c] for c in range(width)]
+        else:
+            columns = list(zip_longest(*(row[:width] for row in data), fillvalue=None))
+        while len(columns) < width:
+            columns.append((None,) * count)
     unit_col = next(c for c in mapped if c.field == "unit")
-    ok, names = _plain_names(columns[unit_col.index], keys)
-    ok &= _left_cells_plain(data, columns, unit_col.index)
+    ok, names = _apply(columns[unit_col.index], lambda column: _plain_names(column, keys))
+    ok &= _left_cells_plain(columns, unit_col.index, count)
     block = PlainBlock(start, ok)
     for col in mapped:
         f = kind.field(col.field)
         if f.id == "unit":
             block.columns["unit"] = names  # in column order, as the per-cell records have it
             continue
-        column = columns[col.index]
-        if f.id == "year":
-            good, out = _number_field(column, values.parse_year)
-        elif f.id == "quarter":
-            good, out = _number_field(column, values.parse_quarter)
-        elif f.type == "int":
-            good, out = _int_field(column, f.required)
-        elif f.type == "money":
-            good, out = _money_field(column, f.required, col.scale)
-        elif f.type == "date":
-            good, out = _date_field(column, f.required)
-        elif f.id == "parent":
-            good, out = _mapped_text(column, f.required, clean_name)
-        elif f.id == "category":
-            good, out = _mapped_text(column, f.required, _category(kind.id))
-        elif f.type == "text":
-            good, out = _mapped_text(column, f.required, str.strip)
-        else:
+        check = _field_check(kind, f, col.scale)
+        if check is None:
             return None  # a field type the fast path does not know: every row per cell
+        counted = f.type in ("int", "money") and f.id not in ("year", "quarter")  # checks that take Arrow
+        good, out = _apply(columns[col.index], check, numeric_ok=counted)
         block.ok &= good
         block.columns[f.id] = out
     for r in merged_rows:
-        if 0 <= r - start < len(data):
+        if 0 <= r - start < count:
             block.ok[r - start] = False
     keep = np.flatnonzero(block.ok)
     block.columns = {name: column[keep] for name, column in block.columns.items()}
