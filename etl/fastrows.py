@@ -218,11 +218,11 @@ def _number_field(column: tuple, parse) -> tuple[np.ndarray, np.ndarray]:
     return ok, np.array([np.nan if v is None else v for v in out], dtype=float)
 
 
-def _plain_names(column: tuple, unit_keys: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
-    """Unit cells that name a unit and nothing else; their clean_name. The checks run over the
-    distinct names at once (Arrow compute); names with brackets take the exact header rule."""
+def _plain_forms(texts: pa.Array, unit_keys: dict[str, str]) -> tuple[pa.Array, pa.Array]:
+    """Of distinct texts, those that could name a unit, and for each its clean_name, or null where
+    it names no unit (合计, headings, footers, a repeated header). Arrow compute over all at once;
+    names with brackets take the exact header rule."""
     aliases = pa.array(sorted(k for k, f in unit_keys.items() if f == "unit"), pa.string())
-    texts = pa.array([v for v in dict.fromkeys(column) if type(v) is str], pa.string())
     distinct = texts.filter(pc.match_substring_regex(texts, _SIMPLE_NAME_RE2))
     names = distinct.to_pylist()
     simple = pa.array(simplified_many(names), pa.string())
@@ -240,12 +240,27 @@ def _plain_names(column: tuple, unit_keys: dict[str, str]) -> tuple[np.ndarray, 
         ),
     )
     bracketed = pc.match_substring_regex(distinct, "[()（）]")
-    kept = distinct.filter(pc.and_not(pc.invert(rejected), bracketed)).to_pylist()
-    plain: dict[object, str] = dict(zip(kept, kept, strict=True))
-    for name in distinct.filter(pc.and_(pc.invert(rejected), bracketed)).to_pylist():
-        if not _is_header(name, unit_keys):  # not a repeated 单位名称（盖章） header row
-            plain[name] = name.replace("(", "（").replace(")", "）")
-    out = as_objects([plain.get(v) for v in column])
+    forms = pc.if_else(pc.or_(rejected, bracketed), pa.scalar(None, pa.string()), distinct)
+    if pc.any(pc.and_not(bracketed, rejected)).as_py():
+        listed = forms.to_pylist()
+        for i in pc.indices_nonzero(pc.and_not(bracketed, rejected)).to_pylist():
+            name = names[i]
+            if not _is_header(name, unit_keys):  # not a repeated 单位名称（盖章） header row
+                listed[i] = name.replace("(", "（").replace(")", "）")
+        forms = pa.array(listed, pa.string())
+    return distinct, forms
+
+
+def _plain_names(column, unit_keys: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Unit cells that name a unit and nothing else; their clean_name."""
+    if isinstance(column, pa.Array) and pa.types.is_string(column.type):  # the fast reader's column
+        distinct, forms = _plain_forms(pc.unique(column.drop_null()), unit_keys)
+        out = pc.take(forms, pc.index_in(column, value_set=distinct)).to_numpy(zero_copy_only=False)
+    else:
+        texts = pa.array([v for v in dict.fromkeys(column) if type(v) is str], pa.string())
+        distinct, forms = _plain_forms(texts, unit_keys)
+        plain = dict(zip(distinct.to_pylist(), forms.to_pylist(), strict=True))
+        out = as_objects([plain.get(v) for v in column])
     return ~pd.isna(out), out
 
 
@@ -341,7 +356,11 @@ def plain_block(
         while len(columns) < width:
             columns.append((None,) * count)
     unit_col = next(c for c in mapped if c.field == "unit")
-    ok, names = _apply(columns[unit_col.index], lambda column: _plain_names(column, keys))
+    names_column = columns[unit_col.index]
+    if isinstance(names_column, pa.Array) and pa.types.is_string(names_column.type):
+        ok, names = _plain_names(names_column, keys)  # Arrow throughout
+    else:
+        ok, names = _apply(names_column, lambda column: _plain_names(column, keys))
     ok &= _left_cells_plain(columns, unit_col.index, count)
     block = PlainBlock(start, ok)
     for col in mapped:

@@ -227,23 +227,29 @@ def _set_unit_types(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None
         con.unregister("incoming_unit_types")
 
 
+def _arrow_column(values: pd.Series, field_type: str) -> pa.Array:
+    """A frame column as the Arrow type its SQL column takes: whole numbers (nulls for blanks; a
+    fraction is an error), money as float64 (cast to DECIMAL(18,2) in SQL), dates, text."""
+    if field_type == "int":
+        return pc.cast(pa.array(pd.to_numeric(values), from_pandas=True), pa.int64())
+    if field_type == "money":
+        return pa.array(pd.to_numeric(values, errors="raise").astype("float64"), from_pandas=True)
+    if field_type == "date":
+        return pa.array(pd.to_datetime(values), from_pandas=True)
+    return pa.array(values.astype("object").where(values.notna(), None), pa.string(), from_pandas=True)
+
+
 def _write_kind(con: duckdb.DuckDBPyConnection, kind_id: str, frame: pd.DataFrame, load_id: int) -> None:
     kind = KINDS[kind_id]
     measures = fact_columns(kind_id)
-    incoming = frame[["year", "quarter", "unit_id", *measures]]  # a new frame (copy on write)
-    for name in measures:
-        if kind.field(name).type == "money":
-            incoming[name] = pd.to_numeric(incoming[name], errors="raise").astype("float64")
-        elif kind.field(name).type == "int":
-            incoming[name] = pd.to_numeric(incoming[name]).astype("Int64")
-        elif kind.field(name).type == "date":
-            incoming[name] = pd.to_datetime(incoming[name])
-        else:
-            incoming[name] = incoming[name].astype("object").where(incoming[name].notna(), None)
-    covered = incoming[["unit_id", "year", "quarter"]].drop_duplicates()
-    # as Arrow tables: DuckDB scans those column by column, not cell by cell
-    con.register("incoming_rows", pa.Table.from_pandas(incoming, preserve_index=False))
-    con.register("covered_periods", pa.Table.from_pandas(covered, preserve_index=False))
+    # straight into Arrow columns (DuckDB scans those column by column, not cell by cell)
+    columns = {name: _arrow_column(frame[name], "int") for name in ("year", "quarter", "unit_id")}
+    columns |= {name: _arrow_column(frame[name], kind.field(name).type) for name in measures}
+    incoming = pa.table(columns)
+    keys = pa.table({name: columns[name] for name in ("unit_id", "year", "quarter")})
+    covered = keys.group_by(["unit_id", "year", "quarter"], use_threads=False).aggregate([])
+    con.register("incoming_rows", incoming)
+    con.register("covered_periods", covered)
     try:
         for table in (kind.table, "coverage"):
             match = f"""FROM {table} t JOIN covered_periods c
