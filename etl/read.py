@@ -123,9 +123,9 @@ def read_excel(data: bytes, file_name: str) -> list[RawSheet]:
     """Every visible sheet. A long xlsx sheet is read in two parts (etl.xlsx_fast): its first
     rows by calamine, the rest by fastexcel into Arrow; calamine reads it whole when fastexcel
     cannot give exactly the same cells."""
-    head = xlsx_fast.head_workbook(data) if data[:4] == _ZIP_MAGIC else None
+    prepared = xlsx_fast.prepare(data) if data[:4] == _ZIP_MAGIC else None
     try:
-        workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(head.data if head else data))
+        workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(prepared.data if prepared else data))
     except calamine.PasswordError:
         raise _reject(file_name, "工作簿设置了密码保护，无法读取。请先取消密码保护，再重新上传") from None
     except _INTERRUPTS:
@@ -144,15 +144,15 @@ def read_excel(data: bytes, file_name: str) -> list[RawSheet]:
             continue  # hidden sheets hold lookup lists, not data
         try:
             grid, merged = _calamine_sheet(workbook, meta.name)
-            cut = head.cut.get(meta.name) if head else False
-            block = xlsx_fast.typed_block(data, meta.name, len(grid)) if cut else None
             rows: Sequence[list[object]] = grid
-            if block is not None:
-                rows = xlsx_fast.HybridRows(grid, block)
-            elif cut is not False:  # a long sheet fastexcel leaves to calamine (or one not known)
-                if not whole:
-                    whole.append(calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)))
-                rows, merged = _calamine_sheet(whole[0], meta.name)
+            if prepared is not None and prepared.cut.get(meta.name):  # only its first rows here
+                block = prepared.blocks.get(meta.name)
+                if block is not None and len(grid) <= block.skip:
+                    rows = xlsx_fast.HybridRows(grid, block)
+                else:  # a long sheet fastexcel leaves to calamine
+                    if not whole:
+                        whole.append(calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)))
+                    rows, merged = _calamine_sheet(whole[0], meta.name)
         except _INTERRUPTS:
             raise
         except BaseException as exc:  # a damaged sheet can make calamine panic (a BaseException)

@@ -24,6 +24,7 @@ import io
 import itertools
 import logging
 import re
+import threading
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ HEAD_ROWS = 40  # rows read cell by cell: the header is looked for in the first 
 _CHUNK = 1024 * 1024
 _ROW_END = re.compile(rb"<(?:\w+:)?row\b[^>]*?/>|</(?:\w+:)?row\s*>")
 _ROW_START = re.compile(rb"<(?:\w+:)?row\b")
+_ROW_OPEN = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
+_R_ATTRIBUTE = re.compile(rb'\br\s*=\s*["\'](\d+)["\']')
 _DATA_END = re.compile(rb"</(?:\w+:)?sheetData\s*>")
 _TYPES = (
     pa.types.is_string,
@@ -53,9 +56,12 @@ logging.getLogger("fastexcel").setLevel(logging.ERROR)
 
 
 @dataclass
-class HeadWorkbook:
-    data: bytes  # the workbook with its long worksheets cut
+class Prepared:
+    """A workbook made ready for two-part reading."""
+
+    data: bytes  # the workbook with its long worksheets cut after HEAD_ROWS rows
     cut: dict[str, bool]  # sheet name -> whether its rows go on past the copy
+    blocks: dict[str, TypedBlock | None]  # sheet name -> fastexcel's typed rows past the copy
 
 
 def _parts(handle) -> Iterator[bytes]:
@@ -76,41 +82,77 @@ def _data_end(part: bytes) -> re.Match[bytes] | None:
     return _DATA_END.search(part) if b"sheetData" in part else None
 
 
-def _cut(archive: zipfile.ZipFile, member: str, keep: int) -> bytes | None:
-    """The worksheet with only its first `keep` row elements (and all that follows its rows), or
-    None when it has no more rows than that. (Cells fastexcel types otherwise than calamine's
-    Python values — ISO dates, durations — make `typed_block` refuse; error cells are empty
-    in both.)"""
-    head: list[bytes] = []
-    rows = 0
-    with archive.open(member) as handle:
-        parts = _parts(handle)
-        rest = b""
-        for part in parts:
-            for match in _ROW_END.finditer(part):
-                rows += 1
-                if rows == keep:
-                    head.append(part[: match.end()])
-                    rest = part[match.end() :]
-                    break
-            else:
-                if _data_end(part):
-                    return None  # the rows end within the first `keep`
-                head.append(part)
-                continue
-            break
-        else:
-            return None
-        more = False
-        for piece in itertools.chain([rest], parts):
-            end = _data_end(piece)
-            if not more:
-                more = bool(_ROW_START.search(piece, 0, end.start() if end else len(piece)))
-            if end:
-                if not more:
-                    return None
-                return b"".join([*head, piece[end.start() :], *parts])
-    return None  # no end of the rows: calamine says what is wrong with the sheet
+def _upto(n: int) -> str:
+    """A regular expression for the whole numbers 0..n (written without leading zeros)."""
+    digits = str(n)
+    options = [rf"\d{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    for i, ch in enumerate(digits):
+        low, high, rest = 1 if i == 0 and len(digits) > 1 else 0, int(ch) - 1, len(digits) - i - 1
+        if high >= low:
+            options.append(digits[:i] + f"[{low}-{high}]" + (rf"\d{{{rest}}}" if rest else ""))
+    return "|".join([*options, digits])
+
+
+def _before(skip: int) -> str:
+    """RE2: a row or cell reference to one of the first `skip` rows (the copy's)."""
+    space = r"[\t\n\v\f\r ]"
+    return rf"r{space}*={space}*[\"'][A-Z]{{0,3}}0*(?:{_upto(skip)})[\"']"
+
+
+class _Cutter:
+    """One long worksheet cut in two steps: `skip`, the row the rest starts at (known from the
+    first rows, so fastexcel can start on the rest at once), then `finish()`, the cut copy."""
+
+    def __init__(self, archive: zipfile.ZipFile, member: str, keep: int):
+        self._steps = self._run(archive, member, keep)
+        self.skip: int | None = next(self._steps)
+
+    def finish(self) -> bytes | None:
+        return next(self._steps, None) if self.skip is not None else None
+
+    def _run(self, archive: zipfile.ZipFile, member: str, keep: int) -> Iterator:
+        with archive.open(member) as handle:
+            parts = _parts(handle)
+            head: list[bytes] = []
+            rows, rest, skip = 0, b"", None
+            for part in parts:
+                for match in _ROW_END.finditer(part):
+                    rows += 1
+                    if rows == keep:
+                        head.append(part[: match.end()])
+                        rest = part[match.end() :]
+                        opening = list(_ROW_OPEN.finditer(part, 0, match.end()))
+                        number = _R_ATTRIBUTE.search(opening[-1][1]) if opening else None
+                        skip = int(number[1]) if number else None  # the next row's index
+                        break
+                else:
+                    if _data_end(part):
+                        break  # the rows end within the first `keep`
+                    head.append(part)
+                    continue
+                break
+            yield skip
+            if skip is None:
+                return
+            import pyarrow.compute as pc
+
+            earlier = _before(skip)
+            more, batch = False, []
+            for piece in itertools.chain([rest], parts):
+                end = _data_end(piece)
+                rows_part = piece[: end.start()] if end else piece
+                more = more or bool(_ROW_START.search(rows_part))
+                batch.append(rows_part)
+                if len(batch) == 16 or end:
+                    # a row or cell placed among the first rows from further down (rows out of
+                    # order): calamine reads such a sheet whole
+                    if pc.any(pc.match_substring_regex(pa.array(batch, pa.binary()), earlier)).as_py():
+                        return
+                    batch = []
+                if end:
+                    if more:
+                        yield b"".join([*head, piece[end.start() :], *parts])
+                    return
 
 
 def _sheet_members(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -138,26 +180,42 @@ def _sheet_members(archive: zipfile.ZipFile) -> dict[str, str]:
     return members
 
 
-def head_workbook(data: bytes, keep: int | None = None) -> HeadWorkbook | None:
-    """The workbook with every worksheet longer than `keep` (HEAD_ROWS) rows cut after them; None
-    when no worksheet is that long (or the workbook is not one this can copy: calamine reads it
+def prepare(data: bytes, keep: int | None = None) -> Prepared | None:
+    """The workbook with every worksheet longer than `keep` (HEAD_ROWS) rows cut after them, and
+    fastexcel's reading of the rest of each (in a second thread while the copy is made); None
+    when no worksheet is that long, or the workbook is not one this can copy (calamine reads it
     whole)."""
     keep = keep or HEAD_ROWS
+    blocks: dict[str, TypedBlock | None] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = _sheet_members(archive)
-            cut = {m: c for m in set(members.values()) if (c := _cut(archive, m, keep)) is not None}
-            if not cut:
+            cutters = {m: _Cutter(archive, m, keep) for m in set(members.values())}
+            starts = {name: skip for name, m in members.items() if (skip := cutters[m].skip) is not None}
+            if not starts:
                 return None
-            out = io.BytesIO()
-            with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as copy:
-                for info in archive.infolist():
-                    copy.writestr(info.filename, cut.get(info.filename) or archive.read(info.filename))
+
+            def read_rest() -> None:
+                for name, skip in starts.items():
+                    blocks[name] = typed_block(data, name, skip)
+
+            reader = threading.Thread(target=read_rest, name="fastexcel", daemon=True)
+            reader.start()
+            try:
+                cut = {m: xml for m, c in cutters.items() if (xml := c.finish()) is not None}
+                out = io.BytesIO()
+                with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as copy:
+                    for info in archive.infolist():
+                        copy.writestr(info.filename, cut.get(info.filename) or archive.read(info.filename))
+            finally:
+                reader.join()
     except _INTERRUPTS:
         raise
     except Exception:
         return None  # a damaged or unusual archive: calamine reads (or refuses) it whole
-    return HeadWorkbook(out.getvalue(), {name: member in cut for name, member in members.items()})
+    if not cut:
+        return None
+    return Prepared(out.getvalue(), {name: member in cut for name, member in members.items()}, blocks)
 
 
 @dataclass
@@ -207,7 +265,9 @@ class HybridRows(Sequence):
     _ROWS_ONE_BY_ONE = 2000
 
     def __init__(self, head: list[list[object]], block: TypedBlock):
-        self.head, self.block = head, block
+        # the copy's rows, and empty rows up to where the block starts
+        self.head = head + [[] for _ in range(block.skip - len(head))]
+        self.block = block
         self.width = max([len(r) for r in head] + [p + 1 for p in block.columns])
         self._python: dict[int, list[object]] | None = None
         self._asked = 0

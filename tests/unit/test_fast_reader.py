@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -112,7 +113,7 @@ def typed_rows(rows) -> list[list[tuple[type, object]]]:
 
 def read_both(data: bytes, name: str, monkeypatch: pytest.MonkeyPatch, keep: int):
     with monkeypatch.context() as m:
-        m.setattr(xlsx_fast, "head_workbook", lambda *a, **k: None)
+        m.setattr(xlsx_fast, "prepare", lambda *a, **k: None)
         whole = read_bytes(data, name)
     with monkeypatch.context() as m:
         m.setattr(xlsx_fast, "HEAD_ROWS", keep)
@@ -169,3 +170,77 @@ def test_the_per_cell_parser_agrees_on_the_arrow_columns(monkeypatch: pytest.Mon
     pd.testing.assert_frame_equal(fast.frame, slow.frame)
     assert fast.skipped == slow.skipped == [(403, "合计行"), (404, "表尾说明")]
     assert len(fast.frame) == 400 and not fast.problems.items
+
+
+OOXML = "http://schemas.openxmlformats.org"
+SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+PARTS = {
+    "[Content_Types].xml": f'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="{OOXML}/package/2006/'
+    'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+    'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+    f'<Override PartName="/xl/workbook.xml" ContentType="{SHEET_TYPE}.sheet.main+xml"/>'
+    f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{SHEET_TYPE}.worksheet+xml"/></Types>',
+    "_rels/.rels": f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{OOXML}/package/2006/'
+    f'relationships"><Relationship Id="rId1" Type="{OOXML}/officeDocument/2006/relationships/officeDocument" '
+    'Target="xl/workbook.xml"/></Relationships>',
+    "xl/workbook.xml": f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{OOXML}/spreadsheetml/2006/'
+    f'main" xmlns:r="{OOXML}/officeDocument/2006/relationships"><sheets><sheet name="2025年Q2" sheetId="1" '
+    'r:id="rId1"/></sheets></workbook>',
+    "xl/_rels/workbook.xml.rels": f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{OOXML}/'
+    f'package/2006/relationships"><Relationship Id="rId1" Type="{OOXML}/officeDocument/2006/relationships/'
+    'worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+}
+
+
+def hand_made(rows: list[str]) -> bytes:
+    """A workbook whose sheet XML is written by hand (rows out of order, rows without numbers)."""
+    sheet = (
+        f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{OOXML}/spreadsheetml/2006/main">'
+        f"<sheetData>{''.join(rows)}</sheetData></worksheet>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in PARTS.items():
+            archive.writestr(name, text)
+        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+    return buffer.getvalue()
+
+
+def text(ref: str, value: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
+
+
+def row(r: int, cells: str = "", numbered: bool = True) -> str:
+    return f'<row r="{r}">{cells}</row>' if numbered else f"<row>{cells}</row>"
+
+
+def unit_row(r: int, numbered: bool = True) -> str:
+    cells = (
+        text(f"A{r}", f"第{r}厂工会") + f'<c r="B{r}"><v>{r}</v></c>'
+        if numbered
+        else (f'<c t="inlineStr"><is><t>第{r}厂工会</t></is></c><c><v>{r}</v></c>')
+    )
+    return row(r, cells, numbered)
+
+
+HEAD = [row(1, text("A1", "2025年第二季度")), row(2, text("A2", "单位名称") + text("B2", "职工人数"))]
+ODD_SHEETS = {
+    "in order": [*HEAD, *(unit_row(r) for r in range(3, 60))],
+    "a row placed back among the first": [*HEAD, *(unit_row(r) for r in range(5, 60)), unit_row(3)],
+    "a cell placed back among the first": [
+        *HEAD,
+        *(unit_row(r) for r in range(3, 60)),
+        row(70, text("C4", "x")),
+    ],
+    "rows without numbers": [*HEAD, *(unit_row(r, numbered=False) for r in range(3, 60))],
+}
+
+
+@pytest.mark.parametrize("case", sorted(ODD_SHEETS))
+def test_rows_out_of_order_are_read_as_calamine_reads_them(
+    case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = hand_made(ODD_SHEETS[case])
+    whole, parts = read_both(data, "2025年Q2.xlsx", monkeypatch, 5)
+    assert typed_rows(parts[0].rows) == typed_rows(whole[0].rows)
+    assert isinstance(parts[0].rows, xlsx_fast.HybridRows) == (case == "in order")
