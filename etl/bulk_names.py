@@ -80,8 +80,8 @@ def remember_keys(names: list[str], keys: list[str]) -> None:
 
 def name_keys(names: list[str]) -> list[str]:
     """etl.names.name_key of each name."""
-    known = [_KEYS.get(n) for n in names]
-    if all(k is not None for k in known):
+    known = list(map(_KEYS.get, names))
+    if None not in known:
         return known  # type: ignore[return-value]
     keys = _name_keys([n for n, k in zip(names, known, strict=True) if k is None])
     if len(_KEYS) > _KEYS_LIMIT:

@@ -78,9 +78,11 @@ def _duplicates(sheet: ParsedSheet, keys: list[str], where: dict) -> None:
     # each distinct name keyed once (one OpenCC call, or the parser's keys), rows compared as numbers
     codes, uniques = pd.factorize(frame["unit"])
     distinct = uniques.tolist()  # one conversion (iterating Arrow-backed strings is slow)
-    named = [u for u in distinct if isinstance(u, str)]
-    found = iter(name_keys(named))
-    keyed_names = [next(found) if isinstance(u, str) else "" for u in distinct]
+    if all(type(u) is str for u in distinct):
+        keyed_names = name_keys(distinct)
+    else:
+        found = iter(name_keys([u for u in distinct if isinstance(u, str)]))
+        keyed_names = [next(found) if isinstance(u, str) else "" for u in distinct]
     row_keys = fastrows.as_objects([*keyed_names, ""])[codes]  # code -1 (no name): ""
     others = [k for k in keys if k != "unit"]
     compared = frame[others].assign(_key=pd.factorize(row_keys)[0])
