@@ -104,4 +104,7 @@ def _name_keys(names: list[str]) -> list[str]:
 
 def known_keys(names: list[str]) -> dict[str, str]:
     """The keys already computed for these names (the parsing child hands them to the loader)."""
-    return {n: k for n in names if (k := _KEYS.get(n)) is not None}
+    keys = list(map(_KEYS.get, names))
+    if None not in keys:
+        return dict(zip(names, keys, strict=True))  # type: ignore[arg-type]
+    return {n: k for n, k in zip(names, keys, strict=True) if k is not None}

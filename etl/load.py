@@ -66,8 +66,8 @@ class UnitResolver:
         fresh = list(dict.fromkeys(k for k, i in zip(keys, ids, strict=True) if i is None))
         if fresh:
             first = dict(zip(reversed(keys), reversed(unique), strict=True))  # the first spelling names it
-            self._create(fresh, [first[k] for k in fresh], reports)
-            ids = self._lookup(keys)
+            made = dict(zip(fresh, self._create(fresh, [first[k] for k in fresh], reports), strict=True))
+            ids = [made[k] if i is None else i for k, i in zip(keys, ids, strict=True)]
         if reports:
             self.con.register("reporting_units", pa.table({"unit_id": pa.array(ids, pa.int32())}))
             try:
@@ -94,7 +94,8 @@ class UnitResolver:
             self.con.unregister("wanted_keys")
         return found.column("unit_id").to_pylist()
 
-    def _create(self, keys: list[str], spellings: list[str], reports: bool) -> None:
+    def _create(self, keys: list[str], spellings: list[str], reports: bool) -> list[int]:
+        """New units for these keys (named by their spellings); their ids, in the same order."""
         shown = display_names(spellings)
         ids = self.con.execute(f"SELECT nextval('unit_ids') AS id FROM range({len(keys)})").fetchnumpy()["id"]
         table = pa.table(
@@ -115,8 +116,10 @@ class UnitResolver:
         finally:
             self.con.unregister("new_units")
         self.created.extend(shown)
+        created = ids.tolist()
         if "by_key" in self.__dict__:
-            self.by_key.update(zip(keys, ids.tolist(), strict=True))
+            self.by_key.update(zip(keys, created, strict=True))
+        return created
 
     def set_parents(self, pairs: list[tuple[int, int]]) -> None:
         """Set unit -> parent for every pair, in one statement; a pair that would close a cycle

@@ -167,7 +167,10 @@ def _unit_names(sheets: list[ParsedSheet]) -> list[str]:
     for sheet in sheets:
         for column in ("unit", "parent"):
             if column in sheet.frame:
-                names += [n for n in sheet.frame[column].dropna().unique().tolist() if isinstance(n, str)]
+                found = sheet.frame[column].dropna().unique().tolist()
+                names += (
+                    found if all(type(n) is str for n in found) else [n for n in found if isinstance(n, str)]
+                )
     return names
 
 
