@@ -100,11 +100,3 @@ def _name_keys(names: list[str]) -> list[str]:
     simple = _simple_mask(names)
     converted = iter(_simple_forms(names, simple, keys=True))
     return [next(converted) if s else name_key(n) for n, s in zip(names, simple, strict=True)]
-
-
-def known_keys(names: list[str]) -> dict[str, str]:
-    """The keys already computed for these names (the parsing child hands them to the loader)."""
-    keys = list(map(_KEYS.get, names))
-    if None not in keys:
-        return dict(zip(names, keys, strict=True))  # type: ignore[arg-type]
-    return {n: k for n, k in zip(names, keys, strict=True) if k is not None}

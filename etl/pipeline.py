@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from etl import bulk_names, guard, sandbox, settings
+from etl import guard, sandbox, settings
 from etl.dictionary import KINDS
 from etl.normalise import Hints, ParsedSheet, parse_sheet
 from etl.problems import LoadRejected, Problem
@@ -39,9 +39,6 @@ class FileReport:
     sha256: str
     sheets: list[ParsedSheet] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # file-level, beyond the sheets'
-    # name -> name key of the units the parser met (etl.names.name_key): the loader need not
-    # compute them again (200,000 names of a provincial roll-up)
-    name_keys: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def all_problems(self) -> list[Problem]:
@@ -156,22 +153,9 @@ def _inspect_trusted(data: bytes, file_name: str, hints: Hints) -> FileReport:
         for sheet in parsed:
             _pass_over_tableless(sheet, file_name)
     report.sheets = parsed
-    report.name_keys = bulk_names.known_keys(_unit_names(recognised))
     for sheet, message in cross_sheet_duplicates(recognised):
         report.problems.append(Problem("error", message, file=file_name, sheet=sheet.sheet))
     return report
-
-
-def _unit_names(sheets: list[ParsedSheet]) -> list[str]:
-    names: list[str] = []
-    for sheet in sheets:
-        for column in ("unit", "parent"):
-            if column in sheet.frame:
-                found = sheet.frame[column].dropna().unique().tolist()
-                names += (
-                    found if all(type(n) is str for n in found) else [n for n in found if isinstance(n, str)]
-                )
-    return names
 
 
 def is_instructions_sheet(name: str) -> bool:
@@ -229,8 +213,6 @@ def load_reports(
     empty = [r.file_name for r in reports if not r.data_sheets]
     if empty:
         raise LoadRejected([Problem("error", "文件中没有可识别的数据表", file=name) for name in empty])
-    for report in reports:  # the parser's name keys: not computed twice
-        bulk_names.remember_keys(list(report.name_keys), list(report.name_keys.values()))
     actor = actor or permissions.local_admin(user or settings.current_user())
     user = user or actor.name
     with store.writer(db) as con:
