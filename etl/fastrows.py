@@ -218,17 +218,22 @@ def _number_field(column: tuple, parse) -> tuple[np.ndarray, np.ndarray]:
     return ok, np.array([np.nan if v is None else v for v in out], dtype=float)
 
 
-def _plain_forms(texts: pa.Array, unit_keys: dict[str, str]) -> tuple[pa.Array, pa.Array]:
-    """Of distinct texts, those that could name a unit, and for each its clean_name, or null where
-    it names no unit (合计, headings, footers, a repeated header). Arrow compute over all at once;
+def _plain_forms(texts: pa.Array, unit_keys: dict[str, str]) -> pa.Array:
+    """For each of distinct texts, its clean_name where it could name a unit, else null (not a
+    simple name, or 合计, a heading, a footer, a repeated header). Arrow compute over all at once;
     names with brackets take the exact header rule."""
     aliases = pa.array(sorted(k for k, f in unit_keys.items() if f == "unit"), pa.string())
-    distinct = texts.filter(pc.match_substring_regex(texts, _SIMPLE_NAME_RE2))
+    is_simple = pc.fill_null(pc.match_substring_regex(texts, _SIMPLE_NAME_RE2), False)
+    distinct = texts.filter(is_simple)
     names = distinct.to_pylist()
     simple = pa.array(simplified_many(names), pa.string())
     key = pc.utf8_lower(simple)
-    # the name keys of etl.names, for validation and loading to reuse
-    remember_keys(names, pc.replace_substring(pc.replace_substring(key, "（", "("), "）", ")").to_pylist())
+    bracketed = pc.match_substring_regex(distinct, "[()（）]")
+    if pc.any(bracketed).as_py():
+        key_of_name = pc.replace_substring(pc.replace_substring(key, "（", "("), "）", ")")
+    else:
+        key_of_name = key
+    remember_keys(names, key_of_name.to_pylist())  # the name keys of etl.names, for validation
     rejected = pc.or_(
         pc.match_substring_regex(simple, _SPECIAL.pattern),
         pc.or_(
@@ -239,7 +244,6 @@ def _plain_forms(texts: pa.Array, unit_keys: dict[str, str]) -> tuple[pa.Array, 
             ),
         ),
     )
-    bracketed = pc.match_substring_regex(distinct, "[()（）]")
     forms = pc.if_else(pc.or_(rejected, bracketed), pa.scalar(None, pa.string()), distinct)
     if pc.any(pc.and_not(bracketed, rejected)).as_py():
         listed = forms.to_pylist()
@@ -248,18 +252,23 @@ def _plain_forms(texts: pa.Array, unit_keys: dict[str, str]) -> tuple[pa.Array, 
             if not _is_header(name, unit_keys):  # not a repeated 单位名称（盖章） header row
                 listed[i] = name.replace("(", "（").replace(")", "）")
         forms = pa.array(listed, pa.string())
-    return distinct, forms
+    if not len(forms):
+        return pa.nulls(len(texts), pa.string())
+    # back to one entry per text: null where the text is no simple name
+    at = pc.subtract(pc.cumulative_sum(is_simple.cast(pa.int64())), 1)
+    return pc.if_else(is_simple, pc.take(forms, pc.max_element_wise(at, 0)), pa.scalar(None, pa.string()))
 
 
 def _plain_names(column, unit_keys: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
     """Unit cells that name a unit and nothing else; their clean_name."""
     if isinstance(column, pa.Array) and pa.types.is_string(column.type):  # the fast reader's column
-        distinct, forms = _plain_forms(pc.unique(column.drop_null()), unit_keys)
-        out = pc.take(forms, pc.index_in(column, value_set=distinct)).to_numpy(zero_copy_only=False)
+        encoded = pc.dictionary_encode(column)
+        forms = _plain_forms(encoded.dictionary, unit_keys)
+        out = pc.take(forms, encoded.indices).to_numpy(zero_copy_only=False)
     else:
         texts = pa.array([v for v in dict.fromkeys(column) if type(v) is str], pa.string())
-        distinct, forms = _plain_forms(texts, unit_keys)
-        plain = dict(zip(distinct.to_pylist(), forms.to_pylist(), strict=True))
+        forms = _plain_forms(texts, unit_keys)
+        plain = dict(zip(texts.to_pylist(), forms.to_pylist(), strict=True))
         out = as_objects([plain.get(v) for v in column])
     return ~pd.isna(out), out
 
