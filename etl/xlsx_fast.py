@@ -155,15 +155,19 @@ class _Cutter:
                     return
 
 
-def _sheet_members(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> worksheet member, from xl/workbook.xml and its relationships."""
+def _sheet_members(archive: zipfile.ZipFile) -> tuple[dict[str, str], set[str]]:
+    """Sheet name -> worksheet member, from xl/workbook.xml and its relationships; and the names
+    of hidden sheets (never read: they hold lookup lists)."""
     rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     targets = {rel.get("Id"): rel.get("Target") or "" for rel in rels}
     book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
     members: dict[str, str] = {}
+    hidden: set[str] = set()
     for element in book.iter():
         if not element.tag.endswith("}sheet"):
             continue
+        if element.get("state") in ("hidden", "veryHidden"):
+            hidden.add(element.get("name") or "")
         rid = next((v for k, v in element.attrib.items() if k.endswith("}id")), None)
         target, name = targets.get(rid, ""), element.get("name")
         if not target or name is None:
@@ -177,7 +181,7 @@ def _sheet_members(archive: zipfile.ZipFile) -> dict[str, str]:
             elif piece not in ("", "."):
                 parts.append(piece)
         members[name] = "/".join(parts)
-    return members
+    return members, hidden
 
 
 def prepare(data: bytes, keep: int | None = None) -> Prepared | None:
@@ -189,9 +193,13 @@ def prepare(data: bytes, keep: int | None = None) -> Prepared | None:
     blocks: dict[str, TypedBlock | None] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = _sheet_members(archive)
+            members, hidden = _sheet_members(archive)
             cutters = {m: _Cutter(archive, m, keep) for m in set(members.values())}
-            starts = {name: skip for name, m in members.items() if (skip := cutters[m].skip) is not None}
+            starts = {
+                name: skip
+                for name, m in members.items()
+                if name not in hidden and (skip := cutters[m].skip) is not None
+            }
             if not starts:
                 return None
 
