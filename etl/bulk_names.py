@@ -58,17 +58,9 @@ def display_names(names: list[str]) -> list[str]:
     ]
 
 
-# name -> key, filled by name_keys and remember(): a sheet's names are keyed once per process
+# name -> key, filled by name_keys and remember_keys(): a sheet's names are keyed once per process
 _KEYS: dict[str, str] = {}
 _KEYS_LIMIT = 2_000_000
-
-
-def remember(names: list[str], simplified: list[str]) -> None:
-    """Keys of simple names whose Simplified form is already known (the parser computed it)."""
-    if len(_KEYS) > _KEYS_LIMIT:
-        _KEYS.clear()
-    for n, s in zip(names, simplified, strict=True):
-        _KEYS[n] = s.replace("（", "(").replace("）", ")").lower()
 
 
 def remember_keys(names: list[str], keys: list[str]) -> None:

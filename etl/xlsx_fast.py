@@ -4,11 +4,11 @@ The header, the title that names the period and merged cells need every cell as 
 a text, a date); the data block below needs speed. So a big worksheet is read twice, each time by
 a library made for it, and never by hand:
 
-- `head_workbook` copies the workbook with each long worksheet cut after its first HEAD_ROWS
-  rows (what follows the rows — merged ranges — kept): python-calamine reads that small copy
-  cell by cell, exactly as it would read the first rows of the whole sheet;
-- `typed_block` has fastexcel read the whole sheet from the first row the copy did not hold,
-  each column as one typed Arrow array. Only columns of one type throughout (text, numbers,
+- `prepare` copies the workbook with each long worksheet cut after its first HEAD_ROWS rows
+  (what follows the rows — merged ranges — kept): python-calamine reads that small copy cell by
+  cell, exactly as it would read the first rows of the whole sheet;
+- meanwhile, in a second thread, `typed_block` has fastexcel read the whole sheet from the first
+  row the copy does not hold, each column as one typed Arrow array. Only columns of one type throughout (text, numbers,
   true/false) are taken (fastexcel's strict mode): a column that mixes types, or holds dates
   (calamine tells a date cell from a date-time one by its format, which fastexcel does not
   pass on), sends the sheet back to calamine whole.
