@@ -8,10 +8,10 @@ a library made for it, and never by hand:
   (what follows the rows — merged ranges — kept): python-calamine reads that small copy cell by
   cell, exactly as it would read the first rows of the whole sheet;
 - meanwhile, in a second thread, `typed_block` has fastexcel read the whole sheet from the first
-  row the copy does not hold, each column as one typed Arrow array. Only columns of one type throughout (text, numbers,
-  true/false) are taken (fastexcel's strict mode): a column that mixes types, or holds dates
-  (calamine tells a date cell from a date-time one by its format, which fastexcel does not
-  pass on), sends the sheet back to calamine whole.
+  row the copy does not hold, each column as one typed Arrow array. Only columns of one type
+  throughout (text, numbers, true/false) are taken (fastexcel's strict mode): a column that
+  mixes types, or holds dates (calamine tells a date cell from a date-time one by its format,
+  which fastexcel does not pass on), sends the sheet back to calamine whole.
 
 `HybridRows` puts both together as the list of rows calamine would have given (an empty cell
 is "", a number a float), so every rule of etl.normalise reads the same cells; etl.fastrows
