@@ -8,12 +8,10 @@ OpenCC call; any other name goes through etl.names one by one.
 
 from __future__ import annotations
 
-import re
-
 from etl.names import clean_name, name_key, to_simplified
 
 # NFKC leaves these characters alone and clean_name only turns brackets into （）
-_SIMPLE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9（）()]+")
+_SIMPLE_RE2 = r"^[\x{4e00}-\x{9fff}A-Za-z0-9（）()]+$"  # the same, for pyarrow (RE2)
 
 
 def simplified_many(texts: list[str]) -> list[str]:
@@ -26,37 +24,56 @@ def simplified_many(texts: list[str]) -> list[str]:
     return converted
 
 
+def _simple_mask(names: list[str]) -> list[bool]:
+    """_SIMPLE.fullmatch of each name, in one RE2 pass (pyarrow)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.match_substring_regex(pa.array(names, pa.string()), _SIMPLE_RE2).to_pylist()
+
+
+def _simple_forms(names: list[str], simple: list[bool], keys: bool) -> list[str]:
+    """For the simple names: Chinese brackets and Simplified characters (the display form), or
+    with ASCII brackets and lower-case Latin letters (the name key); Arrow does the string work."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    chosen = [n for n, s in zip(names, simple, strict=True) if s]
+    if not chosen:
+        return []
+    if keys:
+        converted = pa.array(simplified_many(chosen), pa.string())
+        lowered = pc.utf8_lower(converted)
+        return pc.replace_substring(pc.replace_substring(lowered, "（", "("), "）", ")").to_pylist()
+    texts = pc.replace_substring(pc.replace_substring(pa.array(chosen, pa.string()), "(", "（"), ")", "）")
+    return simplified_many(texts.to_pylist())
+
+
 def display_names(names: list[str]) -> list[str]:
     """to_simplified(clean_name(name)) for each name: how a new unit is shown."""
-    simple = [bool(_SIMPLE.fullmatch(n)) for n in names]
-    cleaned = [
-        n.replace("(", "（").replace(")", "）") if s else clean_name(n)
-        for n, s in zip(names, simple, strict=False)
+    simple = _simple_mask(names)
+    converted = iter(_simple_forms(names, simple, keys=False))
+    return [
+        next(converted) if s else to_simplified(clean_name(n)) for n, s in zip(names, simple, strict=True)
     ]
-    converted = simplified_many([c for c, s in zip(cleaned, simple, strict=False) if s])
-    out, it = [], iter(converted)
-    for c, s in zip(cleaned, simple, strict=True):
-        out.append(next(it) if s else to_simplified(c))
-    return out
 
 
-# name -> key, filled by name_keys and remember(): a sheet's names are keyed once per process
+# name -> key, filled by name_keys and remember_keys(): a sheet's names are keyed once per process
 _KEYS: dict[str, str] = {}
 _KEYS_LIMIT = 2_000_000
 
 
-def remember(names: list[str], simplified: list[str]) -> None:
-    """Keys of simple names whose Simplified form is already known (the parser computed it)."""
+def remember_keys(names: list[str], keys: list[str]) -> None:
+    """Keys already computed for these names (the parser's, from their Simplified forms)."""
     if len(_KEYS) > _KEYS_LIMIT:
         _KEYS.clear()
-    for n, s in zip(names, simplified, strict=True):
-        _KEYS[n] = s.replace("（", "(").replace("）", ")").lower()
+    _KEYS.update(zip(names, keys, strict=True))
 
 
 def name_keys(names: list[str]) -> list[str]:
     """etl.names.name_key of each name."""
-    known = [_KEYS.get(n) for n in names]
-    if all(k is not None for k in known):
+    known = list(map(_KEYS.get, names))
+    if None not in known:
         return known  # type: ignore[return-value]
     keys = _name_keys([n for n, k in zip(names, known, strict=True) if k is None])
     if len(_KEYS) > _KEYS_LIMIT:
@@ -72,12 +89,6 @@ def name_keys(names: list[str]) -> list[str]:
 
 
 def _name_keys(names: list[str]) -> list[str]:
-    simple = [bool(_SIMPLE.fullmatch(n)) for n in names]
-    converted = iter(simplified_many([n for n, s in zip(names, simple, strict=False) if s]))
-    out = []
-    for n, s in zip(names, simple, strict=True):
-        if s:
-            out.append(next(converted).replace("（", "(").replace("）", ")").lower())
-        else:
-            out.append(name_key(n))
-    return out
+    simple = _simple_mask(names)
+    converted = iter(_simple_forms(names, simple, keys=True))
+    return [next(converted) if s else name_key(n) for n, s in zip(names, simple, strict=True)]

@@ -8,13 +8,12 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from etl import kpis, settings, store
+from etl import settings
 from etl.dictionary import DATA_KINDS, KINDS
-from etl.fmt import period_label
-from etl.normalise import Hints
-from etl.pipeline import inspect_paths, load_reports
-from etl.problems import LoadRejected, visible
-from etl.store import DatabaseBusy
+from etl.problems import visible
+
+# The heavier modules (pandas, duckdb, the parser) are imported by the commands that use them:
+# `load` starts its parsing child first, so that both processes import at the same time.
 
 EXIT_REJECTED = 2
 EXIT_USAGE = 64
@@ -110,7 +109,7 @@ def _read_password(args: argparse.Namespace) -> str | None:
 
 
 def _users(args: argparse.Namespace) -> int:
-    from etl import accounts, settings
+    from etl import accounts, settings, store
     from etl.permissions import ROLE_ZH, PermissionDenied, local_admin
 
     actor = local_admin(settings.current_user(), via="cli")
@@ -149,6 +148,8 @@ def _users(args: argparse.Namespace) -> int:
 
 
 def _print_report(report, out=sys.stderr) -> None:
+    from etl.fmt import period_label
+
     for sheet in report.data_sheets:
         kind = KINDS[sheet.kind].zh
         periods = "、".join(period_label(y, q) for y, q in sheet.periods) or "—"
@@ -162,6 +163,13 @@ def _load(args: argparse.Namespace, write: bool) -> int:
     if missing:
         print(f"找不到文件：{'、'.join(missing)}", file=sys.stderr)
         return EXIT_USAGE
+    from etl import sandbox
+
+    sandbox.warm()  # the parsing child imports the parser while this process imports the rest
+    from etl.normalise import Hints
+    from etl.pipeline import inspect_paths, load_reports
+    from etl.problems import LoadRejected
+
     reports = inspect_paths(args.paths, Hints(args.kind, args.year, args.quarter))
     for report in reports:
         print(f"{report.file_name}：", file=sys.stderr)
@@ -186,6 +194,8 @@ def _load(args: argparse.Namespace, write: bool) -> int:
 
 
 def _kpis(args: argparse.Namespace) -> int:
+    from etl import kpis, store
+
     with store.connect(args.db, read_only=True) as con:
         try:
             unit_id = kpis.find_unit(con, args.unit) if args.unit else None
@@ -255,7 +265,7 @@ def _width(text: str) -> int:
 
 
 def _history(args: argparse.Namespace) -> int:
-    from etl import history
+    from etl import history, store
 
     if args.command == "history":
         with store.connect(args.db, read_only=True) as con:
@@ -309,6 +319,10 @@ def main(argv: list[str] | None = None) -> int:
             print(generated_block())
             return 0
         return _templates(args)
-    except DatabaseBusy as exc:
+    except Exception as exc:
+        from etl.store import DatabaseBusy  # raised only where etl.store is already imported
+
+        if not isinstance(exc, DatabaseBusy):
+            raise
         print(str(exc), file=sys.stderr)
         return EXIT_REJECTED

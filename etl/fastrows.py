@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import zip_longest
@@ -23,15 +23,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from etl import values
-from etl.bulk_names import remember, simplified_many
+from etl.bulk_names import remember_keys, simplified_many
 from etl.dictionary import Kind
 from etl.headers import header_key
 from etl.names import clean_name
 from etl.problems import ProblemList
+from etl.xlsx_fast import HybridRows
 
 # below this many data rows the per-cell parser is fast enough and the fast path is skipped
 MIN_ROWS = 200
-_SIMPLE_NAME = re.compile(r"[\u4e00-\u9fffA-Za-z0-9（）()]+")
+_SIMPLE_NAME_RE2 = r"^[\x{4e00}-\x{9fff}A-Za-z0-9（）()]+$"  # the same, for pyarrow (RE2)
 # words that make etl.normalise treat a row as no unit row (合计, headings, footers, notes,
 # unit lines, 栏次): a name matching any of them is left to the per-cell parser
 _SPECIAL = re.compile(
@@ -98,6 +99,10 @@ def as_objects(values: list) -> np.ndarray:
 
 def _numbers(column: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(is a number cell, its value as float or NaN, is empty); booleans are not numbers."""
+    if isinstance(column, pa.Array):  # a column of numbers from the fast reader (null: empty)
+        x = pc.fill_null(column.cast(pa.float64()), np.nan).to_numpy(zero_copy_only=False)
+        blank = column.is_null().to_numpy(zero_copy_only=False)
+        return ~blank, x, blank
     n = len(column)
     types = set(map(type, column))
     if types <= _NUMBER_TYPES:  # the usual column: numbers only, converted in C
@@ -213,16 +218,22 @@ def _number_field(column: tuple, parse) -> tuple[np.ndarray, np.ndarray]:
     return ok, np.array([np.nan if v is None else v for v in out], dtype=float)
 
 
-def _plain_names(column: tuple, unit_keys: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
-    """Unit cells that name a unit and nothing else; their clean_name. The checks run over the
-    distinct names at once (Arrow compute); names with brackets take the exact header rule."""
+def _plain_forms(texts: pa.Array, unit_keys: dict[str, str]) -> pa.Array:
+    """For each of distinct texts, its clean_name where it could name a unit, else null (not a
+    simple name, or 合计, a heading, a footer, a repeated header). Arrow compute over all at once;
+    names with brackets take the exact header rule."""
     aliases = pa.array(sorted(k for k, f in unit_keys.items() if f == "unit"), pa.string())
-    simple_name = _SIMPLE_NAME.fullmatch
-    distinct = [v for v in dict.fromkeys(column) if type(v) is str and simple_name(v)]
-    converted = simplified_many(distinct)
-    remember(distinct, converted)  # validation keys the same names next
-    simple = pa.array(converted, pa.string())
+    is_simple = pc.fill_null(pc.match_substring_regex(texts, _SIMPLE_NAME_RE2), False)
+    distinct = texts.filter(is_simple)
+    names = distinct.to_pylist()
+    simple = pa.array(simplified_many(names), pa.string())
     key = pc.utf8_lower(simple)
+    bracketed = pc.match_substring_regex(distinct, "[()（）]")
+    if pc.any(bracketed).as_py():
+        key_of_name = pc.replace_substring(pc.replace_substring(key, "（", "("), "）", ")")
+    else:
+        key_of_name = key
+    remember_keys(names, key_of_name.to_pylist())  # the name keys of etl.names, for validation
     rejected = pc.or_(
         pc.match_substring_regex(simple, _SPECIAL.pattern),
         pc.or_(
@@ -233,19 +244,33 @@ def _plain_names(column: tuple, unit_keys: dict[str, str]) -> tuple[np.ndarray, 
             ),
         ),
     )
-    bracketed = pc.match_substring_regex(pa.array(distinct, pa.string()), "[()（）]")
-    plain: dict[object, str] = {}
-    for name, bad, brackets in zip(distinct, rejected.to_pylist(), bracketed.to_pylist(), strict=True):
-        if bad:
-            continue
-        if brackets:
-            if _is_header(name, unit_keys):
-                continue  # a repeated 单位名称（盖章） header row
-            plain[name] = name.replace("(", "（").replace(")", "）")
-        else:
-            plain[name] = name
-    names = as_objects([plain.get(v) for v in column])
-    return ~pd.isna(names), names
+    forms = pc.if_else(pc.or_(rejected, bracketed), pa.scalar(None, pa.string()), distinct)
+    if pc.any(pc.and_not(bracketed, rejected)).as_py():
+        listed = forms.to_pylist()
+        for i in pc.indices_nonzero(pc.and_not(bracketed, rejected)).to_pylist():
+            name = names[i]
+            if not _is_header(name, unit_keys):  # not a repeated 单位名称（盖章） header row
+                listed[i] = name.replace("(", "（").replace(")", "）")
+        forms = pa.array(listed, pa.string())
+    if not len(forms):
+        return pa.nulls(len(texts), pa.string())
+    # back to one entry per text: null where the text is no simple name
+    at = pc.subtract(pc.cumulative_sum(is_simple.cast(pa.int64())), 1)
+    return pc.if_else(is_simple, pc.take(forms, pc.max_element_wise(at, 0)), pa.scalar(None, pa.string()))
+
+
+def _plain_names(column, unit_keys: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Unit cells that name a unit and nothing else; their clean_name."""
+    if isinstance(column, pa.Array) and pa.types.is_string(column.type):  # the fast reader's column
+        encoded = pc.dictionary_encode(column)
+        forms = _plain_forms(encoded.dictionary, unit_keys)
+        out = pc.take(forms, encoded.indices).to_numpy(zero_copy_only=False)
+    else:
+        texts = pa.array([v for v in dict.fromkeys(column) if type(v) is str], pa.string())
+        forms = _plain_forms(texts, unit_keys)
+        plain = dict(zip(texts.to_pylist(), forms.to_pylist(), strict=True))
+        out = as_objects([plain.get(v) for v in column])
+    return ~pd.isna(out), out
 
 
 def _is_header(name: str, unit_keys: dict[str, str]) -> bool:
@@ -254,24 +279,68 @@ def _is_header(name: str, unit_keys: dict[str, str]) -> bool:
     return unit_keys.get(header_key(name)) == "unit" or unit_keys.get(loose_header_key(name)) == "unit"
 
 
-def _left_cells_plain(data: list[list[object]], columns: list[tuple], unit_index: int) -> np.ndarray:
+def _left_cells_plain(columns: list, unit_index: int, n: int) -> np.ndarray:
     """Cells left of the unit column are empty or numbers (序号): never a 合计 or footer label."""
-    if unit_index == 0:
-        return np.ones(len(data), bool)
-    if all(set(map(type, column)) <= _NUMBER_TYPES for column in columns[:unit_index]):
-        return np.ones(len(data), bool)
-    return np.fromiter(
-        (
-            all(v is None or v == "" or type(v) is float or type(v) is int for v in row[:unit_index])
-            for row in data
+    ok = np.ones(n, bool)
+    for column in columns[:unit_index]:
+        ok &= _apply(column, _empty_or_number, numeric_ok=True)[0]
+    return ok
+
+
+def _empty_or_number(column) -> tuple[np.ndarray]:
+    if isinstance(column, pa.Array) or set(map(type, column)) <= _NUMBER_TYPES:
+        return (np.ones(len(column), bool),)  # numbers (or a numeric Arrow column)
+    return (
+        np.fromiter(
+            (v is None or v == "" or type(v) is float or type(v) is int for v in column), bool, len(column)
         ),
-        bool,
-        len(data),
     )
 
 
+def _numeric(column: pa.Array) -> bool:
+    return pa.types.is_floating(column.type) or pa.types.is_integer(column.type)
+
+
+def _apply(column, check, numeric_ok: bool = False) -> tuple:
+    """check(column) -> arrays, one value per cell. An Arrow column from the fast reader is
+    checked through its distinct values only, as calamine's Python values (null is ''), and the
+    answers spread back to its rows; a column of numbers goes to checks that take Arrow."""
+    if not isinstance(column, pa.Array) or (numeric_ok and _numeric(column)):
+        return check(column)
+    if pa.types.is_null(column.type):
+        distinct: list[object] = []
+        indices = np.zeros(len(column), np.int64)
+    else:
+        encoded = pc.dictionary_encode(column)
+        distinct = ["" if v is None else v for v in encoded.dictionary.to_pylist()]
+        indices = pc.fill_null(encoded.indices, len(distinct)).to_numpy(zero_copy_only=False)
+    answers = check(as_objects([*distinct, ""]))  # the last: an empty cell
+    return tuple(answer[indices] for answer in answers)
+
+
+def _field_check(kind: Kind, f, scale: int):
+    """The column check of a field: column -> (cell ok, value per cell)."""
+    if f.id == "year":
+        return lambda column: _number_field(column, values.parse_year)
+    if f.id == "quarter":
+        return lambda column: _number_field(column, values.parse_quarter)
+    if f.type == "int":
+        return lambda column: _int_field(column, f.required)
+    if f.type == "money":
+        return lambda column: _money_field(column, f.required, scale)
+    if f.type == "date":
+        return lambda column: _date_field(column, f.required)
+    if f.id == "parent":
+        return lambda column: _mapped_text(column, f.required, clean_name)
+    if f.id == "category":
+        return lambda column: _mapped_text(column, f.required, _category(kind.id))
+    if f.type == "text":
+        return lambda column: _mapped_text(column, f.required, str.strip)
+    return None
+
+
 def plain_block(
-    rows: list[list[object]],
+    rows: Sequence[list[object]],
     kind: Kind,
     mapped: list,
     start: int,
@@ -279,49 +348,44 @@ def plain_block(
     keys: dict[str, str],
 ) -> PlainBlock | None:
     """The plain rows from `start` on, or None for a sheet too small to be worth it."""
-    data = rows[start:]
-    if len(data) < MIN_ROWS:
+    count = len(rows) - start
+    if count < MIN_ROWS:
         return None
     width = max(c.index for c in mapped) + 1
-    grid = np.array(data, dtype=object) if len(set(map(len, data))) == 1 else None
-    if grid is not None and grid.ndim == 2 and grid.shape[1] >= width:  # every row equally wide
-        columns: list = [grid[:, c] for c in range(width)]
+    columns: list
+    if isinstance(rows, HybridRows):  # the fast reader's Arrow columns, no Python object per cell
+        columns = [rows.column(c, start) for c in range(width)]
     else:
-        columns = list(zip_longest(*(row[:width] for row in data), fillvalue=None))
-    while len(columns) < width:
-        columns.append((None,) * len(data))
+        data = rows[start:]
+        grid = np.array(data, dtype=object) if len(set(map(len, data))) == 1 else None
+        if grid is not None and grid.ndim == 2 and grid.shape[1] >= width:  # every row equally wide
+            columns = [grid[:, c] for c in range(width)]
+        else:
+            columns = list(zip_longest(*(row[:width] for row in data), fillvalue=None))
+        while len(columns) < width:
+            columns.append((None,) * count)
     unit_col = next(c for c in mapped if c.field == "unit")
-    ok, names = _plain_names(columns[unit_col.index], keys)
-    ok &= _left_cells_plain(data, columns, unit_col.index)
+    names_column = columns[unit_col.index]
+    if isinstance(names_column, pa.Array) and pa.types.is_string(names_column.type):
+        ok, names = _plain_names(names_column, keys)  # Arrow throughout
+    else:
+        ok, names = _apply(names_column, lambda column: _plain_names(column, keys))
+    ok &= _left_cells_plain(columns, unit_col.index, count)
     block = PlainBlock(start, ok)
     for col in mapped:
         f = kind.field(col.field)
         if f.id == "unit":
             block.columns["unit"] = names  # in column order, as the per-cell records have it
             continue
-        column = columns[col.index]
-        if f.id == "year":
-            good, out = _number_field(column, values.parse_year)
-        elif f.id == "quarter":
-            good, out = _number_field(column, values.parse_quarter)
-        elif f.type == "int":
-            good, out = _int_field(column, f.required)
-        elif f.type == "money":
-            good, out = _money_field(column, f.required, col.scale)
-        elif f.type == "date":
-            good, out = _date_field(column, f.required)
-        elif f.id == "parent":
-            good, out = _mapped_text(column, f.required, clean_name)
-        elif f.id == "category":
-            good, out = _mapped_text(column, f.required, _category(kind.id))
-        elif f.type == "text":
-            good, out = _mapped_text(column, f.required, str.strip)
-        else:
+        check = _field_check(kind, f, col.scale)
+        if check is None:
             return None  # a field type the fast path does not know: every row per cell
+        counted = f.type in ("int", "money") and f.id not in ("year", "quarter")  # checks that take Arrow
+        good, out = _apply(columns[col.index], check, numeric_ok=counted)
         block.ok &= good
         block.columns[f.id] = out
     for r in merged_rows:
-        if 0 <= r - start < len(data):
+        if 0 <= r - start < count:
             block.ok[r - start] = False
     keep = np.flatnonzero(block.ok)
     block.columns = {name: column[keep] for name, column in block.columns.items()}

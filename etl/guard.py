@@ -126,6 +126,8 @@ def check_rows(data: bytes, file_name: str) -> list[Problem]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         for member in _worksheets(archive):
+            if _surely_within(archive, member, max_rows, max_cols):
+                continue  # the usual sheet: one quick pass shows nothing near the limits
             rows, cols = _sheet_extent(archive, member, max_rows, max_cols)
             if rows > max_rows or cols > max_cols:
                 return [
@@ -230,6 +232,66 @@ def _column_letters(number: int) -> str:
         number, rem = divmod(number - 1, 26)
         letters = chr(65 + rem) + letters
     return letters or "A"
+
+
+_BATCH = 16  # chunks searched at once: one regex compilation for 16 MB of XML
+
+
+def _suspicious_pattern(max_rows: int, max_cols: int) -> str:
+    """An RE2 pattern (pyarrow) for anything in a worksheet's XML that could put a cell past the
+    limits as `_sheet_extent` counts them: a row element not written as `<row r="N"` (its number
+    then depends on the rows before it), or a row or cell reference whose row number has as many
+    digits as the limit and a first digit as high, or more digits; a cell reference whose column
+    letters could be past the column limit. Looser than the exact count, never tighter: what it
+    does not find, the exact count would not refuse."""
+    digits = str(max_rows)
+    big = rf"(?:[{digits[0]}-9]\d{{{len(digits) - 1}}}|\d{{{len(digits) + 1},}})"
+    space = r"[\t\n\v\f\r ]"  # Python's \s for bytes (RE2's has no \v)
+    letters = _column_letters(max_cols)
+    wide = [rf"[{letters[0]}-Z][A-Z]{{{len(letters) - 1}}}"]
+    if len(letters) < 3:
+        wide.append(rf"[A-Z]{{{len(letters) + 1},3}}")
+    return "|".join(
+        [
+            r"<\w+:row",  # a row element with a namespace prefix
+            rf'<row(?:[^ \w]| [^r]| r[^=]| r=[^"]| r="(?:[^\d]|\d+[^\d"]|{big}"))',
+            rf"r{space}*={space}*[\"'][A-Z]{{1,3}}{big}[\"']",
+            rf"r{space}*={space}*[\"'](?:{'|'.join(wide)})\d",
+        ]
+    )
+
+
+def _surely_within(archive: zipfile.ZipFile, member: str, max_rows: int, max_cols: int) -> bool:
+    """One streamed pass of RE2 (C++, linear time) over the worksheet: True when nothing in it
+    could be past the limits, so the exact count (`_sheet_extent`, Python regular expressions,
+    several times slower) is not needed. Anything unusual answers False and the exact count runs."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:  # pragma: no cover - pyarrow is a requirement
+        return False
+    pattern = _suspicious_pattern(max_rows, max_cols)
+    batch: list[bytes] = []
+    tail = b""
+    with archive.open(member) as handle:
+        while True:
+            chunk = handle.read(_CHUNK)
+            buffer = tail + chunk
+            end = buffer.rfind(b">") + 1 if chunk else len(buffer)
+            part, tail = buffer[:end], buffer[end:]
+            if len(tail) > _MAX_TAG:
+                return False  # the exact count says what is wrong
+            batch.append(part)
+            if len(batch) == _BATCH or not chunk:
+                try:
+                    found = pc.any(pc.match_substring_regex(pa.array(batch, pa.binary()), pattern))
+                except Exception:  # pragma: no cover - a pattern RE2 refuses: count exactly
+                    return False
+                if found.as_py():
+                    return False
+                batch = []
+            if not chunk:
+                return True
 
 
 def _sheet_extent(archive: zipfile.ZipFile, member: str, max_rows: int, max_cols: int) -> tuple[int, int]:

@@ -67,8 +67,8 @@ class UnitResolver:
         fresh = list(dict.fromkeys(k for k, i in zip(keys, ids, strict=True) if i is None))
         if fresh:
             first = dict(zip(reversed(keys), reversed(unique), strict=True))  # the first spelling names it
-            self._create(fresh, [first[k] for k in fresh], reports)
-            ids = self._lookup(keys)
+            made = dict(zip(fresh, self._create(fresh, [first[k] for k in fresh], reports), strict=True))
+            ids = [made[k] if i is None else i for k, i in zip(keys, ids, strict=True)]
         if reports:
             self.con.register("reporting_units", pa.table({"unit_id": pa.array(ids, pa.int32())}))
             try:
@@ -95,11 +95,10 @@ class UnitResolver:
             self.con.unregister("wanted_keys")
         return found.column("unit_id").to_pylist()
 
-    def _create(self, keys: list[str], spellings: list[str], reports: bool) -> None:
+    def _create(self, keys: list[str], spellings: list[str], reports: bool) -> list[int]:
+        """New units for these keys (named by their spellings); their ids, in the same order."""
         shown = display_names(spellings)
-        ids = [
-            r[0] for r in self.con.execute(f"SELECT nextval('unit_ids') FROM range({len(keys)})").fetchall()
-        ]
+        ids = self.con.execute(f"SELECT nextval('unit_ids') AS id FROM range({len(keys)})").fetchnumpy()["id"]
         table = pa.table(
             {
                 "unit_id": pa.array(ids, pa.int32()),
@@ -118,22 +117,37 @@ class UnitResolver:
         finally:
             self.con.unregister("new_units")
         self.created.extend(shown)
-        self.changed_ids.extend(ids)
+        created = ids.tolist()
+        self.changed_ids.extend(created)
         if "by_key" in self.__dict__:
-            self.by_key.update(zip(keys, ids, strict=True))
+            self.by_key.update(zip(keys, created, strict=True))
+        return created
 
     def set_parents(self, pairs: list[tuple[int, int]]) -> None:
         """Set unit -> parent for every pair, in one statement; a pair that would close a cycle
         (with the tree as it is, or with a pair before it) is left out, as one set by hand would be:
         the register page shows the tree to fix it."""
-        edges = [(u, p) for u, p in dict(pairs).items() if u != p]
-        if not edges:
+        units = np.array([u for u, _ in pairs], dtype=np.int64)
+        self.set_parent_arrays(units, np.array([p for _, p in pairs], dtype=np.int64))
+
+    def set_parent_arrays(self, units: np.ndarray, parents: np.ndarray) -> None:
+        """set_parents of the pairs (units[i], parents[i]): as dict(pairs), each unit once, in the
+        order of its first pair, with the parent of its last pair."""
+        if not len(units):
+            return
+        distinct, first = np.unique(units, return_index=True)
+        _, from_end = np.unique(units[::-1], return_index=True)
+        order = np.argsort(first, kind="stable")
+        unit_ids, parent_ids = distinct[order], parents[len(units) - 1 - from_end[order]]
+        keep = unit_ids != parent_ids
+        unit_ids, parent_ids = unit_ids[keep], parent_ids[keep]
+        if not len(unit_ids):
             return
         table = pa.table(
             {
-                "unit_id": pa.array([u for u, _ in edges], pa.int32()),
-                "parent_id": pa.array([p for _, p in edges], pa.int32()),
-                "ord": pa.array(range(len(edges)), pa.int32()),
+                "unit_id": pa.array(unit_ids, pa.int32()),
+                "parent_id": pa.array(parent_ids, pa.int32()),
+                "ord": pa.array(np.arange(len(unit_ids)), pa.int32()),
             }
         )
         self.con.register("proposed_parents", table)
@@ -182,7 +196,7 @@ SELECT DISTINCT list_max(ords) FROM walk WHERE node = child
 
 
 def _with_unit_ids(frame: pd.DataFrame, resolver: UnitResolver) -> pd.DataFrame:
-    frame = frame.copy()
+    frame = frame.copy(deep=False)  # a new column only: the caller's frame stays as it was
     names = pa.array(frame["unit"])  # several sheets of one kind come as chunks
     names = names.combine_chunks() if isinstance(names, pa.ChunkedArray) else names
     encoded = pc.dictionary_encode(names.cast(pa.string()))  # each distinct name once
@@ -191,18 +205,26 @@ def _with_unit_ids(frame: pd.DataFrame, resolver: UnitResolver) -> pd.DataFrame:
     codes = encoded.indices.to_numpy(zero_copy_only=False)
     frame["unit_id"] = np.array([ids[n] for n in distinct], dtype=np.int64)[codes]
     if "parent" in frame:
-        pairs = frame[["unit_id", "parent"]].drop_duplicates()
-        units, parents = pairs["unit_id"].tolist(), pairs["parent"].tolist()
-        named = [(u, p) for u, p in zip(units, parents, strict=True) if isinstance(p, str) and p.strip()]
-        if named:
-            parent_ids = resolver.resolve_many([p for _, p in named], reports=False)
-            resolver.set_parents([(int(u), parent_ids[p]) for u, p in named])
+        # each distinct parent name resolved once; the pairs as arrays (200,000 rows, 14 parents)
+        codes, parents = pd.factorize(frame["parent"])
+        named = np.array([isinstance(p, str) and bool(p.strip()) for p in parents], dtype=bool)
+        if named.any():
+            rows = np.flatnonzero((codes >= 0) & named[np.maximum(codes, 0)])
+            wanted = [p for p, ok in zip(parents, named, strict=True) if ok]
+            parent_ids = resolver.resolve_many(wanted, reports=False)
+            by_code = np.array([parent_ids[p] if ok else -1 for p, ok in zip(parents, named, strict=True)])
+            units = frame["unit_id"].to_numpy()[rows]
+            # drop_duplicates of (unit, parent): the first row of each pair, in row order
+            pair_codes = units * (len(parents) + 1) + codes[rows]
+            _, first = np.unique(pair_codes, return_index=True)
+            first.sort()
+            resolver.set_parent_arrays(units[first], by_code[codes[rows][first]])
     return frame
 
 
 def _set_unit_types(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
     """单位性质 written in the sheet becomes the unit's (a blank or unknown cell changes nothing)."""
-    if "unit_type" not in frame:
+    if "unit_type" not in frame or frame["unit_type"].isna().all():
         return
     types = frame[["unit_id"]].assign(unit_type=frame["unit_type"].map(unit_type_of)).dropna()
     if types.empty:
@@ -215,23 +237,29 @@ def _set_unit_types(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None
         con.unregister("incoming_unit_types")
 
 
+def _arrow_column(values: pd.Series, field_type: str) -> pa.Array:
+    """A frame column as the Arrow type its SQL column takes: whole numbers (nulls for blanks; a
+    fraction is an error), money as float64 (cast to DECIMAL(18,2) in SQL), dates, text."""
+    if field_type == "int":
+        return pc.cast(pa.array(pd.to_numeric(values), from_pandas=True), pa.int64())
+    if field_type == "money":
+        return pa.array(pd.to_numeric(values, errors="raise").astype("float64"), from_pandas=True)
+    if field_type == "date":
+        return pa.array(pd.to_datetime(values), from_pandas=True)
+    return pa.array(values.astype("object").where(values.notna(), None), pa.string(), from_pandas=True)
+
+
 def _write_kind(con: duckdb.DuckDBPyConnection, kind_id: str, frame: pd.DataFrame, load_id: int) -> None:
     kind = KINDS[kind_id]
     measures = fact_columns(kind_id)
-    incoming = frame[["year", "quarter", "unit_id", *measures]].copy()
-    for name in measures:
-        if kind.field(name).type == "money":
-            incoming[name] = pd.to_numeric(incoming[name], errors="raise").astype("float64")
-        elif kind.field(name).type == "int":
-            incoming[name] = pd.to_numeric(incoming[name]).astype("Int64")
-        elif kind.field(name).type == "date":
-            incoming[name] = pd.to_datetime(incoming[name])
-        else:
-            incoming[name] = incoming[name].astype("object").where(incoming[name].notna(), None)
-    covered = incoming[["unit_id", "year", "quarter"]].drop_duplicates()
-    # as Arrow tables: DuckDB scans those column by column, not cell by cell
-    con.register("incoming_rows", pa.Table.from_pandas(incoming, preserve_index=False))
-    con.register("covered_periods", pa.Table.from_pandas(covered, preserve_index=False))
+    # straight into Arrow columns (DuckDB scans those column by column, not cell by cell)
+    columns = {name: _arrow_column(frame[name], "int") for name in ("year", "quarter", "unit_id")}
+    columns |= {name: _arrow_column(frame[name], kind.field(name).type) for name in measures}
+    incoming = pa.table(columns)
+    keys = pa.table({name: columns[name] for name in ("unit_id", "year", "quarter")})
+    covered = keys.group_by(["unit_id", "year", "quarter"], use_threads=False).aggregate([])
+    con.register("incoming_rows", incoming)
+    con.register("covered_periods", covered)
     try:
         for table in (kind.table, "coverage"):
             match = f"""FROM {table} t JOIN covered_periods c

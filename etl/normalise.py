@@ -704,10 +704,20 @@ def _parse_rows(
     rows: list[_Row] = []
     in_footer = False
     previous: Mapping[str, object] = {}
-    for r in range(start, len(sheet.rows)):
-        if plain is not None and plain.ok[r - start]:
-            previous = fastrows.LazyRecord(plain, r)
-            continue
+    if plain is None:
+        others: list[int] = list(range(start, len(sheet.rows)))
+        last_plain = None
+    else:  # only the rows the fast path left, each knowing the plain row last before it (同上)
+        others = (np.flatnonzero(~plain.ok) + start).tolist()
+        plain_at = np.where(plain.ok, np.arange(len(plain.ok)), -1)
+        last_plain = np.maximum.accumulate(plain_at) if len(plain_at) else plain_at
+    done = start - 1  # the last row handled one by one
+    for r in others:
+        if last_plain is not None and r > start:
+            before = int(last_plain[r - start - 1])  # the nearest plain row above this one
+            if before >= 0 and before + start > done:
+                previous = fastrows.LazyRecord(plain, before + start)  # type: ignore[arg-type]
+        done = r
         raw_row = [merges.get((r, c), v) for c, v in enumerate(sheet.rows[r])]
         cells = [_folded(c) for c in raw_row]
         if not any(cells):

@@ -11,15 +11,21 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from etl import audit, faults, guard, permissions, sandbox, settings, store
+from etl import guard, sandbox, settings
 from etl.dictionary import KINDS
-from etl.load import LoadSummary, write_sheets
 from etl.normalise import Hints, ParsedSheet, parse_sheet
-from etl.permissions import Actor
 from etl.problems import LoadRejected, Problem
 from etl.read import read_bytes
 from etl.validate import cross_sheet_duplicates, validate_sheet
+
+if TYPE_CHECKING:
+    from etl.load import LoadSummary
+    from etl.permissions import Actor
+
+# The writing side (etl.load, etl.store, etl.audit, etl.permissions: DuckDB) is imported by
+# load_reports: the parsing child, which imports this module, never writes.
 
 NO_HINTS = Hints()  # let the file tell kind and period
 _INSTRUCTIONS = re.compile(
@@ -198,6 +204,9 @@ def load_reports(
     actor: who loads (default: the OS user, as the command line); an account may load only
     units of its subtree (etl.permissions.load_problems), checked under the writer lock.
     """
+    from etl import audit, faults, permissions, store
+    from etl.load import write_sheets
+
     errors = [p for r in reports for p in r.errors]
     if errors:
         raise LoadRejected(errors)
@@ -238,11 +247,18 @@ def load_reports(
 
 def _audit_loads(con, actor: Actor, summaries: list[LoadSummary]) -> None:
     """One 操作日志 entry per loaded file, in the load's transaction; loads.account_id says whose."""
+    from etl import audit
+
+    shown = audit.MAX_TEXT // 2 + 1  # names enough to fill one clipped entry (a name and its 、: 2+)
     for s in summaries:
         con.execute("UPDATE loads SET account_id = ? WHERE load_id = ?", [actor.account_id, s.load_id])
+        # sorted in SQL (byte order of UTF-8 is Python's order of str), and only as many names as
+        # one entry can show: a load of 200,000 units does not sort them all in Python
         names = con.execute(
-            "SELECT DISTINCT u.name FROM coverage c JOIN units u USING (unit_id) WHERE c.load_id = $id UNION "
-            "SELECT DISTINCT u.name FROM targets t JOIN units u USING (unit_id) WHERE t.load_id = $id",
+            "SELECT name FROM (SELECT u.name FROM coverage c JOIN units u USING (unit_id) "
+            "WHERE c.load_id = $id UNION "
+            "SELECT u.name FROM targets t JOIN units u USING (unit_id) WHERE t.load_id = $id) "
+            f"WHERE name <> '' ORDER BY name LIMIT {shown}",
             {"id": s.load_id},
         ).fetchall()
         audit.record(

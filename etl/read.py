@@ -12,12 +12,14 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
 import python_calamine as calamine
 
+from etl import xlsx_fast
 from etl.problems import LoadRejected, Problem
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
@@ -29,7 +31,7 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 @dataclass
 class RawSheet:
     name: str
-    rows: list[list[object]]
+    rows: Sequence[list[object]]  # a list, or xlsx_fast.HybridRows for a long xlsx sheet
     # merged ranges as ((row0, col0), (row1, col1)), 0-based inclusive
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     # the workbook uses the 1904 date system (old Mac Excel): serial numbers count from 1904
@@ -118,8 +120,12 @@ _INTERRUPTS = (KeyboardInterrupt, SystemExit, GeneratorExit)
 
 
 def read_excel(data: bytes, file_name: str) -> list[RawSheet]:
+    """Every visible sheet. A long xlsx sheet is read in two parts (etl.xlsx_fast): its first
+    rows by calamine, the rest by fastexcel into Arrow; calamine reads it whole when fastexcel
+    cannot give exactly the same cells."""
+    prepared = xlsx_fast.prepare(data) if data[:4] == _ZIP_MAGIC else None
     try:
-        workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(prepared.data if prepared else data))
     except calamine.PasswordError:
         raise _reject(file_name, "工作簿设置了密码保护，无法读取。请先取消密码保护，再重新上传") from None
     except _INTERRUPTS:
@@ -132,22 +138,36 @@ def read_excel(data: bytes, file_name: str) -> list[RawSheet]:
         ) from None
     sheets: list[RawSheet] = []
     date1904 = uses_1904_dates(data)
+    whole: list[calamine.CalamineWorkbook] = []  # the uncut workbook, opened if a sheet needs it
     for meta in workbook.sheets_metadata:
         if str(meta.visible) != str(calamine.SheetVisibleEnum.Visible):
             continue  # hidden sheets hold lookup lists, not data
         try:
-            sheet = workbook.get_sheet_by_name(meta.name)
-            rows = sheet.to_python(skip_empty_area=False)
-            merged = list(sheet.merged_cell_ranges or [])
+            grid, merged = _calamine_sheet(workbook, meta.name)
+            rows: Sequence[list[object]] = grid
+            if prepared is not None and prepared.cut.get(meta.name):  # only its first rows here
+                block = prepared.blocks.get(meta.name)
+                if block is not None and len(grid) <= block.skip:
+                    rows = xlsx_fast.HybridRows(grid, block)
+                else:  # a long sheet fastexcel leaves to calamine
+                    if not whole:
+                        whole.append(calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)))
+                    rows, merged = _calamine_sheet(whole[0], meta.name)
         except _INTERRUPTS:
             raise
         except BaseException as exc:  # a damaged sheet can make calamine panic (a BaseException)
             raise _reject(file_name, f"工作表「{meta.name}」无法读取（{type(exc).__name__}）") from None
-        grid = cast(list[list[object]], rows) if isinstance(rows, list) else [list(r) for r in rows]
-        sheets.append(RawSheet(meta.name, grid, merged, date1904))
+        sheets.append(RawSheet(meta.name, rows, merged, date1904))
     for raw in sheets:
         raw.book = sheets
     return sheets
+
+
+def _calamine_sheet(workbook, name: str) -> tuple[list[list[object]], list]:
+    sheet = workbook.get_sheet_by_name(name)
+    rows = sheet.to_python(skip_empty_area=False)
+    grid = cast(list[list[object]], rows) if isinstance(rows, list) else [list(r) for r in rows]
+    return grid, list(sheet.merged_cell_ranges or [])
 
 
 def read_bytes(data: bytes, file_name: str) -> list[RawSheet]:

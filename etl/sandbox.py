@@ -73,14 +73,14 @@ def receive(stream: IO[bytes]) -> object:
 
 
 class _Child:
-    def __init__(self, memory: int):
+    def __init__(self, memory: int, preload: tuple[str, ...] = ()):
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")])),
         }
         self.memory = memory
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "etl.sandbox_child", str(memory)],
+            [sys.executable, "-m", "etl.sandbox_child", str(memory), *preload],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -295,6 +295,15 @@ class ParsePool:
         if child:
             child.stop()
 
+    def warm(self, preload: tuple[str, ...]) -> None:
+        """Start the children of idle workers now, importing `preload` before their first job."""
+        with self._lock:
+            if self._running or self._queue:
+                return  # busy workers start their own children
+            for index, child in enumerate(self._children):
+                if child is None:
+                    self._children[index] = _Child(self.memory, preload)
+
     def close(self) -> None:
         with self._lock:
             self._closed = True
@@ -337,6 +346,13 @@ def _retire(old: ParsePool) -> None:
                 break
         time.sleep(1)
     old.close()
+
+
+def warm(preload: tuple[str, ...] = ("etl.pipeline",)) -> None:
+    """For a command that is about to parse: start the parsing child at once, so that it imports
+    the parser while the caller imports the rest (two cores, not one after the other)."""
+    if enabled():
+        pool().warm(preload)
 
 
 @atexit.register

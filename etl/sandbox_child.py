@@ -17,6 +17,11 @@ from etl.sandbox import receive, send
 def main() -> None:
     limit = int(sys.argv[1])
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    for module in sys.argv[2:]:  # modules the first job will need, imported before it arrives
+        try:
+            importlib.import_module(module)
+        except Exception:  # the job itself reports what is wrong
+            continue
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:
         try:

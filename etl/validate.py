@@ -6,6 +6,7 @@ from collections import Counter
 
 import pandas as pd
 
+from etl import fastrows
 from etl.bulk_names import name_keys
 from etl.dictionary import KINDS, UNIT_TYPES, unit_type_of
 from etl.names import name_key
@@ -55,6 +56,8 @@ def validate_sheet(sheet: ParsedSheet) -> None:
 def _unit_types(sheet: ParsedSheet, where: dict) -> None:
     """An unknown 单位性质 is not guessed: the unit keeps what it had, and every indicator applies."""
     frame = sheet.frame
+    if frame["unit_type"].isna().all():
+        return  # the usual sheet: no 单位性质 column
     written = frame["unit_type"].map(lambda v: v.strip() if isinstance(v, str) else "")
     unknown = frame[(written != "") & written.map(lambda v: unit_type_of(v) is None)]
     for data in unknown[["unit_type", "_row"]].to_dict("records"):
@@ -72,15 +75,23 @@ def _duplicates(sheet: ParsedSheet, keys: list[str], where: dict) -> None:
     frame = sheet.frame
     if not set(keys) <= set(frame.columns) or frame.empty:
         return
-    units = frame["unit"].tolist()
-    named = [u for u in units if isinstance(u, str)]
-    found = iter(name_keys(named))  # one OpenCC call for all names (or the parser's keys)
-    keyed = frame.assign(
-        _key=pd.Series([next(found) if isinstance(u, str) else "" for u in units], dtype=object)
-    )
-    cols = ["_key", *[k for k in keys if k != "unit"]]
-    dup = keyed[keyed.duplicated(cols, keep=False)]
-    for _, group in dup.groupby(cols, dropna=False):
+    # each distinct name keyed once (one OpenCC call, or the parser's keys), rows compared as numbers
+    codes, uniques = pd.factorize(frame["unit"])
+    distinct = uniques.tolist()  # one conversion (iterating Arrow-backed strings is slow)
+    if all(type(u) is str for u in distinct):
+        keyed_names = name_keys(distinct)
+    else:
+        found = iter(name_keys([u for u in distinct if isinstance(u, str)]))
+        keyed_names = [next(found) if isinstance(u, str) else "" for u in distinct]
+    row_keys = fastrows.as_objects([*keyed_names, ""])[codes]  # code -1 (no name): ""
+    others = [k for k in keys if k != "unit"]
+    compared = frame[others].assign(_key=pd.factorize(row_keys)[0])
+    repeated = compared.duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        return
+    keyed = frame[repeated].assign(_key=row_keys[repeated])
+    cols = ["_key", *others]
+    for _, group in keyed.groupby(cols, dropna=False):
         rows = "、".join(str(r) for r in group["_row"])
         first = group.iloc[0]
         unit = first["unit"] or "整个组织"
