@@ -147,7 +147,7 @@ def build_report(
 ) -> ReportFiles:
     """draft + render; Chromium starts while the database is read."""
     start = time.perf_counter()
-    with rendering.browser():
+    with rendering.browser(64 if length == "full" and "pptx" in formats else 0):
         d = draft(db, year, quarter, unit_id, lang)
         files = render(d, out_dir, formats, progress, length, charts)
     files.seconds = time.perf_counter() - start

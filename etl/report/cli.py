@@ -35,7 +35,7 @@ def run_cli(args: Any) -> int:
         formats.append("pptx")
     formats += [f for f in ("svg", "pdf") if getattr(args, f, False)]
     # Chromium opens while the database is read and the text drafted
-    release = None if listing else _prewarm()
+    release = None if listing else _prewarm(64 if length == "full" and "pptx" in formats else 0)
     try:
         try:
             with store.connect(db, read_only=True) as con:
@@ -77,8 +77,8 @@ def run_cli(args: Any) -> int:
     return 0
 
 
-def _prewarm():
+def _prewarm(pictures: int):
     try:
-        return rendering.prewarm()
+        return rendering.prewarm(pictures)
     except RuntimeError:
         return None  # no Chromium: render() says so

@@ -452,10 +452,11 @@ def _table(
             cell.width = Pt(widths[c])
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         values = header if r == 0 else rows[r - 1]
-        if isinstance(values, str):  # a group row: one cell across the table
+        if isinstance(values, str):  # a group row: one cell across the table, kept with its first unit
             merged = cells[0].merge(cells[-1])
             merged._tc.get_or_add_tcPr().append(_el("w:shd", val="clear", color="auto", fill="F2F2F2"))
-            write(merged, values, head=True)
+            para, _ = write(merged, values, head=True)
+            para.paragraph_format.keep_with_next = True
             continue
         for c, cell in enumerate(cells):
             tc_pr = cell._tc.get_or_add_tcPr()
@@ -464,6 +465,7 @@ def _table(
             para, run = write(cell, str(values[c]), head=r == 0)
             if r == 0:
                 para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                para.paragraph_format.keep_with_next = True
                 tc_pr.append(_el("w:shd", val="clear", color="auto", fill="E7E6E6"))
                 continue
             if c in right:
@@ -534,8 +536,10 @@ class _Writer:
         self.pages.text(text, style)
         return p
 
-    def blank(self) -> None:
-        self.doc.add_paragraph("", style="Normal")
+    def blank(self, keep_next: bool = False) -> None:
+        p = self.doc.add_paragraph("", style="Normal")
+        if keep_next:
+            p.paragraph_format.keep_with_next = True
         self.pages.lines(1)
 
     def heading(self, text: str, level: int = 1) -> None:
@@ -694,11 +698,12 @@ def _signature(w: _Writer) -> None:
     date_ri, org_ri = org_em - date_em, 2.0
     if date_ri < 2:
         date_ri, org_ri = 2.0, 4 + date_em - org_em
-    w.blank()
-    for text, ri in ((org, org_ri), (date, date_ri)):
+    w.blank(keep_next=True)
+    for n, (text, ri) in enumerate(((org, org_ri), (date, date_ri))):
         p = w.para(text, style="Report Signature")
         p.paragraph_format.right_indent = Pt(ri * SAN_HAO)
         p.paragraph_format.first_line_indent = Pt(0)
+        p.paragraph_format.keep_with_next = n == 0
 
 
 def _toc(w: _Writer, entries: list[tuple[int, str, int]]) -> None:
@@ -742,6 +747,23 @@ def _body(w: _Writer, charts: Sequence[Chart], layouts: dict[str, dict[str, Layo
     w.heading(t("report.doc.overview", lang))
     _indicator_table(w)
     w.para(d.summary)
+    # A chart goes after its theme's text; one that would not fit what is left of the page waits
+    # for the next theme's text to fill the page first (a float, as typesetters place figures)
+    pending: list[Chart] = []
+
+    def place(force: bool = False) -> None:
+        while pending:
+            fitting = [
+                c
+                for c in pending
+                if w.pages.fits(picture_size_pt(layouts[c.key]["word"])[1] + pagination.FIGURE_EXTRA_PT)
+            ]
+            if not fitting and not force:
+                return
+            chart = (fitting or pending)[0]
+            w.figure(chart, layouts[chart.key]["word"])
+            pending.remove(chart)
+
     for th in THEMES:
         w.heading(theme_label(th.id, lang))
         w.para(d.paragraphs[th.id])
@@ -752,8 +774,9 @@ def _body(w: _Writer, charts: Sequence[Chart], layouts: dict[str, dict[str, Layo
             if chart.kind in ("ranking", "breakdown") and chart.sentence:
                 w.para(chart.sentence)
         if length == "short":
-            for chart in mine:
-                w.figure(chart, layouts[chart.key]["word"])
+            pending.extend(mine)
+            place()
+    place(force=True)
     _reporting_section(w)
     _arrears_section(w)
 
@@ -844,10 +867,32 @@ def _toc_lines(d: Draft, charts: Sequence[Chart]) -> int:
     return 1 + len(THEMES) + 2 + 1 + themes_with_charts
 
 
+def _keep_last_with_next(w: _Writer) -> None:
+    """The last lines of the text go with the 落款, so it never stands alone on a page (GB/T 9704
+    7.3.5.4): the last paragraph, or the last row of a closing table, is kept with what follows."""
+    if w.measure:
+        return
+    body = w.doc.element.body
+    last = [el for el in body if el.tag in (_qn("w:p"), _qn("w:tbl"))]
+    if not last:
+        return
+    el = last[-1]
+    paras = el.findall(".//" + _qn("w:p")) if el.tag == _qn("w:tbl") else [el]
+    if el.tag == _qn("w:tbl"):
+        rows = el.findall(_qn("w:tr"))
+        paras = rows[-1].findall(".//" + _qn("w:p")) if rows else []
+    for p in paras:
+        ppr = p.get_or_add_pPr()
+        if ppr.find(_qn("w:keepNext")) is None:
+            ppr.insert(0, _el("w:keepNext"))
+
+
 def _closing(w: _Writer, length: str) -> None:
+    _keep_last_with_next(w)
     if length == "full":
-        w.blank()
-        w.para(t("report.doc.attachment_note", w.lang, title=_attachment_title(w.d)))
+        w.blank(keep_next=True)
+        note = w.para(t("report.doc.attachment_note", w.lang, title=_attachment_title(w.d)))
+        note.paragraph_format.keep_with_next = True
     _signature(w)
 
 

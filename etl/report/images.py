@@ -75,7 +75,11 @@ SLIDE_RANKING_LIMIT = 10
 
 IMAGE_FORMATS = ("png", "svg", "pdf")
 RELOAD_EVERY = 40  # kaleido reloads its page after each picture; we do after this many
-TABS = 1  # Chromium tabs drawing at once (2 measured no faster on 2 shared cores: the 2nd tab's start)
+# Chromium tabs drawing at once. A second tab costs ~1 s to open (plotly.js) and saves ~0.5 s on the
+# 64 pictures of a 完整版 with slides on 2 shared cores, but costs ~0.8 s on a 简版: 2 from MANY on.
+TABS = 1
+MANY_TABS = 2
+MANY = 24  # pictures
 OPEN_TIMEOUT_S = 60.0
 RENDER_TIMEOUT_S = 600.0
 
@@ -128,8 +132,8 @@ def word_layout(chart: Chart) -> Layout:
     half, full = half_page_px(), full_page_px()
     if chart.kind == "trend":
         plot = max(150.0, min(260.0, half - chrome))
-    elif chart.kind == "bullet":
-        plot = 31 * k * (chart.rows + 0.8)
+    elif chart.kind == "bullet":  # two-line labels: the indicator and its actual / target
+        plot = 38 * k * (chart.rows + 0.8)
     elif chart.kind == "ranking":
         plot = 15.5 * k * (_ranking_rows(chart, limit) + 1) + 16
     else:  # breakdown
@@ -189,10 +193,10 @@ class _Browser:
         self._thread: threading.Thread | None = None
         self._opened: concurrent.futures.Future | None = None
 
-    def acquire(self) -> None:
+    def acquire(self, tabs: int = TABS) -> None:
         with self._lock:
             if self._loop is None:
-                self._start()
+                self._start(tabs)
             self._users += 1
 
     def release(self) -> None:
@@ -202,7 +206,7 @@ class _Browser:
                 self._users = 0
                 self._stop()
 
-    def _start(self) -> None:
+    def _start(self, tabs: int) -> None:
         opts = figures._kaleido_opts()  # RuntimeError without Chromium
         loop = asyncio.new_event_loop()
         thread = threading.Thread(target=loop.run_forever, name="report-chromium", daemon=True)
@@ -211,7 +215,7 @@ class _Browser:
         figures._quiet_pipe_log()
 
         async def open_browser() -> Any:
-            browser = cls(n=TABS, timeout=120, **opts)
+            browser = cls(n=tabs, timeout=120, **opts)
             await browser.open()
             return browser
 
@@ -262,19 +266,24 @@ class _Browser:
 _BROWSER = _Browser()
 
 
+def tabs_for(pictures: int) -> int:
+    return MANY_TABS if pictures >= MANY else TABS
+
+
 @contextlib.contextmanager
-def browser() -> Iterator[None]:
-    """Keep the shared Chromium open for the block (re-entrant; it starts in the background)."""
-    _BROWSER.acquire()
+def browser(pictures: int = 0) -> Iterator[None]:
+    """Keep the shared Chromium open for the block (re-entrant; it starts in the background, with a
+    second tab when it opens for many pictures)."""
+    _BROWSER.acquire(tabs_for(pictures))
     try:
         yield
     finally:
         _BROWSER.release()
 
 
-def prewarm() -> Callable[[], None]:
+def prewarm(pictures: int = 0) -> Callable[[], None]:
     """Start Chromium now (it opens while the caller reads the database); call the result to let go."""
-    _BROWSER.acquire()
+    _BROWSER.acquire(tabs_for(pictures))
     return _BROWSER.release
 
 
@@ -307,7 +316,7 @@ def render_charts(
 
         return callback
 
-    with browser():
+    with browser(total):
         for chart in charts:
             per: dict[str, Layout] = {"word": word_layout(chart)}
             if slides:

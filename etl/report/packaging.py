@@ -25,7 +25,9 @@ def normalise_zip(data: bytes, when: Stamp) -> bytes:
     with zipfile.ZipFile(buf, "w") as dst:
         for item in src.infolist():
             info = zipfile.ZipInfo(item.filename, date_time=when)
-            info.compress_type = item.compress_type
+            # pictures are compressed already: stored, they cost no second deflate
+            media = item.filename.lower().endswith((".png", ".jpg", ".jpeg"))
+            info.compress_type = zipfile.ZIP_STORED if media else item.compress_type
             info.external_attr = 0o644 << 16
             dst.writestr(info, src.read(item.filename))
     return buf.getvalue()

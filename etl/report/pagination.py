@@ -51,6 +51,10 @@ class Pages:
             self.page += 1
             self.used = 0.0
 
+    def fits(self, height: float) -> bool:
+        """True when a block of this height fits on the current page (always at the top of one)."""
+        return self.used == 0 or self.used + height <= TEXT_HEIGHT_PT + 0.5
+
     def _take(self, height: float, whole: bool = True) -> None:
         if whole and self.used > 0 and self.used + height > TEXT_HEIGHT_PT + 0.5:
             self.page += 1
