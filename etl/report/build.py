@@ -7,7 +7,7 @@ import io
 import time
 import zipfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ class ReportFiles:
     seconds: float = 0.0
     formats: tuple[str, ...] = FORMATS
     paths: list[Path] = field(default_factory=list)
+    _zip: bytes | None = field(default=None, repr=False)
 
     @property
     def title(self) -> str:
@@ -70,6 +71,11 @@ class ReportFiles:
         return out
 
     def zip_bytes(self) -> bytes:
+        if self._zip is None:
+            self._zip = self._make_zip()
+        return self._zip
+
+    def _make_zip(self) -> bytes:
         when = stamp(self.draft.updated)
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w") as zf:
@@ -113,7 +119,8 @@ def render(
     unknown = set(formats) - set(ALL_FORMATS)
     if unknown:
         raise ValueError(f"unknown formats {sorted(unknown)}; known: {ALL_FORMATS}")
-    chosen = select(d.charts, length, charts)
+    # copies: the draft may be shared (the page caches it), each build fills its own pictures
+    chosen = [replace(c, images={}) for c in select(d.charts, length, charts)]
     slides = "pptx" in formats
     layouts = rendering.render_charts(chosen, formats, slides=slides, progress=progress, share=0.9)
     files = ReportFiles(d, chosen, length, formats=tuple(formats))

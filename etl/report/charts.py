@@ -79,6 +79,7 @@ class Chart:
     theme: str  # section of the document
     name: str  # file name without extension (figures.chart_filename)
     caption: str  # the chart's title: the 图N caption in Word
+    label: str  # short name for a list: '入会率：分季度进展'
     headline: str  # the message of its slide
     sentence: str | None = None  # drafted text shown under the chart and in the slide's notes
     indicator: str | None = None
@@ -275,6 +276,12 @@ def catalogue(
                     kind="bullet",
                     theme=th.id,
                     name="",
+                    label=t(
+                        "report.chart.label",
+                        lang,
+                        what=theme_label(th.id, lang),
+                        how=t("report.chart.how_bullet", lang),
+                    ),
                     caption=t(
                         "report.caption.bullet",
                         lang,
@@ -312,6 +319,7 @@ def catalogue(
                     kind="trend",
                     theme=th.id,
                     name="",
+                    label=t("report.chart.label", lang, what=label, how=t("report.chart.how_trend", lang)),
                     caption=caption,
                     headline=trend_headline(d, ind.id),
                     sentence=narrative.sentence(
@@ -352,6 +360,7 @@ def catalogue(
                     kind="ranking",
                     theme=th.id,
                     name="",
+                    label=t("report.chart.label", lang, what=label, how=t("report.chart.how_ranking", lang)),
                     caption=t(
                         "report.caption.ranking",
                         lang,
@@ -393,6 +402,7 @@ def catalogue(
                     kind="breakdown",
                     theme=th.id,
                     name="",
+                    label=t("report.chart.label", lang, what=what, how=t("report.chart.how_breakdown", lang)),
                     caption=t(
                         "report.caption.breakdown", lang, scope=d.scope_name, period=period_cum, what=what
                     ),
