@@ -1405,8 +1405,14 @@ def _sized(value: Any) -> bool:
     return isinstance(value, dict) and isinstance(value.get("size"), int | float)
 
 
+def _up(value: float, digits: int) -> float:
+    """Rounded up: a scaled font must not come out smaller than the size asked for."""
+    step = 10**digits
+    return math.ceil(value * step - 1e-9) / step
+
+
 def _scaled_spans(text: str, k: float) -> str:
-    return _SPAN_SIZE.sub(lambda m: f"font-size:{float(m.group(1)) * k:.1f}px", text)
+    return _SPAN_SIZE.sub(lambda m: f"font-size:{_up(float(m.group(1)) * k, 1)}px", text)
 
 
 def _scale_text(obj: Any, k: float) -> Any:
@@ -1417,7 +1423,7 @@ def _scale_text(obj: Any, k: float) -> Any:
     if isinstance(obj, dict):
         for key, value in obj.items():
             if key in _FONT_KEYS and _sized(value):
-                value["size"] = round(value["size"] * k, 2)
+                value["size"] = _up(value["size"] * k, 2)
             obj[key] = _scale_text(value, k)
         return obj
     if isinstance(obj, list | tuple):

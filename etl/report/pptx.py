@@ -137,13 +137,14 @@ def _overview_slide(prs: Any, d: Draft) -> None:
 
 
 def _chart_slide(prs: Any, d: Draft, chart: Chart, layout: Layout) -> None:
-    from pptx.util import Inches
+    from pptx.util import Inches, Pt
 
     slide = prs.slides.add_slide(prs.slide_layouts[6])
     _headline(slide, chart.headline)
-    left, top, width, height = SLIDE_BOX_IN
+    left, top, _, _ = SLIDE_BOX_IN
+    # placed 1 pt per layout px: the figure's font sizes in px are its sizes on the slide in pt
     pic = slide.shapes.add_picture(
-        io.BytesIO(chart.images["slide"]), Inches(left), Inches(top), Inches(width), Inches(height)
+        io.BytesIO(chart.images["slide"]), Inches(left), Inches(top), Pt(layout.width), Pt(layout.height)
     )
     pic.name = chart.name
     notes = d.paragraphs.get(chart.theme, "") if chart.kind == "bullet" else (chart.sentence or "")
