@@ -81,6 +81,7 @@ FONT_TABLE = {
     "宋体": ("SimSun", "02010600030101010101", "86", "auto", "variable"),
 }
 _CN_NUM = "一二三四五六七八九十"
+LIST_LIMIT = {"short": 20, "full": 100}  # units listed in the 未报送 and 欠缴 tables
 _STATUS_FILL = {
     "ahead": "E2EFDA",
     "on_track": "DDEBF7",
@@ -431,9 +432,11 @@ def _table(
     for c, width in enumerate(widths):
         table.columns[c].width = Pt(width)
 
+    cell_style = doc.styles["Report Cell"].style_id
+
     def write(cell: Any, text: str, head: bool = False) -> tuple[Any, Any]:
         para = cell.paragraphs[0]
-        para.style = doc.styles["Report Cell"]
+        para._p.style = cell_style  # (the style setter looks the name up each time: slow on long tables)
         run = para.add_run(text)
         run.font.size = Pt(size)
         if head:
@@ -453,9 +456,14 @@ def _table(
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         values = header if r == 0 else rows[r - 1]
         if isinstance(values, str):  # a group row: one cell across the table, kept with its first unit
-            merged = cells[0].merge(cells[-1])
-            merged._tc.get_or_add_tcPr().append(_el("w:shd", val="clear", color="auto", fill="F2F2F2"))
-            para, _ = write(merged, values, head=True)
+            first = cells[0]
+            for other in cells[1:]:
+                row._tr.remove(other._tc)
+            tc_pr = first._tc.get_or_add_tcPr()
+            first.width = Pt(sum(widths))
+            tc_pr.append(_el("w:gridSpan", val=str(len(widths))))
+            tc_pr.append(_el("w:shd", val="clear", color="auto", fill="F2F2F2"))
+            para, _ = write(first, values, head=True)
             para.paragraph_format.keep_with_next = True
             continue
         for c, cell in enumerate(cells):
@@ -515,10 +523,11 @@ class _Nothing:
 class _Writer:
     """Writes the document and follows its pages; measure=True only follows the pages."""
 
-    def __init__(self, d: Draft, measure: bool = False) -> None:
+    def __init__(self, d: Draft, length: str = "short", measure: bool = False) -> None:
         from docx import Document
 
         self.d = d
+        self.length = length
         self.lang = d.lang
         self.fonts = FONTS[d.lang]
         self.measure = measure
@@ -610,11 +619,19 @@ def _reporting_section(w: _Writer) -> None:
     if d.missing.empty:
         w.para(t("report.doc.missing_none", lang, period=period, rate=reporting_text(d)))
         return
-    w.para(t("report.doc.missing_lead", lang, period=period, n=len(d.missing), rate=reporting_text(d)))
+    limit = LIST_LIMIT[w.length]
+    lead = t("report.doc.missing_lead", lang, period=period, n=len(d.missing), rate=reporting_text(d))
+    if len(d.missing) > limit:
+        lead += t("report.doc.listed_first", lang, n=limit)
+    w.para(lead)
     header = [t(f"report.doc.mcol_{c}", lang) for c in ("no", "unit", "kinds", "last")]
     rows = _grouped(
-        d.missing, lambda i, r: [str(i), r.unit, r.kinds, last_period_text(r.last_period, lang)], lang
+        d.missing.head(limit),
+        lambda i, r: [str(i), r.unit, r.kinds, last_period_text(r.last_period, lang)],
+        lang,
     )
+    if len(d.missing) > limit:
+        rows.append(t("report.doc.others_missing", lang, n=len(d.missing) - limit))
     w.table_no += 1
     w.caption(t("report.doc.missing_caption", lang, n=w.table_no, period=period), table=True)
     w.table(header, rows, center=(0,), droppable=(0,))
@@ -660,26 +677,54 @@ def _arrears_section(w: _Writer) -> None:
     if d.arrears.empty:
         w.para(t("report.doc.arrears_none", lang, period=d.period))
         return
-    due_cells, due_total, due_sum = money_cells(d.arrears["due"].tolist())
-    paid_cells, paid_total, paid_sum = money_cells(d.arrears["paid"].tolist())
-    owed_cells, owed_total, owed_sum = money_cells(d.arrears["arrears"].tolist())
-    w.para(
-        t(
-            "report.doc.arrears_lead",
-            lang,
-            period=d.period,
-            n=len(d.arrears),
-            total=narrative.value_text("dues_collected", float(owed_sum), lang),
-            share=fmt.fmt_rate(float(owed_sum / due_sum) if due_sum else None),
-        )
+    # a long list: the units owing most, then one row for the others, so the 合计 still adds up
+    limit = LIST_LIMIT[w.length]
+    shown = d.arrears
+    rest = shown.iloc[0:0]
+    if len(shown) > limit:
+        top = shown.sort_values(["arrears", "unit"], ascending=[False, True]).head(limit)
+        rest = shown.drop(top.index)
+        shown = shown.loc[sorted(top.index)]  # back in the order of the list (by 上级工会)
+    columns: dict[str, list[str]] = {}
+    totals: dict[str, str] = {}
+    sums: dict[str, Decimal] = {}
+    for col in ("due", "paid", "arrears"):
+        values = shown[col].tolist() + ([float(rest[col].sum())] if len(rest) else [])
+        columns[col], totals[col], sums[col] = money_cells(values)
+    due_sum, paid_sum, owed_sum = sums["due"], sums["paid"], sums["arrears"]
+    lead = t(
+        "report.doc.arrears_lead",
+        lang,
+        period=d.period,
+        n=len(d.arrears),
+        total=narrative.value_text("dues_collected", float(owed_sum), lang),
+        share=fmt.fmt_rate(float(owed_sum / due_sum) if due_sum else None),
     )
+    if len(rest):
+        lead += t("report.doc.listed_most", lang, n=limit)
+    w.para(lead)
     header = [t(f"report.doc.acol_{c}", lang) for c in ("no", "unit", "due", "paid", "arrears", "rate")]
-    frame = d.arrears.assign(due_text=due_cells, paid_text=paid_cells, owed_text=owed_cells)
+    n = len(shown)
+    frame = shown.assign(
+        due_text=columns["due"][:n], paid_text=columns["paid"][:n], owed_text=columns["arrears"][:n]
+    )
     rows = _grouped(
         frame, lambda i, r: [str(i), r.unit, r.due_text, r.paid_text, r.owed_text, fmt.fmt_rate(r.rate)], lang
     )
+    if len(rest):
+        rest_due, rest_paid = float(rest["due"].sum()), float(rest["paid"].sum())
+        rows.append(
+            [
+                "",
+                t("report.doc.others", lang, n=len(rest)),
+                columns["due"][n],
+                columns["paid"][n],
+                columns["arrears"][n],
+                fmt.fmt_rate(rest_paid / rest_due if rest_due else None),
+            ]
+        )
     rate = fmt.fmt_rate(float(paid_sum / due_sum) if due_sum else None)
-    rows.append(["", t("report.doc.total", lang), due_total, paid_total, owed_total, rate])
+    rows.append(["", t("report.doc.total", lang), totals["due"], totals["paid"], totals["arrears"], rate])
     w.table_no += 1
     w.caption(t("report.doc.arrears_caption", lang, n=w.table_no, period=d.period), table=True)
     w.table(header, rows, right=(2, 3, 4, 5), center=(0,), bold_last=True, droppable=(0,))
@@ -822,7 +867,7 @@ def build_docx(
     d: Draft, charts: Sequence[Chart], layouts: dict[str, dict[str, Layout]], length: str = "short"
 ) -> bytes:
     """The Word report of the charts given (rendered: chart.images['word'])."""
-    w = _Writer(d)
+    w = _Writer(d, length)
     doc = w.doc
     _setup_styles(doc, d.lang)
     _font_table(doc)
@@ -843,7 +888,7 @@ def build_docx(
     if length == "full":
         # the table of contents lists headings that come later: lay the document out once to know
         # their pages, then write it again with the contents in front
-        probe = _Writer(d, measure=True)
+        probe = _Writer(d, length, measure=True)
         probe.pages.text(d.title, "Title")
         probe.pages.lines(2)
         probe.pages.lines(1.5 + _toc_lines(d, charts))

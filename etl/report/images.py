@@ -80,7 +80,7 @@ RELOAD_EVERY = 40  # kaleido reloads its page after each picture; we do after th
 TABS = 1
 MANY_TABS = 2
 MANY = 24  # pictures
-OPEN_TIMEOUT_S = 60.0
+OPEN_TIMEOUT_S = 30.0
 RENDER_TIMEOUT_S = 600.0
 
 
@@ -184,14 +184,20 @@ def _kaleido_class() -> type:
 
 class _Browser:
     """One Chromium (kaleido) for the process, shared by the builds running at the same time: an
-    asyncio loop in a daemon thread. Opened by the first user, closed when the last one leaves."""
+    asyncio loop in a daemon thread. Opened by the first user, closed when the last one leaves.
+
+    Opening is retried once with a fresh Chromium: on a loaded machine a tab has been seen to wait
+    for its page forever (kaleido waits for page events without a timeout)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._users = 0
+        self._tabs = TABS
+        self._generation = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._opened: concurrent.futures.Future | None = None
+        self._made: list[Any] = []
 
     def acquire(self, tabs: int = TABS) -> None:
         with self._lock:
@@ -202,9 +208,11 @@ class _Browser:
     def release(self) -> None:
         with self._lock:
             self._users -= 1
-            if self._users <= 0:
-                self._users = 0
-                self._stop()
+            if self._users > 0:
+                return
+            self._users = 0
+            state = self._detach()
+        _close(*state, wait=OPEN_TIMEOUT_S)
 
     def _start(self, tabs: int) -> None:
         opts = figures._kaleido_opts()  # RuntimeError without Chromium
@@ -214,43 +222,45 @@ class _Browser:
         cls = _kaleido_class()
         figures._quiet_pipe_log()
 
+        made: list[Any] = []  # the browser being opened, to close it even if it never opens
+
         async def open_browser() -> Any:
             browser = cls(n=tabs, timeout=120, **opts)
+            made.append(browser)
             await browser.open()
             return browser
 
-        self._loop, self._thread = loop, thread
+        self._tabs, self._generation = tabs, self._generation + 1
+        self._loop, self._thread, self._made = loop, thread, made
         self._opened = asyncio.run_coroutine_threadsafe(open_browser(), loop)
 
-    def _stop(self) -> None:
-        loop, thread, opened = self._loop, self._thread, self._opened
+    def _detach(self) -> tuple[Any, Any, Any, Any]:
+        state = (self._loop, self._thread, self._opened, self._made)
         self._loop = self._thread = self._opened = None
-        if loop is None or thread is None or opened is None:
-            return
-        try:
-            browser = opened.result(timeout=OPEN_TIMEOUT_S)
-            asyncio.run_coroutine_threadsafe(browser.close(), loop).result(timeout=30)
-        except Exception:  # it did not open, or died: nothing left to close
-            pass
-        finally:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout=10)
-            if not thread.is_alive():
-                loop.close()
+        self._made = []
+        return state
 
     def browser(self) -> tuple[Any, asyncio.AbstractEventLoop]:
-        with self._lock:
-            loop, opened = self._loop, self._opened
-        if loop is None or opened is None:
-            raise RuntimeError("the report browser is not open (use `with browser():`)")
-        try:
-            return opened.result(timeout=OPEN_TIMEOUT_S), loop
-        except concurrent.futures.TimeoutError as exc:
-            raise RuntimeError("Chromium did not start within a minute") from exc
-        except RuntimeError:
-            raise
-        except Exception as exc:  # ChromeNotFoundError, a crash at start
-            raise RuntimeError(f"Chromium could not start: {exc}") from exc
+        for attempt in (1, 2):
+            with self._lock:
+                loop, opened, generation = self._loop, self._opened, self._generation
+            if loop is None or opened is None:
+                raise RuntimeError("the report browser is not open (use `with browser():`)")
+            try:
+                return opened.result(timeout=OPEN_TIMEOUT_S), loop
+            except concurrent.futures.TimeoutError as exc:
+                if attempt == 2:
+                    raise RuntimeError("Chromium did not start (tried twice)") from exc
+                with self._lock:
+                    if self._generation == generation:  # nobody has started a new one yet
+                        stuck = self._detach()
+                        self._start(self._tabs)
+                    else:
+                        stuck = (None, None, None, [])
+                _close(*stuck, wait=0)
+            except Exception as exc:  # ChromeNotFoundError, a crash at start
+                raise RuntimeError(f"Chromium could not start: {exc}") from exc
+        raise AssertionError("unreachable")
 
     def submit(self, spec: dict) -> concurrent.futures.Future:
         """Render one picture; the future gives its bytes."""
@@ -261,6 +271,29 @@ class _Browser:
             return data.encode("utf-8") if isinstance(data, str) else bytes(data)
 
         return asyncio.run_coroutine_threadsafe(one(), loop)
+
+
+def _close(loop: Any, thread: Any, opened: Any, made: list[Any], wait: float) -> None:
+    """Close a browser (waiting up to `wait` s for it to have opened; one that never did is stopped
+    too, its Chromium with it) and stop its loop."""
+    if loop is None or thread is None or opened is None:
+        return
+    try:
+        opened.result(timeout=wait)
+    except Exception:  # not open (yet), or it failed: stop trying
+        opened.cancel()
+    try:
+        for browser in made:
+            asyncio.run_coroutine_threadsafe(browser.close(), loop).result(timeout=30)
+    except Exception:  # it died already: nothing left to close
+        pass
+    finally:
+        with contextlib.suppress(Exception):  # let a cancelled opening finish cancelling
+            asyncio.run_coroutine_threadsafe(asyncio.sleep(0.05), loop).result(timeout=2)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        if not thread.is_alive():
+            loop.close()
 
 
 _BROWSER = _Browser()

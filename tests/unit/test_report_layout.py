@@ -205,3 +205,63 @@ def test_fill_order_puts_a_chart_that_fits_first() -> None:
     a, b, c = C("tall"), C("small"), C("tall2")
     heights = {"tall": 450, "small": 200, "tall2": 450}
     assert [x.key for x in pages.fill_order([a, b, c], heights)] == ["small", "tall", "tall2"]
+
+
+# ---------------------------------------------------------------- the shared browser
+
+
+def test_a_browser_that_does_not_open_is_replaced_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """kaleido can wait forever for a tab's page: the export starts a fresh browser instead."""
+    import asyncio
+
+    made: list[int] = []
+
+    class Fake:
+        def __init__(self, n: int, timeout: float) -> None:
+            self.n = n
+            made.append(n)
+
+        async def open(self) -> None:
+            if len(made) == 1:
+                await asyncio.sleep(3600)  # the first one hangs
+
+        async def calc_fig(self, fig: dict, opts: dict) -> bytes:
+            return b"png:" + str(fig["n"]).encode()
+
+        async def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(images, "_kaleido_class", lambda: Fake)
+    monkeypatch.setattr(F, "_kaleido_opts", lambda: {})
+    monkeypatch.setattr(images, "OPEN_TIMEOUT_S", 0.5)
+    browser = images._Browser()
+    browser.acquire(2)
+    try:
+        futures = [browser.submit({"fig": {"n": i}, "opts": {}}) for i in range(3)]
+        assert [f.result(timeout=5) for f in futures] == [b"png:0", b"png:1", b"png:2"]
+    finally:
+        browser.release()
+    assert made == [2, 2]  # a second browser, with the tabs asked for
+    assert browser._loop is None
+
+
+def test_a_browser_that_never_opens_is_an_error_not_a_hang(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    class Stuck:
+        def __init__(self, n: int, timeout: float) -> None:
+            pass
+
+        async def open(self) -> None:
+            await asyncio.sleep(3600)
+
+    monkeypatch.setattr(images, "_kaleido_class", lambda: Stuck)
+    monkeypatch.setattr(F, "_kaleido_opts", lambda: {})
+    monkeypatch.setattr(images, "OPEN_TIMEOUT_S", 0.3)
+    browser = images._Browser()
+    browser.acquire()
+    try:
+        with pytest.raises(RuntimeError, match="did not start"):
+            browser.submit({"fig": {}, "opts": {}})
+    finally:
+        browser.release()
