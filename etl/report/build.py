@@ -122,16 +122,17 @@ def render(
     # copies: the draft may be shared (the page caches it), each build fills its own pictures
     chosen = [replace(c, images={}) for c in select(d.charts, length, charts)]
     slides = "pptx" in formats
-    layouts = rendering.render_charts(chosen, formats, slides=slides, progress=progress, share=0.9)
     files = ReportFiles(d, chosen, length, formats=tuple(formats))
-    if "docx" in formats:
-        if progress:
-            progress(0.92, "Word")
-        files.docx = build_docx(d, chosen, layouts, length)
-    if slides:
-        if progress:
-            progress(0.96, "PowerPoint")
-        files.pptx = build_pptx(d, chosen, layouts)
+    pictures = len(chosen) * (1 + int(slides) + sum(1 for f in OPTIONAL_FORMATS if f in formats))
+    with rendering.browser(pictures):
+        pending = rendering.Rendering(chosen, formats, slides, progress, share=0.95)
+        pending.wait("word")
+        if "docx" in formats:  # while Chromium draws the slides
+            files.docx = build_docx(d, chosen, pending.layouts, length)
+        if slides:
+            pending.wait("slide")
+            files.pptx = build_pptx(d, chosen, pending.layouts)
+        pending.wait_all()
     if out_dir is not None:
         files.write(out_dir)
     files.seconds = time.perf_counter() - start
@@ -154,7 +155,7 @@ def build_report(
 ) -> ReportFiles:
     """draft + render; Chromium starts while the database is read."""
     start = time.perf_counter()
-    with rendering.browser(64 if length == "full" and "pptx" in formats else 0):
+    with rendering.browser(rendering.MANY if length == "full" and "pptx" in formats else 0):
         d = draft(db, year, quarter, unit_id, lang)
         files = render(d, out_dir, formats, progress, length, charts)
     files.seconds = time.perf_counter() - start

@@ -35,7 +35,7 @@ def run_cli(args: Any) -> int:
         formats.append("pptx")
     formats += [f for f in ("svg", "pdf") if getattr(args, f, False)]
     # Chromium opens while the database is read and the text drafted
-    release = None if listing else _prewarm(64 if length == "full" and "pptx" in formats else 0)
+    release = None if listing else _prewarm(rendering.MANY if length == "full" and "pptx" in formats else 0)
     try:
         try:
             with store.connect(db, read_only=True) as con:

@@ -323,6 +323,60 @@ def prewarm(pictures: int = 0) -> Callable[[], None]:
 # ---------------------------------------------------------------- rendering
 
 
+class Rendering:
+    """The pictures of a report, submitted in the order the documents need them: every Word
+    picture, then every slide picture, then SVG and PDF. `wait(target)` fills chart.images[target],
+    so the Word document is written while Chromium still draws the slides. Use inside browser()."""
+
+    def __init__(
+        self,
+        charts: Sequence[Chart],
+        formats: Sequence[str] = ("png",),
+        slides: bool = True,
+        progress: Callable[[float, str], None] | None = None,
+        share: float = 1.0,
+    ) -> None:
+        self.charts = list(charts)
+        self.layouts: dict[str, dict[str, Layout]] = {c.key: {} for c in self.charts}
+        self.targets = ["word"] + (["slide"] if slides else []) + [f for f in ("svg", "pdf") if f in formats]
+        self.total = len(self.charts) * len(self.targets)
+        self._futures: dict[str, list[concurrent.futures.Future]] = {}
+        self._done = 0
+        self._lock = threading.Lock()
+        self._progress = progress
+        self._share = share
+        for target in self.targets:
+            self._futures[target] = [self._submit(chart, target) for chart in self.charts]
+
+    def _submit(self, chart: Chart, target: str) -> concurrent.futures.Future:
+        per = self.layouts[chart.key]
+        if target == "slide":
+            layout = per["slide"] = slide_layout(chart)
+            spec = layout.spec("png")
+        else:
+            if "word" not in per:
+                per["word"] = word_layout(chart)
+            spec = per["word"].spec("png" if target == "word" else target)
+        future = _BROWSER.submit(spec)
+        future.add_done_callback(lambda _: self._finished(chart))
+        return future
+
+    def _finished(self, chart: Chart) -> None:
+        with self._lock:
+            self._done += 1
+            n = self._done
+        if self._progress:
+            self._progress(self._share * n / max(self.total, 1), f"{n}/{self.total} {chart.caption}")
+
+    def wait(self, target: str) -> None:
+        for chart, future in zip(self.charts, self._futures.get(target, []), strict=True):
+            chart.images[target] = future.result(timeout=RENDER_TIMEOUT_S)
+
+    def wait_all(self) -> None:
+        for target in self.targets:
+            self.wait(target)
+
+
 def render_charts(
     charts: Sequence[Chart],
     formats: Sequence[str] = ("png",),
@@ -332,37 +386,8 @@ def render_charts(
 ) -> dict[str, dict[str, Layout]]:
     """Fill chart.images: 'word' (PNG, also the chart's PNG file), 'slide' (PNG) when slides, 'svg' and
     'pdf' when asked. Returns the layouts by chart key and target (the documents place them)."""
-    layouts: dict[str, dict[str, Layout]] = {}
-    jobs: list[tuple[Chart, str, concurrent.futures.Future]] = []
-    total = len(charts) * (1 + int(slides) + sum(1 for f in ("svg", "pdf") if f in formats))
-    done = 0
-    lock = threading.Lock()
-
-    def finished(chart: Chart) -> Callable[[concurrent.futures.Future], None]:
-        def callback(_: concurrent.futures.Future) -> None:
-            nonlocal done
-            with lock:
-                done += 1
-                n = done
-            if progress:
-                progress(share * n / max(total, 1), f"{n}/{total} {chart.caption}")
-
-        return callback
-
-    with browser(total):
-        for chart in charts:
-            per: dict[str, Layout] = {"word": word_layout(chart)}
-            if slides:
-                per["slide"] = slide_layout(chart)
-            layouts[chart.key] = per
-            wanted = [("word", per["word"], "png")]
-            if slides:
-                wanted.append(("slide", per["slide"], "png"))
-            wanted += [(f, per["word"], f) for f in ("svg", "pdf") if f in formats]
-            for name, layout, fmt in wanted:
-                future = _BROWSER.submit(layout.spec(fmt))
-                future.add_done_callback(finished(chart))
-                jobs.append((chart, name, future))
-        for chart, name, future in jobs:
-            chart.images[name] = future.result(timeout=RENDER_TIMEOUT_S)
-    return layouts
+    pictures = len(charts) * (1 + int(slides) + sum(1 for f in ("svg", "pdf") if f in formats))
+    with browser(pictures):
+        rendering = Rendering(charts, formats, slides, progress, share)
+        rendering.wait_all()
+    return rendering.layouts
