@@ -332,8 +332,8 @@ def _footers(doc: Any, lang: str) -> None:
 
 
 def text_width_pt(text: str, size: float, bold: bool = False) -> float:
-    """Rendered width of a line: CJK and full-width characters 1 em, others about 0.55 em."""
-    em = sum(1.0 if ord(ch) >= 0x2E80 or ch in "—…✔✘▲▼●○／" else 0.55 for ch in str(text))
+    """Rendered width of a line: CJK and full-width characters 1 em, others about 0.6 em."""
+    em = sum(1.0 if ord(ch) >= 0x2E80 or ch in "—…✔✘▲▼●○／" else 0.6 for ch in str(text))
     return em * size * (1.06 if bold else 1.0)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from etl import narrative
 from etl.i18n import t
 from etl.report.charts import Chart
+from etl.report.docx import text_width_pt
 from etl.report.draft import Draft, indicator_rows
 from etl.report.images import HEADLINE_IN, MIN_SLIDE_PT, SLIDE_BOX_IN, SLIDE_IN, SLIDE_MARGIN_IN, Layout
 from etl.report.packaging import normalise_zip, stamp
@@ -118,9 +119,16 @@ def _overview_slide(prs: Any, d: Draft) -> None:
     )
     shape.name = "Indicators"
     table = shape.table
-    shares = (0.27, 0.15, 0.15, 0.12, 0.17, 0.14)
-    for c, share in enumerate(shares):
-        table.columns[c].width = Inches(width * share)
+    # columns as wide as their longest entry (bold header included), the spare width shared out
+    need = [
+        max([text_width_pt(h, TABLE_PT, bold=True)] + [text_width_pt(r[c], TABLE_PT) for r in rows]) + 16
+        for c, h in enumerate(header)
+    ]
+    total = width * 72
+    for c, w in enumerate(need):
+        table.columns[c].width = Pt(
+            w * total / sum(need) if sum(need) > total else w + (total - sum(need)) / len(need)
+        )
     for r in range(len(rows) + 1):
         table.rows[r].height = Inches(row_h)
         values = header if r == 0 else rows[r - 1]
