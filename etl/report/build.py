@@ -3,6 +3,7 @@ files (and each chart's PNG, SVG or PDF when asked)."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import time
 import zipfile
@@ -124,7 +125,7 @@ def render(
     slides = "pptx" in formats
     files = ReportFiles(d, chosen, length, formats=tuple(formats))
     pictures = len(chosen) * (1 + int(slides) + sum(1 for f in OPTIONAL_FORMATS if f in formats))
-    with rendering.browser(pictures):
+    with rendering.browser(pictures) if chosen else contextlib.nullcontext():  # no chart: no Chromium
         pending = rendering.Rendering(chosen, formats, slides, progress, share=0.95)
         pending.wait("word")
         if "docx" in formats:  # while Chromium draws the slides
