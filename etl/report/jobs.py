@@ -21,8 +21,8 @@ from etl.report.build import FORMATS, ReportFiles, render
 from etl.report.draft import Draft
 
 WORKERS = 2
-KEEP = 24  # finished jobs kept for their pages (the newest)
-KEEP_SECONDS = 3600.0
+KEEP = 8  # finished jobs kept for their pages (the newest; a 完整版 holds ~50 MB of files)
+KEEP_SECONDS = 1800.0
 
 _lock = threading.Lock()
 _jobs: dict[str, Job] = {}
