@@ -245,6 +245,8 @@ def main() -> int:
         notes = {
             "report_short_s": "简版 (Word, slides, 6 charts), whole `python -m etl report` process, warm",
             "report_full_s": "完整版 with slides (every chart), whole process, warm",
+            "report_short_cpu_s": "CPU seconds (user + sys) of the 简版 command and its children (Chromium)",
+            "report_full_cpu_s": "CPU seconds (user + sys) of the 完整版 command and its children (Chromium)",
             "report_export_s": "= report_short_s",
         }
         for name, note in notes.items():
