@@ -1508,11 +1508,6 @@ def for_print(
     return d
 
 
-def print_height(fig_dict: dict) -> int:
-    """The height in px of a figure laid out by for_print."""
-    return int(fig_dict["layout"]["height"])
-
-
 def print_text_sizes(fig_dict: dict) -> list[float]:
     """Every font size (px) a figure dict sets, inline spans included: what prints smallest."""
     sizes: list[float] = []

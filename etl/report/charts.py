@@ -20,8 +20,6 @@ The 简版 (SHORT) holds the six charts a leader reads first, one per question:
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -111,13 +109,6 @@ class Chart:
     @property
     def pdf(self) -> bytes:
         return self.images.get("pdf", b"")
-
-
-def plain(text: Any) -> str:
-    """Plotly text as plain text: no tags, no entities, line breaks as spaces."""
-    s = re.sub(r"<br\s*/?>", " ", str(text or ""))
-    s = re.sub(r"<[^>]*>", "", s)
-    return re.sub(r"\s+", " ", html.unescape(s)).strip()
 
 
 def short_keys(charts: Sequence[Chart]) -> list[str]:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import math
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -36,7 +35,6 @@ from etl.report.draft import (
     Draft,
     indicator_rows,
     last_period_text,
-    report_day,
     reporting_text,
     status_rule_text,
     table_indicators,
@@ -106,12 +104,45 @@ def _el(tag: str, **attrs: str) -> Any:
     return el
 
 
+# Child order the schema requires (Word refuses a file whose elements are out of order; LibreOffice
+# does not mind, so the tests check it): where we add elements python-docx has no API for.
+TC_PR_ORDER = (
+    "cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge", "tcBorders", "shd", "noWrap", "tcMar",
+    "textDirection", "tcFitText", "vAlign", "hideMark", "headers", "cellIns", "cellDel", "cellMerge",
+    "tcPrChange",
+)  # fmt: skip
+TBL_PR_ORDER = (
+    "tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize",
+    "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar", "tblLook",
+    "tblCaption", "tblDescription", "tblPrChange",
+)  # fmt: skip
+SETTINGS_AFTER_UPDATE_FIELDS = (
+    "updateFields", "hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids",
+    "mathPr", "attachedSchema", "themeFontLang", "clrSchemeMapping", "doNotIncludeSubdocsInStats",
+    "doNotAutoCompressPictures", "forceUpgrade", "captions", "readModeInkLockDown", "smartTagType",
+    "schemaLibrary", "shapeDefaults", "doNotEmbedSmartTags", "decimalSymbol", "listSeparator",
+)  # fmt: skip
+
+
+def add_in_order(parent: Any, child: Any, order: Sequence[str]) -> Any:
+    """Insert child before the first sibling the schema puts after it (siblings not in `order` come
+    before it); replaces a sibling of the same kind."""
+    name = child.tag.split("}")[1]
+    rank = order.index(name)
+    for old in parent.findall(child.tag):
+        parent.remove(old)
+    for sibling in parent:
+        tag = sibling.tag.split("}")[1] if isinstance(sibling.tag, str) and "}" in sibling.tag else ""
+        if tag in order and order.index(tag) > rank:
+            sibling.addprevious(child)
+            return child
+    parent.append(child)
+    return child
+
+
 def set_fonts(rpr: Any, east_asia: str, latin: str) -> None:
     """The fonts of a w:rPr, East Asian included; theme fonts that would override them removed."""
-    rfonts = rpr.find(_qn("w:rFonts"))
-    if rfonts is None:
-        rfonts = _el("w:rFonts")
-        rpr.insert(0, rfonts)
+    rfonts = rpr.get_or_add_rFonts()
     for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
         rfonts.attrib.pop(_qn(attr), None)
     for attr, value in (("w:ascii", latin), ("w:hAnsi", latin), ("w:eastAsia", east_asia), ("w:cs", latin)):
@@ -424,7 +455,7 @@ def _table(
     margins = _el("w:tblCellMar")
     for side in ("left", "right"):
         margins.append(_el(f"w:{side}", w=str(round(CELL_MARGIN_PT * 20)), type="dxa"))
-    tbl_pr.append(margins)
+    add_in_order(tbl_pr, margins, TBL_PR_ORDER)
     tbl_w = tbl_pr.find(_qn("w:tblW"))
     if tbl_w is not None:
         tbl_w.set(_qn("w:type"), "dxa")
@@ -461,20 +492,20 @@ def _table(
                 row._tr.remove(other._tc)
             tc_pr = first._tc.get_or_add_tcPr()
             first.width = Pt(sum(widths))
-            tc_pr.append(_el("w:gridSpan", val=str(len(widths))))
-            tc_pr.append(_el("w:shd", val="clear", color="auto", fill="F2F2F2"))
+            add_in_order(tc_pr, _el("w:gridSpan", val=str(len(widths))), TC_PR_ORDER)
+            add_in_order(tc_pr, _el("w:shd", val="clear", color="auto", fill="F2F2F2"), TC_PR_ORDER)
             para, _ = write(first, values, head=True)
             para.paragraph_format.keep_with_next = True
             continue
         for c, cell in enumerate(cells):
             tc_pr = cell._tc.get_or_add_tcPr()
             if c != wrap:
-                tc_pr.append(_el("w:noWrap"))
+                add_in_order(tc_pr, _el("w:noWrap"), TC_PR_ORDER)
             para, run = write(cell, str(values[c]), head=r == 0)
             if r == 0:
                 para.alignment = WD_ALIGN_PARAGRAPH.CENTER
                 para.paragraph_format.keep_with_next = True
-                tc_pr.append(_el("w:shd", val="clear", color="auto", fill="E7E6E6"))
+                add_in_order(tc_pr, _el("w:shd", val="clear", color="auto", fill="E7E6E6"), TC_PR_ORDER)
                 continue
             if c in right:
                 para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -483,7 +514,9 @@ def _table(
             if bold_last and r == len(rows):
                 run.bold = True
             if (r - 1, c) in fills:
-                tc_pr.append(_el("w:shd", val="clear", color="auto", fill=fills[(r - 1, c)]))
+                add_in_order(
+                    tc_pr, _el("w:shd", val="clear", color="auto", fill=fills[(r - 1, c)]), TC_PR_ORDER
+                )
     return table
 
 
@@ -782,9 +815,8 @@ def _toc(w: _Writer, entries: list[tuple[int, str, int]]) -> None:
     for p, text, page in paragraphs:
         run(p, text=f"{text}\t{page}")
     run(paragraphs[-1][0], _el("w:fldChar", fldCharType="end"))
-    update = w.doc.settings.element.find(_qn("w:updateFields"))
-    if update is None:  # Word (and WPS) refresh the page numbers when the document is opened
-        w.doc.settings.element.append(_el("w:updateFields", val="true"))
+    # Word (and WPS) refresh the page numbers when the document is opened
+    add_in_order(w.doc.settings.element, _el("w:updateFields", val="true"), SETTINGS_AFTER_UPDATE_FIELDS)
 
 
 def _body(w: _Writer, charts: Sequence[Chart], layouts: dict[str, dict[str, Layout]], length: str) -> None:
@@ -927,9 +959,7 @@ def _keep_last_with_next(w: _Writer) -> None:
         rows = el.findall(_qn("w:tr"))
         paras = rows[-1].findall(".//" + _qn("w:p")) if rows else []
     for p in paras:
-        ppr = p.get_or_add_pPr()
-        if ppr.find(_qn("w:keepNext")) is None:
-            ppr.insert(0, _el("w:keepNext"))
+        p.get_or_add_pPr().keepNext_val = True
 
 
 def _closing(w: _Writer, length: str) -> None:
@@ -944,11 +974,3 @@ def _closing(w: _Writer, length: str) -> None:
 def picture_size_pt(layout: Layout) -> tuple[float, float]:
     """(width, height) in pt at which a Word picture is placed: the text width, its own aspect."""
     return TEXT_WIDTH_PT, layout.height * TEXT_WIDTH_PT / layout.width
-
-
-def lines_of(text: str, size: float = SAN_HAO, indent_chars: float = 2) -> int:
-    return max(1, math.ceil((text_width_pt(text, size) + indent_chars * size) / TEXT_WIDTH_PT))
-
-
-def report_date(d: Draft) -> dt.date | None:
-    return report_day(d.updated)

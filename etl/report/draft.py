@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from etl import fmt, kpis, narrative, queries, settings, store
-from etl.dictionary import INDICATOR_BY_ID, THEMES, WORK_INDICATORS
+from etl.dictionary import THEMES, WORK_INDICATORS
 from etl.i18n import indicator_label, kind_label, status_label, t
 from etl.kpis import Kpi
 from etl.report.charts import Chart, catalogue
@@ -249,7 +249,3 @@ def last_period_text(value: Any, lang: str) -> str:
     if v is None:
         return t("report.doc.never", lang)
     return fmt.period_label(int(v) // 10, int(v) % 10, lang)
-
-
-def indicator(ind_id: str):
-    return INDICATOR_BY_ID[ind_id]

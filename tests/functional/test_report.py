@@ -276,6 +276,45 @@ def test_pictures_are_the_text_width_and_two_share_a_page(full_report: dict) -> 
         assert smallest * TEXT_WIDTH_PT / layout.width >= 9 - 1e-6, chart.key
 
 
+PPR_ORDER = (
+    "pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
+    "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
+    "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid",
+    "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc", "textDirection",
+    "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr", "sectPr", "pPrChange",
+)  # fmt: skip
+RPR_ORDER = (
+    "rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike", "outline",
+    "shadow", "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden", "color", "spacing", "w",
+    "kern", "position", "sz", "szCs", "highlight", "u", "effect", "bdr", "shd", "fitText", "vertAlign",
+    "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath",
+)  # fmt: skip
+
+
+def test_the_xml_keeps_the_order_word_requires(full_report: dict) -> None:
+    """Word refuses a file whose elements are out of schema order (LibreOffice does not mind)."""
+    from lxml import etree
+
+    from etl.report.docx import SETTINGS_AFTER_UPDATE_FIELDS, TBL_PR_ORDER, TC_PR_ORDER
+
+    orders = {"pPr": PPR_ORDER, "rPr": RPR_ORDER, "tcPr": TC_PR_ORDER, "tblPr": TBL_PR_ORDER}
+    with zipfile.ZipFile(full_report["out"] / f"{FULL}.docx") as package:
+        parts = [n for n in package.namelist() if re.fullmatch(r"word/(document|styles|footer\d+)\.xml", n)]
+        assert len(parts) >= 4
+        for name in parts:
+            root = etree.fromstring(package.read(name))
+            for tag, order in orders.items():
+                for el in root.iter(f"{W}{tag}"):
+                    if tag == "rPr" and el.getparent().tag == f"{W}pPr":
+                        continue  # the paragraph mark's properties: same order, checked as rPr anyway
+                    ranks = [order.index(c.tag.split("}")[1]) for c in el if c.tag.split("}")[1] in order]
+                    assert ranks == sorted(ranks), (name, tag, [c.tag.split("}")[1] for c in el])
+        settings = [c.tag.split("}")[1] for c in etree.fromstring(package.read("word/settings.xml"))]
+    assert "updateFields" in settings and "evenAndOddHeaders" in settings
+    later = [settings.index(t) for t in SETTINGS_AFTER_UPDATE_FIELDS[1:] if t in settings]
+    assert all(settings.index("updateFields") < i for i in later), settings
+
+
 # ---------------------------------------------------------------- tables and text
 
 
