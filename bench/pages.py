@@ -1,6 +1,7 @@
 """Page figures: server-side time of each dashboard page through streamlit.testing.v1.AppTest,
 warm (each page opened once first, so st.cache_data holds its queries), p95 over all runs.
-The report figure: etl.report.build_report for the annual report (Q4)."""
+The report figures: the whole `python -m etl report` process for the annual report (Q4), 简版
+(Word, slides and PNGs of its six charts) and 完整版 with slides, after one warm-up run of each."""
 
 from __future__ import annotations
 
@@ -43,10 +44,32 @@ def p95(times: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def report_seconds(db: Path) -> float:
-    from etl.report import build_report
+def report_seconds(db: Path, length: str = "short") -> tuple[float, float]:
+    """(wall, CPU) seconds of `python -m etl report --year 2025 --quarter 4 --length LENGTH` (Word,
+    slides, PNGs); CPU is user + sys of the command and its children (Chromium included)."""
+    import resource
+    import subprocess
+    import sys
 
     with tempfile.TemporaryDirectory(prefix="bench-report-") as out:
+        command = [sys.executable, "-m", "etl", "report", "--year", "2025", "--quarter", "4"]
+        command += ["--length", length, "--db", str(db), "--out", out]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        build_report(db, 2025, 4, None, out)
-        return time.perf_counter() - start
+        subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def report_times(db: Path, repeats: int) -> dict[str, list[float]]:
+    """report_short_s and report_full_s (and their CPU seconds), each after a warm-up run (fonts,
+    files and Chromium in the page cache: a warm system); report_export_s is the short one."""
+    out: dict[str, list[float]] = {}
+    for length in ("short", "full"):
+        report_seconds(db, length)  # warm-up
+        runs = [report_seconds(db, length) for _ in range(repeats)]
+        out[f"report_{length}_s"] = [wall for wall, _ in runs]
+        out[f"report_{length}_cpu_s"] = [cpu for _, cpu in runs]
+    out["report_export_s"] = out["report_short_s"]
+    return out

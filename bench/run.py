@@ -82,6 +82,8 @@ GOALS = {
     "page_p95_national_ms": "≤ 1000",
     "upload_20mb_peak_rss_mb": "≤ 1024",
     "report_export_s": "≤ 5 (short report)",
+    "report_short_s": "≤ 5",
+    "report_full_s": "≤ 12 (with slides)",
 }
 
 
@@ -239,13 +241,19 @@ def main() -> int:
             else:
                 results.missing(name, "pages")
     if "report" not in args.skip:
-        found = run_group(results, "report", federation_db, 1, limit(0.95, 10), 0)
-        if "report_export_s" in found:
-            results.record(
-                "report_export_s", found["report_export_s"], "annual report 2025, federation scale"
-            )
-        else:
-            results.missing("report_export_s", "report")
+        found = run_group(results, "report", federation_db, repeats, limit(0.95, 10), 0)
+        notes = {
+            "report_short_s": "简版 (Word, slides, 6 charts), whole `python -m etl report` process, warm",
+            "report_full_s": "完整版 with slides (every chart), whole process, warm",
+            "report_short_cpu_s": "CPU seconds (user + sys) of the 简版 command and its children (Chromium)",
+            "report_full_cpu_s": "CPU seconds (user + sys) of the 完整版 command and its children (Chromium)",
+            "report_export_s": "= report_short_s",
+        }
+        for name, note in notes.items():
+            if name in found:
+                results.record(name, found[name], f"annual report 2025, federation scale; {note}")
+            else:
+                results.missing(name, "report")
     write_results(results, details, "quick" if args.quick else "full", scales, time.perf_counter() - started)
     return 0
 

@@ -41,12 +41,22 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--quarter", type=int, required=True, choices=[1, 2, 3, 4])
     p.add_argument("--unit", help="单位名称（默认整个组织）")
     _db_arg(p)
-    p = sub.add_parser("report", help="导出工作数据报告：Word、PowerPoint 和每张图表的 PNG/SVG")
+    p = sub.add_parser("report", help="导出工作数据报告：Word（公文格式）、PowerPoint 和每张图表的 PNG")
     p.add_argument("--year", type=int, required=True)
     p.add_argument("--quarter", type=int, required=True, choices=[1, 2, 3, 4])
     p.add_argument("--unit", help="单位名称（默认整个组织）")
-    p.add_argument("--out", type=Path, required=True, help="输出目录")
+    p.add_argument("--out", type=Path, help="输出目录（--list-charts 时不需要）")
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="报告语言（默认中文）")
+    p.add_argument(
+        "--length",
+        choices=["short", "full"],
+        default="short",
+        help="short＝简版（主要指标表、文字和6张重点图表，默认）；full＝完整版（全部图表作为附件，含目录）",
+    )
+    p.add_argument("--charts", nargs="+", metavar="KEY", help="只用这些图表（键见 --list-charts）")
+    p.add_argument("--list-charts", action="store_true", help="列出本报告可用的图表及其键，不生成报告")
+    p.add_argument("--no-slides", action="store_true", help="不生成 PowerPoint")
+    p.add_argument("--svg", action="store_true", help="同时导出每张图表的 SVG（矢量）")
     p.add_argument("--pdf", action="store_true", help="同时导出每张图表的 PDF（矢量、嵌入字体）")
     _db_arg(p)
     p = sub.add_parser("demo", help="生成演示数据库")

@@ -79,9 +79,13 @@ GRID = "#E6E6E6"
 _TITLE_SIZE = 18
 _FONT_SIZE = 13
 _FOOT_SIZE = 11
+MIN_FONT_PX = (
+    11  # the smallest text the builders write (notes, source line, small labels): print scales from it
+)
 _FOOT_LINE = 16
 _AXIS_SPACE = 58  # px under the plot area for x tick labels + x axis title
 _MAX_LABEL_CHARS = 24  # unit names longer than this are shortened on the axis (full in hover)
+_FOOTER = "footer"  # name of the notes + source annotation (for_print lays it out again)
 
 
 # ---------------------------------------------------------------- small helpers
@@ -214,11 +218,8 @@ def _base_layout(
     axis_space: int = _AXIS_SPACE,
 ) -> go.Figure:
     """Title, fonts, margins, white background, legend and the footer (notes + source)."""
-    foot_lines: list[str] = []
-    for note in notes:
-        foot_lines.extend(_wrap(escape(note)))
-    if source:
-        foot_lines.extend(_wrap(escape(source)))
+    foot_parts = [escape(note) for note in notes] + ([escape(source)] if source else [])
+    foot_lines = [line for part in foot_parts for line in _wrap(part)]
     foot_h = _FOOT_LINE * len(foot_lines) + 12
     names = [tr.name for tr in fig.data if tr.showlegend is not False and tr.name]
     names += [sh.name for sh in fig.layout.shapes if sh.showlegend and sh.name]
@@ -229,6 +230,8 @@ def _base_layout(
     title_h = 26 * (title.count("<br>") + 1)
     top = 16 + 12 * title.count("<br>") + title_h + (22 if subtitle else 0) + legend_h + 18
     bottom = axis_space + foot_h
+    # what for_print needs to lay the figure out again for a page or a slide
+    meta = {"print": {"foot": foot_parts, "axis_space": axis_space, "legend": names if show_legend else []}}
     fig.update_layout(
         template="plotly_white",
         title=dict(
@@ -265,9 +268,11 @@ def _base_layout(
         hoverlabel=dict(font=dict(family=FONT_FAMILY, size=12)),
         separators=".,",
         bargap=0.3,
+        meta=meta,
     )
     if foot_lines:
         fig.add_annotation(
+            name=_FOOTER,
             text="<br>".join(foot_lines),
             showarrow=False,
             align="left",
@@ -337,7 +342,13 @@ def _label_margin(labels: Sequence[str], size: float = 12, minimum: int = 80) ->
 
 
 def trend_figure(
-    ind: Indicator | str, trend: pd.DataFrame, scope_name: str, year: int, lang: str = "zh", source: str = ""
+    ind: Indicator | str,
+    trend: pd.DataFrame,
+    scope_name: str,
+    year: int,
+    lang: str = "zh",
+    source: str = "",
+    compact: bool = False,
 ) -> go.Figure:
     """Quarterly progress of one indicator in `year`, with last year, expected progress and target.
 
@@ -345,6 +356,9 @@ def trend_figure(
     quarter; rows of year-1 are drawn as a light comparison line. Values are the
     indicator's values at each quarter (cumulative for flows). For a flow, quarters
     without a row get an expected value of target × Q / 4.
+
+    compact=True (a half page of a printed report): under each quarter only its value and status,
+    no axis title; the expected progress is the dashed line, the coverage stays in the note.
     """
     ind = _ind(ind)
     lang = _lang(lang)
@@ -427,10 +441,10 @@ def trend_figure(
                     lines.append(f"<span style='font-size:12px'>{st or ' '}</span>")
             else:
                 lines.extend([" "] * (2 if has_status else 1))
-            if show_expected and q in expected_by_q:
+            if show_expected and q in expected_by_q and not compact:
                 exp = t("fig.expected_short", lang, value=fmt.fmt_value(ind, expected_by_q[q], lang))
                 lines.append(f"<span style='font-size:11px;color:{EXPECTED_LINE}'>{exp}</span>")
-        if incomplete:
+        if incomplete and not compact:
             cov = escape(incomplete.get(q, " "))
             lines.append(f"<span style='font-size:11px;color:{INCOMPLETE}'>{cov}</span>")
         ticktext.append("<br>".join(lines))
@@ -569,7 +583,7 @@ def trend_figure(
     else:
         sub = sub[:1].upper() + sub[1:]
     title = t("fig.title_trend", lang, scope=escape(scope_name), year=int(year), what=name)
-    axis_space = 36 + 17 * n_lines
+    axis_space = (16 if compact else 36) + 17 * n_lines
     notes = []
     if incomplete:
         sep = "；" if lang == "zh" else "; "
@@ -599,7 +613,7 @@ def trend_figure(
         tickvals=cats,
         ticktext=ticktext,
         tickangle=0,
-        title=dict(text=t("fig.axis_quarter", lang)),
+        title=dict(text="" if compact else t("fig.axis_quarter", lang)),
         showgrid=False,
     )
     fig.update_yaxes(range=yrange, title=dict(text=_axis_unit_title(name, axis_unit, lang)), tickformat=",~f")
@@ -892,6 +906,56 @@ def _unique_labels(names: list[str]) -> list[str]:
     return shown
 
 
+def _ranking_rows(
+    order: list[int],
+    units: list[str],
+    actual: list[float | None],
+    statuses: list[str],
+    sort: str | None,
+    limit: int | None,
+    keep: Sequence[str],
+    lang: str,
+) -> tuple[list[int], list[str], dict[int, int], dict[int, str], list[str]]:
+    """(units drawn, category labels top to bottom, unit -> row, unit -> label, notes).
+
+    Without a limit (or with few units) every unit is a row. With one, the first and last `limit`
+    units that have a value (and those named in keep) are drawn, numbered by rank (equal values share
+    a rank), with a row '⋯ 中间11个单位略 ⋯' where units are left out.
+    """
+    valued = [i for i in order if actual[i] is not None and statuses[i] != "not_applicable"]
+    if not limit or len(valued) <= 2 * limit + 1:
+        shown = _unique_labels([units[i] for i in order])
+        return order, shown, {i: n for n, i in enumerate(order)}, dict(zip(order, shown, strict=True)), []
+    position = {i: p for p, i in enumerate(valued)}
+    wanted = set(valued[:limit]) | set(valued[-limit:]) | {i for i in valued if units[i] in set(keep)}
+    chosen = [i for i in valued if i in wanted]
+    values = [cast(float, actual[i]) for i in valued]
+
+    def rank(i: int) -> int:  # competition ranking in the order drawn: equal values share a rank
+        v = cast(float, actual[i])
+        if sort == "asc":
+            return 1 + sum(1 for x in values if x < v - 1e-12)
+        return 1 + sum(1 for x in values if x > v + 1e-12)
+
+    names = _unique_labels([units[i] for i in chosen])
+    label_of = {i: f"{rank(i)}. {name}" for i, name in zip(chosen, names, strict=True)}
+    cats: list[str] = []
+    row_of: dict[int, int] = {}
+    last = -1
+    for i in chosen:
+        skipped = position[i] - last - 1
+        if skipped:
+            cats.append(t("fig.ranking_gap", lang, n=skipped) + "\u200b" * len(cats))  # unique label
+        row_of[i] = len(cats)
+        cats.append(label_of[i])
+        last = position[i]
+    notes = []
+    without = len(order) - len(valued)
+    if without:
+        notes.append(t("fig.ranking_not_listed", lang, n=without))
+    return chosen, cats, row_of, label_of, notes
+
+
 def _common_target(
     target: list[float | None], target_of: list[str | None], judged: list[int]
 ) -> float | None:
@@ -923,6 +987,8 @@ def ranking_figure(
     lang: str = "zh",
     source: str = "",
     sort: str | None = "asc",
+    limit: int | None = None,
+    keep: Sequence[str] = (),
 ) -> go.Figure:
     """One indicator across units: a horizontal bar per unit, targets where they apply, value · status column.
 
@@ -932,6 +998,10 @@ def ranking_figure(
     its row only. Units without a value are listed after the others ('未报送' / '暂无数据'), then the
     units the indicator does not apply to ('不适用'). sort (read top to bottom): "asc" lowest first,
     "desc" highest first, None as given. Height grows ~24 px per unit.
+
+    limit: with more than 2 × limit units that have a value, only the first and the last `limit` of
+    them are drawn (and the units named in `keep`), numbered by rank, with a row saying how many are
+    left out between them; units without a value are then counted in a note instead of listed.
     """
     ind = _ind(ind)
     lang = _lang(lang)
@@ -951,12 +1021,12 @@ def ranking_figure(
 
     order = _ranking_order(actual, units, statuses, sort)
     divisor, axis_unit = _scale_for(ind.measure, actual + target, lang, fmt.unit_of(ind, lang))
-    shown = _unique_labels([units[i] for i in order])
-    label_of = dict(zip(order, shown, strict=True))
-    row_of = {i: n for n, i in enumerate(order)}
+    order, cats, row_of, label_of, notes = _ranking_rows(
+        order, units, actual, statuses, sort, limit, keep, lang
+    )
 
     fig = go.Figure()
-    texts = [""] * len(order)
+    texts = [""] * len(cats)
     for s in STATUS_ORDER:
         idx = [i for i in order if statuses[i] == s]
         if not idx:
@@ -1015,16 +1085,16 @@ def ranking_figure(
         if sort in ("asc", "desc")
         else None
     )
-    n = max(1, len(order))
+    n = max(1, len(cats))
     _base_layout(
         fig,
         title=title,
         subtitle=sub,
         source=source,
-        notes=(),
+        notes=notes,
         lang=lang,
         height=24 * (n + (1 if label_row else 0)) + 16,
-        margin_l=_label_margin(shown, 12),
+        margin_l=_label_margin(cats, 12),
         margin_r=margin_r,
     )
     fig.update_layout(barmode="overlay", bargap=0.25)
@@ -1038,7 +1108,7 @@ def ranking_figure(
     fig.update_yaxes(
         type="category",
         categoryorder="array",
-        categoryarray=shown,
+        categoryarray=cats,
         range=[n - 0.5, -1.5 if label_row else -0.5],
         showgrid=True,
         gridcolor="#F0F0F0",
@@ -1323,3 +1393,136 @@ def export_png(
     if _warm:
         return kaleido.calc_fig_sync(fig_dict, opts=opts)
     return kaleido.calc_fig_sync(fig_dict, opts=opts, kopts=_kaleido_opts())
+
+
+# ---------------------------------------------------------------- print (Word pages, slides)
+
+_FONT_KEYS = frozenset({"font", "tickfont", "textfont", "insidetextfont", "outsidetextfont"})
+_SPAN_SIZE = re.compile(r"font-size:\s*(\d+(?:\.\d+)?)px")
+
+
+def _sized(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("size"), int | float)
+
+
+def _up(value: float, digits: int) -> float:
+    """Rounded up: a scaled font must not come out smaller than the size asked for."""
+    step = 10**digits
+    return math.ceil(value * step - 1e-9) / step
+
+
+def _scaled_spans(text: str, k: float) -> str:
+    return _SPAN_SIZE.sub(lambda m: f"font-size:{_up(float(m.group(1)) * k, 1)}px", text)
+
+
+def _scale_text(obj: Any, k: float) -> Any:
+    """Every font size of a figure dict (fonts and inline font-size spans) times k; returns the object
+    (lists and dicts in place, a tuple as a new list)."""
+    if isinstance(obj, str):
+        return _scaled_spans(obj, k) if "font-size" in obj else obj
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            if key in _FONT_KEYS and _sized(value):
+                value["size"] = _up(value["size"] * k, 2)
+            obj[key] = _scale_text(value, k)
+        return obj
+    if isinstance(obj, list | tuple):
+        items = [_scale_text(value, k) for value in obj]
+        if isinstance(obj, list):
+            obj[:] = items
+            return obj
+        return items
+    return obj
+
+
+def for_print(
+    fig: go.Figure,
+    width: int,
+    *,
+    text_scale: float = 1.0,
+    plot_height: float | None = None,
+    title: bool = False,
+    x_axis: bool = True,
+) -> dict:
+    """The figure laid out for a page or a slide, as a dict for kaleido (layout width/height set).
+
+    - title=False drops the title and subtitle (a document's caption or a slide's headline says what
+      the chart is) and the space above the legend they took; the notes and source line stay.
+    - text_scale multiplies every font size, and the margins and offsets that were sized from the
+      text, so text keeps its size on paper when the picture is placed at a given width: a picture
+      `width` px wide placed W pt wide prints a font of s px at s × text_scale × W / width pt.
+    - The notes and source are wrapped again for `width`; the x axis gets fewer ticks when narrow.
+    - plot_height: the height of the plot area in px (default: the figure's own).
+    - x_axis=False hides the value axis (a ranking whose values are written beside its bars).
+    """
+    d = fig.to_dict()
+    layout = d["layout"]
+    info = (layout.get("meta") or {}).get("print", {})
+    k = float(text_scale)
+    margin = layout.get("margin", {})
+    l0, r0, t0, b0 = (float(margin.get(side, 0)) for side in ("l", "r", "t", "b"))
+    plot_h = float(plot_height) if plot_height is not None else float(layout.get("height", 0)) - t0 - b0
+    axis_space = float(info.get("axis_space", _AXIS_SPACE)) if x_axis else 14.0
+
+    if not title:
+        layout.pop("title", None)
+    _scale_text(d, k)
+    left, right = l0 * k, r0 * k
+    avail = max(width - left - right, 60.0)
+    # legend rows at the new width (plotly wraps the legend; the top margin must hold it)
+    legend = info.get("legend", [])
+    legend_h = (24 * _legend_rows(legend, avail / k) + 6) if layout.get("showlegend") and legend else 0
+    if title:
+        top = t0 * k
+    else:
+        top = (legend_h + 18) * k if legend_h else 14 * k
+    foot = [line for part in info.get("foot", []) for line in _wrap(part, (width - 24) / k)]
+    bottom = (axis_space + (_FOOT_LINE * len(foot) + 12 if foot else 0)) * k
+
+    for ann in layout.get("annotations", []):
+        if ann.get("name") == _FOOTER:
+            ann["text"] = "<br>".join(foot)
+            ann["xshift"] = -left + 12 * k
+            ann["yshift"] = -axis_space * k
+            continue
+        for key in ("xshift", "yshift"):
+            if isinstance(ann.get(key), int | float):
+                ann[key] = ann[key] * k
+    title_d = layout.get("title")
+    if isinstance(title_d, dict) and isinstance(title_d.get("pad"), dict):
+        title_d["pad"] = {key: v * k for key, v in title_d["pad"].items()}
+    layout["margin"] = {**margin, "l": left, "r": right, "t": top, "b": bottom, "autoexpand": False}
+    layout["width"] = int(width)
+    layout["height"] = round(plot_h + top + bottom)
+    xaxis = layout.setdefault("xaxis", {})
+    if x_axis:
+        if xaxis.get("type") != "category":
+            xaxis["nticks"] = max(3, min(int(xaxis.get("nticks") or 8), int(avail // (64 * k))))
+    else:
+        xaxis.update(showticklabels=False, ticks="", title={"text": ""}, showline=False)
+    yaxis = layout.get("yaxis", {})
+    if yaxis.get("type") == "category" and yaxis.get("categoryarray"):
+        # every row keeps its label (plotly skips labels it finds crowded)
+        cats = list(yaxis["categoryarray"])
+        yaxis.update(tickmode="array", tickvals=cats, ticktext=cats)
+    return d
+
+
+def print_text_sizes(fig_dict: dict) -> list[float]:
+    """Every font size (px) a figure dict sets, inline spans included: what prints smallest."""
+    sizes: list[float] = []
+
+    def walk(obj: Any) -> None:
+        if isinstance(obj, dict):
+            for key, value in obj.items():
+                if key in _FONT_KEYS and _sized(value):
+                    sizes.append(float(value["size"]))
+                walk(value)
+        elif isinstance(obj, list | tuple):
+            for value in obj:
+                walk(value)
+        elif isinstance(obj, str) and "font-size" in obj:
+            sizes.extend(float(m) for m in _SPAN_SIZE.findall(obj))
+
+    walk(fig_dict)
+    return sizes

@@ -27,18 +27,21 @@ def test_report_and_ranking_chart_with_formerly_hostile_names(tmp_path: Path, ch
     rankings = [c for c in d.charts if c.kind == "ranking"]
     assert rankings, [c.kind for c in d.charts]
     labels = [
-        str(y) for c in rankings for trace in c.figure.data for y in (trace.y if trace.y is not None else [])
+        str(y)
+        for c in rankings
+        for trace in c.figure().data
+        for y in (trace.y if trace.y is not None else [])
     ]
     assert any("滨江一中" in label for label in labels)
     assert not any(control_characters(label) for label in labels)
-    d.charts = rankings[:1]
-    report.render_charts(d.charts, formats=("svg",))
-    assert d.charts[0].png.startswith(b"\x89PNG") and b"<svg" in d.charts[0].svg
-    docx, pptx = report.build_docx(d), report.build_pptx(d)
+    files = report.render(d, formats=("docx", "pptx", "png", "svg"), charts=[rankings[0].key])
+    chart = files.charts[0]
+    assert chart.png.startswith(b"\x89PNG") and b"<svg" in chart.svg
+    docx, pptx = files.docx, files.pptx
 
     from docx import Document
     from pptx import Presentation
 
     text = "\n".join(cell.text for t in Document(io.BytesIO(docx)).tables for r in t.rows for cell in r.cells)
     assert not control_characters(text)
-    assert len(Presentation(io.BytesIO(pptx)).slides) == 2
+    assert len(Presentation(io.BytesIO(pptx)).slides) == 3  # title, indicators, the chart
