@@ -13,8 +13,9 @@ import streamlit as st
 
 from dashboard import auth, data, scope_picker
 from dashboard.state import Filters, lang, language_switch, tr, url_state_to_session, write_url_state
-from etl import fmt, permissions, settings
-from etl.i18n import t
+from etl.core import fmt, settings
+from etl.core.i18n import t
+from etl.store import permissions
 
 st.set_page_config(page_title="工会年度工作指标看板", page_icon="📊", layout="wide")
 

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import duckdb
 
-from etl import derived, store
-from etl.dictionary import ACTIVITY_CATEGORIES, INDICATORS, WELFARE_CATEGORIES
+from etl import store
+from etl.core.dictionary import ACTIVITY_CATEGORIES, INDICATORS, WELFARE_CATEGORIES
+from etl.store import derived
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 
@@ -107,7 +108,7 @@ class Scale:
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-SCHEMA_VERSION = 2  # 2: unit_tree, unit_returns, units.first_period (etl/derived.py)
+SCHEMA_VERSION = 2  # 2: unit_tree, unit_returns, units.first_period (etl/store/derived.py)
 NATIONAL = Scale(grassroots=2_800_000, events=5_000_000)
 FEDERATION = Scale(grassroots=1_000, provinces=1, cities_per_province=4, events=4_000)
 
@@ -300,7 +301,7 @@ def build_database(path: Path, s: Scale) -> Path:
         for sql in _units_sql(s):
             con.execute(sql)
         # the generated names are simplified, without spaces or half-width brackets: the
-        # name key is the name with brackets folded (etl.names.name_key; a test checks)
+        # name key is the name with brackets folded (etl.core.names.name_key; a test checks)
         con.execute("""INSERT INTO units (unit_id, name, name_key, parent_id, reports)
                        SELECT unit_id, name, lower(replace(replace(name, '（', '('), '）', ')')),
                               parent_id, reports FROM gen_units ORDER BY unit_id""")
@@ -322,7 +323,7 @@ def build_database(path: Path, s: Scale) -> Path:
                        SELECT load_id, 'synthetic.xlsx', '', 'synthetic', '', count(*), count(DISTINCT unit_id),
                               0, now(), 'bench' FROM coverage GROUP BY load_id""")
         _advance_sequences(con)
-        derived.rebuild_all(con)  # the tree and per-unit returns every write keeps (etl/derived.py)
+        derived.rebuild_all(con)  # the tree and per-unit returns every write keeps (etl/store/derived.py)
         con.execute("CHECKPOINT")
     finally:
         con.close()

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import duckdb
 
-from etl import kpis, store
+from etl import store
+from etl.indicators import kpis
 
 # the hand-written baseline: the same sums for this quarter and the same quarter last year
 RAW_AGGREGATE = """

@@ -28,8 +28,9 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 from dashboard import auth_cookie, auth_routes, data
 from dashboard.markdown import md_escape
 from dashboard.state import ACTOR_KEY, ensure_shell, tr
-from etl import accounts, permissions, settings
-from etl.permissions import Actor
+from etl.core import settings
+from etl.store import accounts, permissions
+from etl.store.permissions import Actor
 
 TOKEN_KEY = "auth.token"  # a login made on this websocket (before, or without, the cookie)
 _OIDC_REFUSED = "auth.oidc_refused"
@@ -115,7 +116,7 @@ def _account_gate(db: str) -> Gate:
 def _oidc_gate(db: str) -> Gate | None:
     """An OpenID Connect identity (st.login) becomes a session of the account with its e-mail.
 
-    Only a freshly issued identity counts (etl.accounts.oidc_login): after a logout or an
+    Only a freshly issued identity counts (etl.store.accounts.oidc_login): after a logout or an
     expiry, a left-over identity cookie does not sign anyone in again.
     """
     if not oidc_configured() or not st.user.get("is_logged_in"):

@@ -1,6 +1,6 @@
 """The login cookie: a session token, signed and time-stamped (itsdangerous), HttpOnly.
 
-The token itself is random and only its hash is stored (etl.accounts); the signature and its
+The token itself is random and only its hash is stored (etl.store.accounts); the signature and its
 age limit mean a cookie that was tampered with, or outlived UNION_KPI_SESSION_MAX_HOURS, is
 thrown away before the database is even asked.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from etl import settings
+from etl.core import settings
 
 COOKIE_NAME = "union_kpi_session"
 _SALT = "union-kpi-session"

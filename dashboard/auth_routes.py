@@ -19,7 +19,8 @@ from starlette.routing import BaseRoute, Route
 from streamlit import config
 
 from dashboard import auth_cookie
-from etl import accounts, settings
+from etl.core import settings
+from etl.store import accounts
 
 SESSION_PATH = "/auth/session"
 SIGNOUT_PATH = "/auth/signout"

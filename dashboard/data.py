@@ -15,8 +15,10 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from etl import kpis, queries, settings, store
-from etl.kpis import Kpi, LeftOut
+from etl import store
+from etl.core import settings
+from etl.indicators import kpis, queries
+from etl.indicators.kpis import Kpi, LeftOut
 
 
 def db_path() -> str:

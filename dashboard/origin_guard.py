@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from streamlit import config
 
-from etl import settings
+from etl.core import settings
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -11,8 +11,8 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.state import ORG, tr
-from etl.i18n import t
-from etl.permissions import Actor
+from etl.core.i18n import t
+from etl.store.permissions import Actor
 
 FLAT_LIMIT = 2_000  # units listed in one box; above it the box goes level by level
 _LEVEL = "scope.level"

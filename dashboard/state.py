@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from etl.i18n import LANG_NAMES, LANGS, t
+from etl.core.i18n import LANG_NAMES, LANGS, t
 
 APP_SCRIPT = Path(__file__).resolve().parent.parent / "app.py"
 ORG = 0  # the scope box's value for the whole organisation (unit ids start at 1)

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 import pandas as pd
 
 from dashboard.upload_view import text
-from etl import fmt
-from etl.dictionary import INDICATOR_BY_ID, INDICATORS, Indicator
-from etl.i18n import indicator_label, quarter_name, t
+from etl.core import fmt
+from etl.core.dictionary import INDICATOR_BY_ID, INDICATORS, Indicator
+from etl.core.i18n import indicator_label, quarter_name, t
 
 MILESTONES = ("q1", "q2", "q3", "q4")
 EDITOR_COLUMNS = ("indicator", "unit", "target", *MILESTONES)
@@ -138,7 +138,7 @@ def editor_frame(targets: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def rows_for_save(edited: pd.DataFrame) -> pd.DataFrame:
-    """The editor's table -> rows for etl.edits.save_targets: indicator ids, unit or None,
+    """The editor's table -> rows for etl.store.edits.save_targets: indicator ids, unit or None,
     rates back to fractions. Unknown indicator names are passed through for save_targets to report."""
     rows = []
     for record in edited.to_dict("records"):

@@ -18,15 +18,15 @@ from decimal import Decimal
 import pandas as pd
 
 from dashboard.markdown import md_escape  # noqa: F401  (used by the pages through this module)
-from etl import fmt
-from etl.dictionary import INDICATOR_BY_ID, KINDS
-from etl.i18n import field_label, indicator_label, kind_label, t
-from etl.load import LoadSummary
-from etl.names import name_key
-from etl.normalise import Hints, ParsedSheet
-from etl.pipeline import FileReport, inspect_many
-from etl.problems import Problem, column_letter
-from etl.sandbox import Progress
+from etl.core import fmt
+from etl.core.dictionary import INDICATOR_BY_ID, KINDS
+from etl.core.i18n import field_label, indicator_label, kind_label, t
+from etl.core.names import name_key
+from etl.core.problems import Problem, column_letter
+from etl.ingest.inspect import FileReport, inspect_many
+from etl.ingest.normalise import Hints, ParsedSheet
+from etl.ingest.sandbox import Progress
+from etl.store.load import LoadSummary
 
 PREVIEW_ROWS = 50
 logger = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def text(key: str, lang: str, **kwargs: object) -> str:
 def inspect_safely(
     content: bytes, file_name: str, hints: Hints, lang: str, *, owner: str = "", progress=None
 ) -> FileReport:
-    """etl.pipeline.inspect_bytes; a bug while reading becomes the file's error instead of a crashed page."""
+    """etl.ingest.inspect.inspect_bytes; a bug while reading becomes the file's error, not a crashed page."""
     return inspect_all_safely([(content, file_name)], hints, lang, owner=owner, progress=progress)[0]
 
 
@@ -54,7 +54,7 @@ def inspect_all_safely(
     owner: str = "",
     progress: Callable[[Progress], None] | None = None,
 ) -> list[FileReport]:
-    """etl.pipeline.inspect_many for a batch: all files join the parse queue at once (as `owner`)."""
+    """etl.ingest.inspect.inspect_many for a batch: all files join the parse queue at once (as `owner`)."""
     try:
         return inspect_many(files, hints, owner=owner, progress=progress)
     except Exception as exc:
@@ -320,7 +320,7 @@ def problem_group_title(level: str, n: int, lang: str, *, sheet: str = "", file:
 
 def sheet_kind_text(sheet: ParsedSheet, lang: str) -> str:
     """识别为“会员发展”表; for a sheet that is not loaded, why: instructions (no problems at all,
-    see etl.pipeline), passed over (only warnings), or not recognised (errors)."""
+    see etl.ingest.inspect), passed over (only warnings), or not recognised (errors)."""
     if sheet.kind:
         return text("upload.sheet_kind", lang, kind=kind_label(sheet.kind, lang))
     if not sheet.problems.items:
@@ -447,7 +447,7 @@ def _effect_text(part: pd.DataFrame, lang: str) -> str:
 
 
 def undo_plan_text(load_id: int, file_name: str, effect: pd.DataFrame, lang: str) -> str:
-    """What confirming an undo will do, from etl.history.undo_effect (plain text)."""
+    """What confirming an undo will do, from etl.store.history.undo_effect (plain text)."""
     deleted = effect[effect["action"] == "delete"]
     restored = effect[effect["action"] == "restore"]
     rows, restored_rows = int(deleted["rows"].sum()), int(restored["rows"].sum())
@@ -482,7 +482,7 @@ def undo_done_text(load_id: int, file_name: str, effect: pd.DataFrame, lang: str
 
 
 def changes_frame(changes: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """etl.changes.preview -> the 变化预览 table (unchanged units left out)."""
+    """etl.store.changes.preview -> the 变化预览 table (unchanged units left out)."""
     shown = changes[changes["status"] != "unchanged"]
     return pd.DataFrame(
         {

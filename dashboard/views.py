@@ -10,11 +10,12 @@ from dashboard import data
 from dashboard.markdown import md_escape
 from dashboard.state import Filters, current_filters, lang, tr
 from dashboard.widgets import chart, kpi_cards, status_legend, table
-from etl import figures, fmt, tables
-from etl.dictionary import INDICATOR_BY_ID, KINDS, Indicator, indicators_of_theme
-from etl.i18n import indicator_label, kind_label, status_label, t, theme_label
-from etl.kpis import Kpi, LeftOut, as_frame
-from etl.tables import Col
+from etl.core import fmt
+from etl.core.dictionary import INDICATOR_BY_ID, KINDS, Indicator, indicators_of_theme
+from etl.core.i18n import indicator_label, kind_label, status_label, t, theme_label
+from etl.indicators.kpis import Kpi, LeftOut, as_frame
+from etl.outputs import figures, tables
+from etl.outputs.tables import Col
 
 _NAMES_SHOWN = 20  # missing units named in the banner; the 数据报送 page lists them all
 

@@ -10,13 +10,14 @@ import streamlit as st
 
 from dashboard.markdown import md_escape
 from dashboard.state import lang, tr
-from etl import fmt, tables
-from etl.dictionary import INDICATOR_BY_ID, INDICATORS, UNIT_TYPES_EN
-from etl.figures import chart_config
-from etl.i18n import indicator_label, status_label
-from etl.kpis import Kpi, LeftOut
-from etl.settings import StatusRules
-from etl.templates import csv_bytes
+from etl.core import fmt
+from etl.core.dictionary import INDICATOR_BY_ID, INDICATORS, UNIT_TYPES_EN
+from etl.core.i18n import indicator_label, status_label
+from etl.core.settings import StatusRules
+from etl.indicators.kpis import Kpi, LeftOut
+from etl.outputs import tables
+from etl.outputs.figures import chart_config
+from etl.outputs.templates import csv_bytes
 
 # colour AND text AND a symbol, so status survives greyscale printing
 STATUS_BADGE = {
@@ -163,7 +164,7 @@ def table(
 ) -> None:
     """A table as a chair reads it, with CSV (UTF-8 BOM, formula-safe) and Excel downloads.
 
-    With `cols` the frame's raw columns are labelled and formatted (etl.tables); without, the frame
+    With `cols` the frame's raw columns are labelled and formatted (etl.outputs.tables); without, the frame
     is already readable text under readable headers.
     """
     code = lang()

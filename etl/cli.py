@@ -8,9 +8,9 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from etl import settings
-from etl.dictionary import DATA_KINDS, KINDS
-from etl.problems import visible
+from etl.core import settings
+from etl.core.dictionary import DATA_KINDS, KINDS
+from etl.core.problems import visible
 
 # The heavier modules (pandas, duckdb, the parser) are imported by the commands that use them:
 # `load` starts its parsing child first, so that both processes import at the same time.
@@ -119,8 +119,10 @@ def _read_password(args: argparse.Namespace) -> str | None:
 
 
 def _users(args: argparse.Namespace) -> int:
-    from etl import accounts, settings, store
-    from etl.permissions import ROLE_ZH, PermissionDenied, local_admin
+    from etl import store
+    from etl.core import settings
+    from etl.store import accounts
+    from etl.store.permissions import ROLE_ZH, PermissionDenied, local_admin
 
     actor = local_admin(settings.current_user(), via="cli")
     try:
@@ -158,7 +160,7 @@ def _users(args: argparse.Namespace) -> int:
 
 
 def _print_report(report, out=sys.stderr) -> None:
-    from etl.fmt import period_label
+    from etl.core.fmt import period_label
 
     for sheet in report.data_sheets:
         kind = KINDS[sheet.kind].zh
@@ -173,12 +175,13 @@ def _load(args: argparse.Namespace, write: bool) -> int:
     if missing:
         print(f"找不到文件：{'、'.join(missing)}", file=sys.stderr)
         return EXIT_USAGE
-    from etl import sandbox
+    from etl.ingest import sandbox
 
     sandbox.warm()  # the parsing child imports the parser while this process imports the rest
-    from etl.normalise import Hints
-    from etl.pipeline import inspect_paths, load_reports
-    from etl.problems import LoadRejected
+    from etl.core.problems import LoadRejected
+    from etl.ingest.inspect import inspect_paths
+    from etl.ingest.normalise import Hints
+    from etl.store.pipeline import load_reports
 
     reports = inspect_paths(args.paths, Hints(args.kind, args.year, args.quarter))
     for report in reports:
@@ -204,7 +207,8 @@ def _load(args: argparse.Namespace, write: bool) -> int:
 
 
 def _kpis(args: argparse.Namespace) -> int:
-    from etl import kpis, store
+    from etl import store
+    from etl.indicators import kpis
 
     with store.connect(args.db, read_only=True) as con:
         try:
@@ -223,7 +227,7 @@ def _demo(args: argparse.Namespace) -> int:
     if args.files:
         write_demo_files(args.files)
     from etl.demo import DEMO_ACCOUNTS
-    from etl.permissions import ROLE_ZH
+    from etl.store.permissions import ROLE_ZH
 
     path = build_demo(db=Path(args.db) if args.db else None)
     print(f"演示数据库已生成：{path}")
@@ -234,7 +238,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _templates(args: argparse.Namespace) -> int:
-    from etl.templates import TEMPLATE_FILE_NAMES, template_bytes
+    from etl.outputs.templates import TEMPLATE_FILE_NAMES, template_bytes
 
     args.out.mkdir(parents=True, exist_ok=True)
     for kind_id, name in TEMPLATE_FILE_NAMES.items():
@@ -244,7 +248,7 @@ def _templates(args: argparse.Namespace) -> int:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    from etl.backup import BackupError, backup, restore
+    from etl.store.backup import BackupError, backup, restore
 
     try:
         if args.command == "backup":
@@ -275,7 +279,8 @@ def _width(text: str) -> int:
 
 
 def _history(args: argparse.Namespace) -> int:
-    from etl import history, store
+    from etl import store
+    from etl.store import history
 
     if args.command == "history":
         with store.connect(args.db, read_only=True) as con:
@@ -314,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             return _demo(args)
         if args.command == "report":
-            from etl.report import run_cli
+            from etl.outputs.report import run_cli
 
             return run_cli(args)
         if args.command in ("backup", "restore"):
@@ -324,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in ("history", "undo"):
             return _history(args)
         if args.command == "docs":
-            from etl.docs import generated_block
+            from etl.outputs.docs import generated_block
 
             print(generated_block())
             return 0

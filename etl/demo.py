@@ -19,9 +19,9 @@ from typing import TypedDict
 
 import pandas as pd
 
-from etl import settings
-from etl.dictionary import KINDS
-from etl.templates import write_frame_xlsx
+from etl.core import settings
+from etl.core.dictionary import KINDS
+from etl.outputs.templates import write_frame_xlsx
 
 ORG_NAME = "滨江市总工会"
 YEARS = (2024, 2025)
@@ -650,10 +650,9 @@ DEMO_ACCOUNTS = (
 
 def _load(paths: list[Path], db: Path) -> None:
     # imported here: the pipeline imports much more than writing the files needs
-    from etl import accounts
-    from etl.permissions import local_admin
-    from etl.pipeline import load_paths
-    from etl.store import connect, set_setting
+    from etl.store import accounts, connect, set_setting
+    from etl.store.permissions import local_admin
+    from etl.store.pipeline import load_paths
 
     load_paths(paths, db=db, user="demo")
     with connect(db) as con:
@@ -667,7 +666,7 @@ def _load(paths: list[Path], db: Path) -> None:
 def build_demo(db: Path | None = None, files_dir: Path | None = None) -> Path:
     """Writes the demo files (to a temporary folder unless files_dir) and loads them into db.
 
-    Raises etl.problems.LoadRejected, with the pipeline's Chinese message, if a file is refused.
+    Raises etl.core.problems.LoadRejected, with the pipeline's Chinese message, if a file is refused.
     """
     db_path = Path(db) if db is not None else settings.db_path()
     if db_path.suffix == "":

@@ -1,6 +1,6 @@
 """账号管理: add accounts, reset passwords, disable or enable, change role and unit (admins only).
 
-The work and the permission check happen in etl.accounts; every change is written to the
+The work and the permission check happen in etl.store.accounts; every change is written to the
 操作日志 in the same transaction.
 """
 
@@ -12,8 +12,8 @@ import streamlit as st
 from dashboard import auth, data
 from dashboard.markdown import md_escape
 from dashboard.state import tr
-from etl import accounts
-from etl.permissions import ROLES, PermissionDenied
+from etl.store import accounts
+from etl.store.permissions import ROLES, PermissionDenied
 
 actor = auth.require_page("accounts")
 st.title(tr("page.accounts"), anchor=False)

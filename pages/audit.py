@@ -9,8 +9,8 @@ import streamlit as st
 
 from dashboard import auth, data
 from dashboard.state import lang, tr
-from etl import audit
-from etl.templates import csv_bytes, write_frame_xlsx
+from etl.outputs.templates import csv_bytes, write_frame_xlsx
+from etl.store import audit
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

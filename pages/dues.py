@@ -6,8 +6,8 @@ from dashboard import data
 from dashboard.state import lang, tr
 from dashboard.views import render_theme, require_filters
 from dashboard.widgets import table
-from etl import fmt
-from etl.tables import Col
+from etl.core import fmt
+from etl.outputs.tables import Col
 
 render_theme("dues")
 f = require_filters()

@@ -6,8 +6,8 @@ from dashboard import data
 from dashboard.state import tr
 from dashboard.views import render_theme, require_filters
 from dashboard.widgets import table
-from etl import tables
-from etl.tables import Col
+from etl.outputs import tables
+from etl.outputs.tables import Col
 
 render_theme("organisation")
 f = require_filters()

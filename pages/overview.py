@@ -6,9 +6,9 @@ from dashboard import data
 from dashboard.state import lang, tr
 from dashboard.views import gaps_now, indicator_table, kpis_now, page_header, require_filters
 from dashboard.widgets import kpi_cards, status_legend, table
-from etl import fmt, settings
-from etl.dictionary import INDICATORS, THEMES, WORK_INDICATORS, indicators_of_theme, statuses_for
-from etl.i18n import status_label, theme_label
+from etl.core import fmt, settings
+from etl.core.dictionary import INDICATORS, THEMES, WORK_INDICATORS, indicators_of_theme, statuses_for
+from etl.core.i18n import status_label, theme_label
 
 f = require_filters()
 code = lang()

@@ -1,7 +1,7 @@
 """报告导出: choose the length and the charts, preview the drafted text, build in the background.
 
-Thin page: the drafting and the rendering live in etl.report (the same code as
-`python -m etl report`); the build runs in etl.report.jobs' worker threads, so this page shows its
+Thin page: the drafting and the rendering live in etl.outputs.report (the same code as
+`python -m etl report`); the build runs in etl.outputs.report.jobs' worker threads, so this page shows its
 progress without holding the script run, and no other page waits for it.
 """
 
@@ -11,10 +11,10 @@ from dashboard import auth, data
 from dashboard.state import lang, tr
 from dashboard.views import page_header, require_filters
 from dashboard.widgets import md_escape
-from etl import report
-from etl.dictionary import THEMES
-from etl.i18n import theme_label
-from etl.report import jobs
+from etl.core.dictionary import THEMES
+from etl.core.i18n import theme_label
+from etl.outputs import report
+from etl.outputs.report import jobs
 
 MIME = {
     "zip": "application/zip",

@@ -6,10 +6,10 @@ from dashboard import data
 from dashboard.state import lang, tr
 from dashboard.views import page_header, require_filters
 from dashboard.widgets import table
-from etl import fmt
-from etl.dictionary import DATA_KINDS
-from etl.i18n import kind_label
-from etl.tables import Col
+from etl.core import fmt
+from etl.core.dictionary import DATA_KINDS
+from etl.core.i18n import kind_label
+from etl.outputs.tables import Col
 
 f = require_filters()
 page_header(tr("page.reporting"), f, banner=False)

@@ -12,14 +12,14 @@ from dashboard import targets_view as tv
 from dashboard import upload_view as view
 from dashboard.state import current_filters, lang, tr
 from dashboard.widgets import confirm_cancel
-from etl import edits
-from etl.i18n import t
-from etl.normalise import Hints
-from etl.permissions import PermissionDenied
-from etl.pipeline import FileReport, load_reports
-from etl.problems import LoadRejected
-from etl.store import DatabaseBusy
-from etl.templates import TEMPLATE_FILE_NAMES, template_bytes
+from etl.core.i18n import t
+from etl.core.problems import LoadRejected
+from etl.ingest.inspect import FileReport
+from etl.ingest.normalise import Hints
+from etl.outputs.templates import TEMPLATE_FILE_NAMES, template_bytes
+from etl.store import DatabaseBusy, edits
+from etl.store.permissions import PermissionDenied
+from etl.store.pipeline import load_reports
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NONCE, CACHE, MESSAGE = "targets.nonce", "targets.reports", "targets.message"

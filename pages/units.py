@@ -8,12 +8,12 @@ from dashboard import auth, data
 from dashboard.markdown import md_escape
 from dashboard.state import lang, tr
 from dashboard.widgets import table
-from etl import units
-from etl.dictionary import UNIT_TYPES
-from etl.i18n import unit_type_label
-from etl.permissions import PermissionDenied
-from etl.tables import Col
-from etl.units import UnitEditError
+from etl.core.dictionary import UNIT_TYPES
+from etl.core.i18n import unit_type_label
+from etl.outputs.tables import Col
+from etl.store import units
+from etl.store.permissions import PermissionDenied
+from etl.store.units import UnitEditError
 
 actor = auth.require_page("units")
 code = lang()

@@ -1,6 +1,6 @@
 """数据上传: check uploaded spreadsheets, show exactly what will be read, load them on confirmation.
 
-The work happens in etl.pipeline (inspect_bytes / load_reports); this page only shows the
+The work happens in etl.store.pipeline (inspect_bytes / load_reports); this page only shows the
 FileReports through dashboard.upload_view and keeps the upload's state in the session.
 """
 
@@ -16,15 +16,15 @@ from dashboard import auth, data
 from dashboard import upload_view as view
 from dashboard.state import current_filters, lang, tr
 from dashboard.widgets import confirm_cancel
-from etl import changes, history, permissions
-from etl.dictionary import KINDS
-from etl.i18n import kind_label, t
-from etl.load import UnitResolver
-from etl.normalise import Hints, ParsedSheet
-from etl.pipeline import FileReport, load_reports
-from etl.problems import LoadRejected
-from etl.store import DatabaseBusy
-from etl.templates import TEMPLATE_FILE_NAMES, template_bytes
+from etl.core.dictionary import KINDS
+from etl.core.i18n import kind_label, t
+from etl.core.problems import LoadRejected
+from etl.ingest.inspect import FileReport
+from etl.ingest.normalise import Hints, ParsedSheet
+from etl.outputs.templates import TEMPLATE_FILE_NAMES, template_bytes
+from etl.store import DatabaseBusy, changes, history, permissions
+from etl.store.load import UnitResolver
+from etl.store.pipeline import load_reports
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NONCE, CACHE, RESULT, CANCELLED = "upload.nonce", "upload.reports", "upload.result", "upload.cancelled"

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 import xlsxwriter
 
-from etl import accounts, audit, permissions, store
+from etl import store
+from etl.store import accounts, audit, permissions
 from tests.login import password_of
 
 ROOT = Path(__file__).resolve().parents[2]

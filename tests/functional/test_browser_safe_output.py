@@ -12,8 +12,8 @@ from typing import Any
 
 import xlsxwriter
 
-from etl import fmt
-from etl.dictionary import INDICATOR_BY_ID
+from etl.core import fmt
+from etl.core.dictionary import INDICATOR_BY_ID
 
 ROOT = Path(__file__).resolve().parents[2]
 XSS = "<img src=x onerror=alert(1)>"

@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from etl import history, kpis, store
+from etl import store
+from etl.indicators import kpis
+from etl.store import history
 from tests.sheets import write_xlsx
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,7 +66,7 @@ def test_history_lists_loads_and_undo_reverts_one_with_the_audit_record(tmp_path
         ).fetchall()
         units = {r[0] for r in con.execute("SELECT name FROM units").fetchall()}
     assert units == {"滨江一中"}
-    # the record the history page writes (etl.history.undo_load): the undone load and an 'undo' entry
+    # the record the history page writes (etl.store.history.undo_load): the undone load and an 'undo' entry
     assert log[-2][:4] == (load_id, "2025年第二季度会员发展.xlsx", "undone", None)
     assert log[-1][1:] == (f"撤销导入 #{load_id}：2025年第二季度会员发展.xlsx", "undo", load_id, "管理员丙")
 

@@ -10,8 +10,10 @@ import threading
 import time
 from pathlib import Path
 
-from etl import kpis, sandbox, store
-from etl.pipeline import FileReport, inspect_many
+from etl import store
+from etl.indicators import kpis
+from etl.ingest import sandbox
+from etl.ingest.inspect import FileReport, inspect_many
 from tests.sheets import large_membership_xlsx
 
 UPLOADS = 20

@@ -6,9 +6,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from etl import report
-from etl.names import control_characters
-from etl.pipeline import load_paths
+from etl.core.names import control_characters
+from etl.outputs import report
+from etl.store.pipeline import load_paths
 from tests.sheets import write_xlsx
 
 HOSTILE = ["滨江\x00一中", "滨江\x07二中", "\x1b[31m滨江三中", "滨江四中\x7f", "滨江\x85五中"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import xlsxwriter
 
 from etl import store
-from etl.pipeline import load_paths
+from etl.store.pipeline import load_paths
 
 ROOT = Path(__file__).resolve().parents[2]
 UNITS = 3000

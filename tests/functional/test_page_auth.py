@@ -11,8 +11,11 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.markdown import md_escape
 from dashboard.state import ACTOR_KEY, ORG
-from etl import accounts, audit, fmt, kpis, permissions, store
-from etl.dictionary import INDICATOR_BY_ID
+from etl import store
+from etl.core import fmt
+from etl.core.dictionary import INDICATOR_BY_ID
+from etl.indicators import kpis
+from etl.store import accounts, audit, permissions
 from tests.login import DEMO_LOGINS, fill_login, login, password_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -294,7 +297,7 @@ def test_admin_adds_an_account_and_reads_the_audit_log(db: Path) -> None:
 def test_the_audit_download_is_formula_safe(db: Path) -> None:
     import io
 
-    from etl.templates import csv_bytes
+    from etl.outputs.templates import csv_bytes
 
     accounts.add(db, "=HYPERLINK(1)", "formula-pass-1", "viewer", actor=permissions.local_admin("tester"))
     with store.connect(db, read_only=True) as con:

@@ -13,9 +13,10 @@ import xlsxwriter
 from streamlit.testing.v1 import AppTest
 
 from dashboard import targets_view
-from etl import queries, store
-from etl.edits import EDIT_FILE_NAME
-from etl.pipeline import load_paths
+from etl import store
+from etl.indicators import queries
+from etl.store.edits import EDIT_FILE_NAME
+from etl.store.pipeline import load_paths
 
 # these databases have no account: the app runs as the single local user, as after `make run`
 pytestmark = pytest.mark.usefixtures("local_server")

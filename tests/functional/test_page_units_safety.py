@@ -11,8 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.markdown import md_escape
 from etl import store
-from etl.names import name_key
-from etl.pipeline import load_paths
+from etl.core.names import name_key
+from etl.store.pipeline import load_paths
 from tests.sheets import write_xlsx
 
 APP = Path(__file__).resolve().parents[2] / "app.py"

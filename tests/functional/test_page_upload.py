@@ -13,10 +13,12 @@ import xlsxwriter
 from streamlit.testing.v1 import AppTest
 
 from dashboard import upload_view
-from etl import kpis, queries, store
-from etl.pipeline import inspect_bytes, load_paths
-from etl.problems import Problem
-from etl.templates import template_bytes
+from etl import store
+from etl.core.problems import Problem
+from etl.indicators import kpis, queries
+from etl.ingest.inspect import inspect_bytes
+from etl.outputs.templates import template_bytes
+from etl.store.pipeline import load_paths
 
 # these databases have no account: the app runs as the single local user, as after `make run`
 pytestmark = pytest.mark.usefixtures("local_server")

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl import fmt, kpis, store
-from etl.dictionary import INDICATOR_BY_ID, indicators_of_theme
+from etl import store
+from etl.core import fmt
+from etl.core.dictionary import INDICATOR_BY_ID, indicators_of_theme
+from etl.indicators import kpis
 from tests.login import login
 
 ROOT = Path(__file__).resolve().parents[2]

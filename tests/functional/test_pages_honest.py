@@ -14,8 +14,9 @@ import pytest
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
-from etl import demo, kpis, queries, store
-from etl.pipeline import load_paths
+from etl import demo, store
+from etl.indicators import kpis, queries
+from etl.store.pipeline import load_paths
 from tests.login import login
 from tests.sheets import write_xlsx
 

@@ -27,10 +27,13 @@ import plotly.graph_objects as go
 import pytest
 from PIL import Image
 
-from etl import figures, fmt, kpis, narrative, queries, report, store
-from etl.dictionary import STATUS_ZH, THEMES, WORK_INDICATORS
-from etl.report import images, jobs
-from etl.report.docx import TEXT_WIDTH_PT
+from etl import store
+from etl.core import fmt
+from etl.core.dictionary import STATUS_ZH, THEMES, WORK_INDICATORS
+from etl.indicators import kpis, queries
+from etl.outputs import figures, narrative, report
+from etl.outputs.report import images, jobs
+from etl.outputs.report.docx import TEXT_WIDTH_PT
 from tests.conftest import skip_or_fail
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -295,7 +298,7 @@ def test_the_xml_keeps_the_order_word_requires(full_report: dict) -> None:
     """Word refuses a file whose elements are out of schema order (LibreOffice does not mind)."""
     from lxml import etree
 
-    from etl.report.docx import SETTINGS_AFTER_UPDATE_FIELDS, TBL_PR_ORDER, TC_PR_ORDER
+    from etl.outputs.report.docx import SETTINGS_AFTER_UPDATE_FIELDS, TBL_PR_ORDER, TC_PR_ORDER
 
     orders = {"pPr": PPR_ORDER, "rPr": RPR_ORDER, "tcPr": TC_PR_ORDER, "tblPr": TBL_PR_ORDER}
     with zipfile.ZipFile(full_report["out"] / f"{FULL}.docx") as package:

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 import xlsxwriter
 
-from etl import report
-from etl.names import clean_name, to_simplified
-from etl.pipeline import load_paths
-from etl.templates import csv_bytes, write_frame_xlsx
+from etl.core.names import clean_name, to_simplified
+from etl.outputs import report
+from etl.outputs.templates import csv_bytes, write_frame_xlsx
+from etl.store.pipeline import load_paths
 from tests.sheets import write_xlsx
 
 FORMULAS = [

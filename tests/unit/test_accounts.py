@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from dashboard import auth_cookie
-from etl import accounts, audit, store
-from etl.permissions import Actor, PermissionDenied, local_admin
+from etl import store
+from etl.store import accounts, audit
+from etl.store.permissions import Actor, PermissionDenied, local_admin
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = local_admin("tester")

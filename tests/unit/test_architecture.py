@@ -180,7 +180,7 @@ def test_no_unsafe_html_in_ui() -> None:
 
 
 def test_every_setting_is_documented_in_readme() -> None:
-    from etl.settings import SETTINGS
+    from etl.core.settings import SETTINGS
 
     readme = ROOT / "README.md"
     assert readme.exists(), "README.md is missing"

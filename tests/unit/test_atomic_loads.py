@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from etl import faults, history, kpis, store
-from etl.pipeline import load_paths
-from etl.problems import LoadRejected
-from etl.store import ARCHIVED_TABLES
+from etl import store
+from etl.core.problems import LoadRejected
+from etl.indicators import kpis
+from etl.store import ARCHIVED_TABLES, faults, history
+from etl.store.pipeline import load_paths
 from tests.sheets import write_xlsx
 
 HEADER = ["单位名称", "职工人数", "会员人数", "新发展会员"]

@@ -7,8 +7,8 @@ from pathlib import Path
 import duckdb
 
 from bench.data import Scale, build_database, membership_rows, write_membership_workbook
-from etl.names import name_key
-from etl.pipeline import load_paths
+from etl.core.names import name_key
+from etl.store.pipeline import load_paths
 
 TINY = Scale(grassroots=400, provinces=2, cities_per_province=2, events=300)
 

@@ -2,8 +2,10 @@
 
 from pathlib import Path
 
-from etl import changes, store
-from etl.pipeline import inspect_path, load_paths
+from etl import store
+from etl.ingest.inspect import inspect_path
+from etl.store import changes
+from etl.store.pipeline import load_paths
 from tests.sheets import write_xlsx
 
 

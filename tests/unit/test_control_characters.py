@@ -8,10 +8,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from etl import store, units
-from etl.names import clean_cell_text, clean_name, control_characters, name_key
-from etl.pipeline import inspect_path, load_paths
-from etl.problems import Problem
+from etl import store
+from etl.core.names import clean_cell_text, clean_name, control_characters, name_key
+from etl.core.problems import Problem
+from etl.ingest.inspect import inspect_path
+from etl.store import database, units
+from etl.store.pipeline import load_paths
 from tests.sheets import write_xlsx
 
 HOSTILE = {
@@ -125,7 +127,7 @@ def test_names_stored_by_an_older_version_are_cleaned_at_start_up(tmp_path: Path
         "INSERT INTO units (unit_id, name, name_key) VALUES (1, '甲' || chr(7) || '乙' || chr(127), 'k')"
     )
     con.close()
-    store._SCHEMA_READY.discard(str(db))  # as in a new process
+    database._SCHEMA_READY.discard(str(db))  # as in a new process
     with store.connect(db):
         pass
     assert stored_names(db) == ["甲乙"]

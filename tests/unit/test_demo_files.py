@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 import python_calamine as calamine
 
+from etl.core.dictionary import ACTIVITY_CATEGORIES, INDICATORS, KINDS, WELFARE_CATEGORIES
 from etl.demo import write_demo_files
-from etl.dictionary import ACTIVITY_CATEGORIES, INDICATORS, KINDS, WELFARE_CATEGORIES
-from etl.headers import find_indicator
+from etl.ingest.headers import find_indicator
 
 QUARTER_WORDS = "一二三四"
 DATA_KINDS = ("membership", "dues", "welfare", "activities")
@@ -298,9 +298,9 @@ def test_demo_is_deterministic(tmp_path, demo_dir):
 
 
 def test_build_demo_loads_through_the_pipeline(tmp_path):
-    pipeline = pytest.importorskip("etl.pipeline")
+    pipeline = pytest.importorskip("etl.store.pipeline")
     if not hasattr(pipeline, "load_paths"):
-        pytest.skip("etl.pipeline.load_paths not written yet")
+        pytest.skip("etl.store.pipeline.load_paths not written yet")
     from etl.demo import ORG_NAME, build_demo
     from etl.store import connect, get_setting
 

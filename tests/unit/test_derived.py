@@ -1,4 +1,4 @@
-"""What every write keeps for the reads (etl.derived): after each kind of write, the tables kept up
+"""What every write keeps for the reads (etl.store.derived): after each kind of write, the tables kept up
 to date piece by piece equal the same tables rebuilt from scratch; a database written by an older
 version is brought up to date even when first opened read-only; page tables stop at a row limit
 and say how many rows there are."""
@@ -11,8 +11,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from etl import derived, history, kpis, queries, store, units
-from etl.pipeline import load_paths
+from etl import store
+from etl.indicators import kpis, queries
+from etl.store import database, derived, history, units
+from etl.store.pipeline import load_paths
 from tests.sheets import write_xlsx
 
 HEADER = ["单位名称", "上级工会", "会员人数", "职工人数"]
@@ -95,7 +97,7 @@ def test_a_database_from_an_older_version_opens_read_only(db: Path) -> None:
         con.execute("DROP TABLE unit_returns")
         con.execute("ALTER TABLE units DROP COLUMN first_period")
         store.checkpoint(con)
-    store._SCHEMA_READY.discard(str(db))  # as a new process would see it
+    database._SCHEMA_READY.discard(str(db))  # as a new process would see it
     with store.connect(db, read_only=True) as con:
         got = {k: v.actual for k, v in kpis.compute(con, 2024, 4).items()}
     assert got == expected and got["members"] == 135

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from etl.docs import BEGIN, END, generated_block
-from etl.settings import SETTINGS
+from etl.core.settings import SETTINGS
+from etl.outputs.docs import BEGIN, END, generated_block
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

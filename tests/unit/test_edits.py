@@ -1,4 +1,4 @@
-"""etl.edits.save_targets: the 年度目标 page's online edit, written to a real DuckDB file."""
+"""etl.store.edits.save_targets: the 年度目标 page's online edit, written to a real DuckDB file."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 import xlsxwriter
 
-from etl import queries, store
-from etl.edits import EDIT_FILE_NAME, canonical_csv, save_targets
-from etl.pipeline import load_paths
-from etl.problems import LoadRejected
+from etl import store
+from etl.core.problems import LoadRejected
+from etl.indicators import queries
+from etl.store.edits import EDIT_FILE_NAME, canonical_csv, save_targets
+from etl.store.pipeline import load_paths
 
 LOGISTICS = "滨江恒达物流（集团）有限公司"
 SCHOOL = "滨江市第一中学"

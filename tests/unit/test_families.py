@@ -28,10 +28,12 @@ import xlwt
 from openpyxl.styles import Alignment
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from etl import kpis, store
-from etl.pipeline import inspect_path, load_paths
-from etl.problems import LoadRejected
-from etl.settings import StatusRules
+from etl import store
+from etl.core.problems import LoadRejected
+from etl.core.settings import StatusRules
+from etl.indicators import kpis
+from etl.ingest.inspect import inspect_path
+from etl.store.pipeline import load_paths
 
 ROOT = Path(__file__).resolve().parents[2]
 FACT_TABLES = ("membership", "dues", "welfare", "activities", "targets", "units", "loads")

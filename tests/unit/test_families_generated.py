@@ -21,9 +21,9 @@ import xlwt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from etl.normalise import parse_sheet
-from etl.read import read_bytes
-from etl.validate import validate_sheet
+from etl.ingest.normalise import parse_sheet
+from etl.ingest.read import read_bytes
+from etl.ingest.validate import validate_sheet
 
 UNITS = [
     ("滨江市第一中学工会", 1000, 963, 500, 490),

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from etl import kpis, store
-from etl.pipeline import inspect_path, load_paths
-from etl.settings import StatusRules
+from etl import store
+from etl.core.settings import StatusRules
+from etl.indicators import kpis
+from etl.ingest.inspect import inspect_path
+from etl.store.pipeline import load_paths
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 _spec = importlib.util.spec_from_file_location(

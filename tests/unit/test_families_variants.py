@@ -16,8 +16,9 @@ import xlsxwriter
 import xlwt
 
 from etl import store
-from etl.pipeline import inspect_path, load_paths
-from etl.problems import LoadRejected
+from etl.core.problems import LoadRejected
+from etl.ingest.inspect import inspect_path
+from etl.store.pipeline import load_paths
 
 
 def load(path: Path, tmp_path: Path) -> Path:

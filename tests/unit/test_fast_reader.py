@@ -1,4 +1,4 @@
-"""The two-part reading of long xlsx sheets (etl.xlsx_fast: calamine for the first rows, fastexcel's
+"""The two-part reading of long xlsx sheets (etl.ingest.xlsx_fast: calamine for the first rows, fastexcel's
 Arrow columns for the rest) gives exactly what calamine alone gives: the same cells of the same
 Python types, the same merged ranges, and after parsing the same rows, values, skipped rows and
 every message. Sheets fastexcel cannot type exactly (mixed columns, dates, error cells) are read
@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 import xlsxwriter
 
-from etl import fastrows, xlsx_fast
 from etl.demo import demo_files
-from etl.normalise import parse_sheet
-from etl.read import read_bytes
-from etl.validate import validate_sheet
+from etl.ingest import fastrows, xlsx_fast
+from etl.ingest.normalise import parse_sheet
+from etl.ingest.read import read_bytes
+from etl.ingest.validate import validate_sheet
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

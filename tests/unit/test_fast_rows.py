@@ -1,4 +1,4 @@
-"""The column-wise fast path of row parsing (etl.fastrows) gives exactly what the per-cell
+"""The column-wise fast path of row parsing (etl.ingest.fastrows) gives exactly what the per-cell
 parser gives — values, types, skipped rows and every message — on sheets that mix plain rows
 with the rows that need the per-cell rules; set-based unit resolution keeps its rules."""
 
@@ -12,12 +12,13 @@ import pandas as pd
 import pytest
 import xlsxwriter
 
-from etl import fastrows, store
-from etl.bulk_names import display_names, name_keys
-from etl.names import clean_name, name_key, to_simplified
-from etl.normalise import parse_sheet
-from etl.pipeline import load_paths
-from etl.read import read_bytes
+from etl import store
+from etl.core.names import clean_name, name_key, to_simplified
+from etl.ingest import fastrows
+from etl.ingest.bulk_names import display_names, name_keys
+from etl.ingest.normalise import parse_sheet
+from etl.ingest.read import read_bytes
+from etl.store.pipeline import load_paths
 
 MEMBERSHIP = ["序号", "单位名称", "上级工会", "职工人数", "会员人数", "新发展会员", "年度"]
 WELFARE = ["发放日期", "单位名称", "类别", "受益人次", "金额（万元）", "备注"]
@@ -120,8 +121,8 @@ def test_fast_path_reads_plain_sheets_by_columns(monkeypatch: pytest.MonkeyPatch
     data = _workbook(MEMBERSHIP, rows, "2025年第二季度会员发展情况统计表")
     raw = read_bytes(data, "m.xlsx")[0]
     mapped = [c for c in parse_sheet(raw, "m.xlsx").columns if c.field]
-    from etl.dictionary import KINDS
-    from etl.headers import current_alias_index
+    from etl.core.dictionary import KINDS
+    from etl.ingest.headers import current_alias_index
 
     block = fastrows.plain_block(
         raw.rows, KINDS["membership"], mapped, 2, set(), current_alias_index()["membership"]

@@ -10,8 +10,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from etl import figures as F
-from etl.dictionary import INDICATOR_BY_ID
+from etl.core.dictionary import INDICATOR_BY_ID
+from etl.outputs import figures as F
 
 IND = INDICATOR_BY_ID
 SCOPE = "滨江市总工会"

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from etl import backup, store
+from etl import store
+from etl.store import backup, database
 
 
 def mode(path: Path) -> int:
@@ -51,7 +52,7 @@ def test_a_database_made_world_readable_before_is_made_private(tmp_path: Path) -
     with store.connect(db):
         pass
     db.chmod(0o644)
-    store._SCHEMA_READY.discard(str(db))  # a new process opens it
+    database._SCHEMA_READY.discard(str(db))  # a new process opens it
     with store.writer(db):
         pass
     assert mode(db) == 0o600

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from etl import fmt
-from etl.dictionary import INDICATOR_BY_ID
+from etl.core import fmt
+from etl.core.dictionary import INDICATOR_BY_ID
 
 DASH = "—"
 IND = INDICATOR_BY_ID

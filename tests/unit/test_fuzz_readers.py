@@ -11,9 +11,10 @@ import xlwt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from etl.normalise import Hints
-from etl.pipeline import FileReport, _inspect_trusted, load_reports
-from etl.problems import LoadRejected
+from etl.core.problems import LoadRejected
+from etl.ingest.inspect import FileReport, _inspect_trusted
+from etl.ingest.normalise import Hints
+from etl.store.pipeline import load_reports
 
 ROWS = [["甲单位", 100, 95, "2025-03-01"], ["乙单位（二部）", "1,200", "约1100人", "2025/3/5"]]
 

@@ -11,8 +11,8 @@ import pytest
 import xlsxwriter
 import xlwt
 
-from etl.pipeline import load_paths
-from etl.problems import LoadRejected
+from etl.core.problems import LoadRejected
+from etl.store.pipeline import load_paths
 
 HEADER = ["单位名称", "职工人数", "会员人数"]
 

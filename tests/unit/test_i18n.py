@@ -5,9 +5,9 @@ import string
 
 import pytest
 
-from etl import i18n
-from etl.dictionary import ACTIVITY_CATEGORIES, INDICATORS, KINDS, STATUSES, THEMES, WELFARE_CATEGORIES
-from etl.i18n import EN, LANGS, ZH, t
+from etl.core import i18n
+from etl.core.dictionary import ACTIVITY_CATEGORIES, INDICATORS, KINDS, STATUSES, THEMES, WELFARE_CATEGORIES
+from etl.core.i18n import EN, LANGS, ZH, t
 
 PAGES = {
     "overview": "总览",

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from etl import kpis, store
-from etl.dictionary import INDICATORS
-from etl.pipeline import load_paths
-from etl.settings import StatusRules
+from etl import store
+from etl.core.dictionary import INDICATORS
+from etl.core.settings import StatusRules
+from etl.indicators import kpis
+from etl.store.pipeline import load_paths
 from tests.sheets import write_xlsx
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import xlsxwriter
 
-from etl import history, store
-from etl.pipeline import inspect_bytes, is_instructions_sheet, load_paths
-from etl.problems import Problem
-from etl.templates import GUIDE_SHEET
+from etl import store
+from etl.core.problems import Problem
+from etl.ingest.inspect import inspect_bytes, is_instructions_sheet
+from etl.outputs.templates import GUIDE_SHEET
+from etl.store import history
+from etl.store.pipeline import load_paths
 from tests.sheets import write_xlsx
 
 HEADER = ["单位名称", "职工人数", "会员人数"]

@@ -1,5 +1,5 @@
-"""Drafted sentences (etl.narrative): every branch of the wording, and the figures they quote
-equal the indicators of `kpis.compute`, formatted by etl.fmt."""
+"""Drafted sentences (etl.outputs.narrative): every branch of the wording, and the figures they quote
+equal the indicators of `kpis.compute`, formatted by etl.core.fmt."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from etl import fmt, kpis, narrative, store
-from etl.dictionary import INDICATOR_BY_ID, INDICATORS, THEMES
-from etl.kpis import Kpi
+from etl import store
+from etl.core import fmt
+from etl.core.dictionary import INDICATOR_BY_ID, INDICATORS, THEMES
+from etl.indicators import kpis
+from etl.indicators.kpis import Kpi
+from etl.outputs import narrative
 
 
 def k(ind: str, actual, target=None, expected=None, status=None, previous=None, achievement=None) -> Kpi:

@@ -1,4 +1,4 @@
-"""The pieces of etl/normalise.py, etl/headers.py and etl/names.py on small grids: header
+"""The pieces of etl/ingest/normalise.py, etl/ingest/headers.py and etl/core/names.py on small grids: header
 rows (merged, CSV-style groups, units rows), row types (合计, 栏次, footers, notes,
 section headings), period signals in titles, categories and unit names. The whole-file
 behaviour is in test_families*.py; these pin down why each rule is there."""
@@ -9,11 +9,11 @@ import datetime as dt
 
 import pytest
 
-from etl.headers import header_key, header_scale, table_scale
-from etl.names import clean_name, name_key
-from etl.normalise import Hints, _category, _is_total_or_footer, _title_cells, parse_sheet
-from etl.problems import ProblemList
-from etl.read import RawSheet, decode_csv, read_bytes
+from etl.core.names import clean_name, name_key
+from etl.core.problems import ProblemList
+from etl.ingest.headers import header_key, header_scale, table_scale
+from etl.ingest.normalise import Hints, _category, _is_total_or_footer, _title_cells, parse_sheet
+from etl.ingest.read import RawSheet, decode_csv, read_bytes
 
 NO_HINTS = Hints()
 

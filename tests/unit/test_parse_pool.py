@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from etl import sandbox
+from etl.ingest import sandbox
 from tests.pool_jobs import failed, nap
 
 MEMORY = 1024 * 1024 * 1024

@@ -12,10 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from etl import accounts, audit, edits, faults, history, permissions, store, units
-from etl.permissions import PermissionDenied, local_admin
-from etl.pipeline import load_paths
-from etl.problems import LoadRejected
+from etl import store
+from etl.core.problems import LoadRejected
+from etl.store import accounts, audit, edits, faults, history, permissions, units
+from etl.store.permissions import PermissionDenied, local_admin
+from etl.store.pipeline import load_paths
 from tests.sheets import write_xlsx
 
 HEADER = ["单位名称", "上级工会", "职工人数", "会员人数"]
@@ -228,7 +229,13 @@ def test_the_audit_entry_rolls_back_with_a_failed_load(db: Path, tmp_path: Path)
 # SQL statements only: words such as "truncated" in captions are not offences.
 AUDIT_WRITES = [
     re.compile(rf"\b{verb}\s+audit_log\b", re.IGNORECASE)
-    for verb in ("UPDATE", "DELETE\\s+FROM", "DROP\\s+TABLE(?:\\s+IF\\s+EXISTS)?", "TRUNCATE(?:\\s+TABLE)?", "ALTER\\s+TABLE")
+    for verb in (
+        "UPDATE",
+        "DELETE\\s+FROM",
+        "DROP\\s+TABLE(?:\\s+IF\\s+EXISTS)?",
+        "TRUNCATE(?:\\s+TABLE)?",
+        "ALTER\\s+TABLE",
+    )
 ]
 
 
@@ -245,11 +252,11 @@ def test_no_code_changes_or_deletes_audit_rows() -> None:
 
 
 WRITES = {
-    "etl.pipeline": ["load_reports", "load_paths"],
-    "etl.history": ["undo"],
-    "etl.edits": ["save_targets"],
-    "etl.units": ["rename", "merge", "set_parent", "add_alias", "remove_alias"],
-    "etl.accounts": ["add", "set_password", "set_enabled", "change"],
+    "etl.store.pipeline": ["load_reports", "load_paths"],
+    "etl.store.history": ["undo"],
+    "etl.store.edits": ["save_targets"],
+    "etl.store.units": ["rename", "merge", "set_parent", "add_alias", "remove_alias"],
+    "etl.store.accounts": ["add", "set_password", "set_enabled", "change"],
 }
 
 

@@ -9,10 +9,10 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from etl import figures as F
-from etl.report import images, pagination
-from etl.report.docx import TEXT_WIDTH_PT, column_widths, fit_columns, money_cells, text_width_pt
-from etl.report.images import SLIDE_TEXT_SCALE, SLIDE_WIDTH_PX, WORD_TEXT_SCALE, WORD_WIDTH_PX
+from etl.outputs import figures as F
+from etl.outputs.report import images, pagination
+from etl.outputs.report.docx import TEXT_WIDTH_PT, column_widths, fit_columns, money_cells, text_width_pt
+from etl.outputs.report.images import SLIDE_TEXT_SCALE, SLIDE_WIDTH_PX, WORD_TEXT_SCALE, WORD_WIDTH_PX
 
 SOURCE = "数据来源：各单位报送的会费收缴统计表；统计期：2025年全年；数据更新：2025-11-20"
 

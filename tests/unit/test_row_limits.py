@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from etl import guard
-from etl.pipeline import inspect_path, load_paths
-from etl.problems import LoadRejected
+from etl.core.problems import LoadRejected
+from etl.ingest import guard
+from etl.ingest.inspect import inspect_path
+from etl.store.pipeline import load_paths
 
 CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'

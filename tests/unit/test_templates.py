@@ -12,15 +12,15 @@ import pandas as pd
 import pytest
 import python_calamine as calamine
 
-from etl.dictionary import (
+from etl.core.dictionary import (
     ACTIVITY_CATEGORIES,
     INDICATORS,
     KINDS,
     WELFARE_CATEGORIES,
 )
-from etl.headers import alias_index, header_key
-from etl.pipeline import inspect_bytes
-from etl.templates import TEMPLATE_FILE_NAMES, csv_bytes, template_bytes, write_frame_xlsx
+from etl.ingest.headers import alias_index, header_key
+from etl.ingest.inspect import inspect_bytes
+from etl.outputs.templates import TEMPLATE_FILE_NAMES, csv_bytes, template_bytes, write_frame_xlsx
 
 CATEGORIES = {"welfare": WELFARE_CATEGORIES, "activities": ACTIVITY_CATEGORIES}
 DANGEROUS = ["=1+1", "+cmd", "-2", "@x", "\tTAB", '=HYPERLINK("http://x")']

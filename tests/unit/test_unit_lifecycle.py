@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from etl import history, kpis, queries, store, units
-from etl.pipeline import load_paths
+from etl import store
+from etl.indicators import kpis, queries
+from etl.store import history, units
+from etl.store.pipeline import load_paths
 from tests.sheets import write_xlsx
 
 HEADER = ["单位名称", "上级工会", "职工人数", "会员人数"]

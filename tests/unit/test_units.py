@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from etl import kpis, store, units
-from etl.pipeline import load_paths
-from etl.units import UnitEditError
+from etl import store
+from etl.indicators import kpis
+from etl.store import units
+from etl.store.pipeline import load_paths
+from etl.store.units import UnitEditError
 from tests.sheets import write_xlsx
 
 HEADER = ["单位名称", "上级工会", "职工人数", "会员人数"]

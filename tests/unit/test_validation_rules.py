@@ -4,7 +4,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from etl.pipeline import inspect_path
+from etl.ingest.inspect import inspect_path
 
 
 def test_members_above_employees_is_a_located_warning(tmp_path: Path) -> None:

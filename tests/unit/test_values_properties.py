@@ -1,4 +1,4 @@
-"""Property tests (hypothesis) for the cell parsers of etl/values.py: numbers however an
+"""Property tests (hypothesis) for the cell parsers of etl/core/values.py: numbers however an
 office formats them, dates in every supported spelling, quarters, and the promise that a
 parser given any cell at all raises nothing but ValueError."""
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from etl import values
+from etl.core import values
 
 FULL_WIDTH = str.maketrans("0123456789.,", "０１２３４５６７８９．，")
 UNITS = ["", "人", "家", "元", "次", "人次", "个", "户", "项", "名"]
