@@ -125,8 +125,7 @@ def undo_load(
         except PermissionDenied as denied:
             audit.record_alone(con, actor, "denied", target=f"undo #{load_id}", detail=denied)
             raise
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with store.transaction(con):
             rows = con.execute("SELECT status FROM loads WHERE load_id = ?", [load_id]).fetchall()
             if not rows:
                 raise UndoRefused(f"导入记录 #{load_id} 不存在")
@@ -189,10 +188,6 @@ def undo_load(
                 detail=f"撤销记录 #{undo_id}"
                 + (f"；删除了此次导入新建、别处未用的单位：{audit.joined(removed)}" if removed else ""),
             )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         store.checkpoint(con)
         store.data_changed(db)
     return UndoResult(int(undo_id), removed)
