@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from etl.core.dictionary import KINDS, unit_type_of
 from etl.ingest.bulk_names import display_names, name_keys
 from etl.ingest.normalise import ParsedSheet
-from etl.store import SQL_TYPES, derived, fact_columns, faults
+from etl.store import SQL_TYPES, derived, fact_columns, faults, tree
 
 
 @dataclass
@@ -174,24 +174,7 @@ class UnitResolver:
             self.con.execute("DROP TABLE IF EXISTS parent_edges")
 
 
-# The tree as it would be with the proposed edges; walking up from each proposed child, a walk
-# that comes back to the child is a cycle, and the latest proposed edge on it is the one to drop.
-_CLOSING_EDGES = """
-WITH RECURSIVE
-tree AS (
-    SELECT u.unit_id, coalesce(e.parent_id, u.parent_id) AS parent_id, e.ord
-    FROM units u LEFT JOIN parent_edges e USING (unit_id)
-),
-walk(child, node, ords, depth) AS (
-    SELECT e.unit_id, e.parent_id, [e.ord], 1 FROM parent_edges e
-    UNION ALL
-    SELECT w.child, t.parent_id, CASE WHEN t.ord IS NULL THEN w.ords ELSE list_append(w.ords, t.ord) END,
-           w.depth + 1
-    FROM walk w JOIN tree t ON t.unit_id = w.node
-    WHERE w.node <> w.child AND t.parent_id IS NOT NULL AND w.depth < 60
-)
-SELECT DISTINCT list_max(ords) FROM walk WHERE node = child
-"""
+_CLOSING_EDGES = tree.closing_edges("parent_edges")
 
 
 def _with_unit_ids(frame: pd.DataFrame, resolver: UnitResolver) -> pd.DataFrame:
