@@ -21,7 +21,6 @@ from etl.core.dictionary import INDICATORS, Indicator
 from etl.core.fmt import is_cumulative
 from etl.store import tree
 
-EVENT_KINDS = ("welfare", "activities")
 _PARTICIPATION = "activity_participation_rate"
 _NOT_FOR = sorted({i.not_for for i in INDICATORS if i.not_for})  # classes of 不适用, e.g. ("机关",)
 

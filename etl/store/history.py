@@ -22,18 +22,6 @@ class UndoRefused(ValueError):
     """The load cannot be undone now; the message says why and what to do, in Chinese."""
 
 
-def replaced_summary(con: duckdb.DuckDBPyConnection, load_id: int) -> pd.DataFrame:
-    """Per table: how many rows (and units) the load replaced."""
-    parts = " UNION ALL ".join(
-        f"SELECT '{t}' AS table_name, count(*) AS rows, "
-        f"count(DISTINCT {'unit_id' if t != 'targets' else 'indicator'}) AS units "
-        f"FROM replaced_{t} WHERE replaced_by = $load"
-        for t in ARCHIVED_TABLES
-        if t != "coverage"
-    )
-    return con.execute(f"SELECT * FROM ({parts}) WHERE rows > 0", {"load": load_id}).df()
-
-
 def undo_effect(con: duckdb.DuckDBPyConnection, load_id: int) -> pd.DataFrame:
     """What undoing a load would do, per report kind: the rows it deletes (what the load wrote)
     and the rows it restores (what the load replaced), each with its unit names and periods.

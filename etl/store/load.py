@@ -122,16 +122,11 @@ class UnitResolver:
             self.by_key.update(zip(keys, created, strict=True))
         return created
 
-    def set_parents(self, pairs: list[tuple[int, int]]) -> None:
-        """Set unit -> parent for every pair, in one statement; a pair that would close a cycle
-        (with the tree as it is, or with a pair before it) is left out, as one set by hand would be:
-        the register page shows the tree to fix it."""
-        units = np.array([u for u, _ in pairs], dtype=np.int64)
-        self.set_parent_arrays(units, np.array([p for _, p in pairs], dtype=np.int64))
-
     def set_parent_arrays(self, units: np.ndarray, parents: np.ndarray) -> None:
-        """set_parents of the pairs (units[i], parents[i]): as dict(pairs), each unit once, in the
-        order of its first pair, with the parent of its last pair."""
+        """Set unit -> parent for the pairs (units[i], parents[i]), in one statement: as dict(pairs),
+        each unit once, in the order of its first pair, with the parent of its last pair. A pair that
+        would close a cycle (with the tree as it is, or with a pair before it) is left out, as one set
+        by hand would be: the register page shows the tree to fix it."""
         if not len(units):
             return
         distinct, first = np.unique(units, return_index=True)

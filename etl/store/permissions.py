@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from etl.core.names import name_key
-from etl.core.problems import LoadRejected, Problem
+from etl.core.problems import Problem
 from etl.store import tree
 
 if TYPE_CHECKING:  # the pipeline imports this module
@@ -237,12 +237,6 @@ def load_problems(
                         )
                     )
     return problems
-
-
-def check_load(con: duckdb.DuckDBPyConnection, actor: Actor | None, reports: list[FileReport]) -> None:
-    problems = load_problems(con, actor, reports)
-    if problems:
-        raise LoadRejected(problems)
 
 
 # ---------------------------------------------------------------- undo

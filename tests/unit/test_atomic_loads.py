@@ -77,8 +77,9 @@ def test_undo_restores_exactly_what_the_load_replaced(db: Path, tmp_path: Path) 
     [summary] = load_paths([sheet(tmp_path / "2025年第一季度会员_改.xlsx", [["甲", 100, 95, 3]])], db=db)
     assert members(db) == 95 + 40
     with store.connect(db, read_only=True) as con:
-        replaced = history.replaced_summary(con, summary.load_id)
-    assert replaced.set_index("table_name").loc["membership", "rows"] == 1
+        effect = history.undo_effect(con, summary.load_id)
+    restored = effect[effect["action"] == "restore"].set_index("kind")
+    assert restored.loc["membership", "rows"] == 1 and list(restored.loc["membership", "units"]) == ["甲"]
     history.undo(db, summary.load_id, user="test")
     after = snapshot(db)
     assert members(db) == 90 + 40
