@@ -70,7 +70,7 @@ lint: dev-venv
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/mypy etl
+	$(BIN)/mypy etl dashboard/data.py
 
 check: lint
 	$(MAKE) test

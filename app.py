@@ -79,7 +79,7 @@ auth.account_box(gate)
 
 
 def _default_period(periods: list[tuple[int, int]]) -> tuple[int, int]:
-    chosen = data.get("default_period", settings.min_coverage())
+    chosen = data.default_period(settings.min_coverage())
     return chosen if chosen in periods else periods[0]
 
 
@@ -104,7 +104,7 @@ def _filters() -> Filters | None:
     )
     # the scope box offers only what the account may see: its unit and everything below it
     unit_id, scope_name = scope_picker.pick(int(year), actor, auth.visible_units(actor), code)
-    updated = data.text("last_loaded")
+    updated = data.last_loaded()
     if updated:
         st.sidebar.caption(tr("sidebar.data_updated", date=updated))
     return Filters(int(year), int(quarter), unit_id, scope_name)

@@ -202,7 +202,7 @@ def visible_units(who: Actor) -> set[int] | None:
     """The units the account may see (None: all), cached per data version like every read."""
     if who.role == "admin" or who.unit_id is None:
         return None
-    return set(data.get("subtree", who.unit_id))
+    return set(data.subtree(who.unit_id))
 
 
 # ---------------------------------------------------------------- login page, banner, logout

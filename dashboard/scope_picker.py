@@ -20,14 +20,14 @@ _LEVEL = "scope.level"
 
 def pick(year: int, actor: Actor, visible: set[int] | None, code: str) -> tuple[int | None, str]:
     """The scope chosen (None = the whole organisation) and its name."""
-    org = data.text("org_name")
-    if int(data.get("unit_count")) <= FLAT_LIMIT:
+    org = data.org_name()
+    if data.unit_count() <= FLAT_LIMIT:
         return _flat(year, actor, visible, code, org)
     return _by_level(year, actor, visible, code, org)
 
 
 def _flat(year: int, actor: Actor, visible: set[int] | None, code: str, org: str) -> tuple[int | None, str]:
-    units = data.frame("scope_units", int(year))  # retired units only for years they have data in
+    units = data.scope_units(int(year))  # retired units only for years they have data in
     options = [ORG, *units["unit_id"].astype(int).tolist()]
     if visible is not None and actor.unit_id is not None:
         options = [actor.unit_id, *(u for u in options if u in visible and u != actor.unit_id)]
@@ -53,15 +53,15 @@ def _by_level(
     top = actor.unit_id if visible is not None and actor.unit_id is not None else None
     wanted = st.session_state.get("scope")
     if isinstance(wanted, int) and wanted != ORG and (visible is None or wanted in visible):
-        path = [u for u in data.get("path_to", wanted) if top is None or u in (visible or ())]
+        path = [u for u in data.path_to(wanted) if top is None or u in (visible or ())]
         if top is not None and path[:1] != [top]:
             path = [top]
     else:
         path = [] if top is None else [top]
-    chosen, name = top, (org if top is None else data.get("unit_name", top))
+    chosen, name = top, (org if top is None else data.unit_name(top))
     level, current = 0, top
     while True:
-        below = data.frame("children", current, int(year))
+        below = data.children(current, int(year))
         if below.empty:
             break
         ids = [ORG, *below["unit_id"].astype(int).tolist()]

@@ -39,7 +39,7 @@ def page_header(title: str, f: Filters, banner: bool = True) -> None:
 def coverage_banner(f: Filters) -> None:
     """An incomplete quarter says so above every figure: coverage per periodic return and who is missing."""
     code = lang()
-    cov = data.frame("kpis.coverage_by_kind", f.year, f.quarter, f.unit_id).set_index("kind")
+    cov = data.coverage_by_kind(f.year, f.quarter, f.unit_id).set_index("kind")
     returns = [k for k in ("membership", "dues") if k in cov.index]
     if all(cov.loc[k, "reported"] >= cov.loc[k, "expected"] for k in returns):
         return
@@ -61,7 +61,7 @@ def coverage_banner(f: Filters) -> None:
 
 def source_for(kind: str | list[str], f: Filters, cumulative: bool) -> str:
     period = fmt.period_label(f.year, f.quarter, lang(), cumulative=cumulative)
-    return figures.source_line(kind, period, data.text("last_loaded"), lang())
+    return figures.source_line(kind, period, data.last_loaded(), lang())
 
 
 def kpis_now(f: Filters) -> dict[str, Kpi]:
@@ -158,7 +158,7 @@ def indicator_section(ids: list[str], f: Filters) -> None:
     label = indicator_label(ind, code)
     cumulative = fmt.is_cumulative(ind)
     # full width: a chart pasted into a report is read at page width, not half of it
-    trend = data.frame("kpis.trend", f.year, f.quarter, f.unit_id)
+    trend = data.trend(f.year, f.quarter, f.unit_id)
     trend = trend[trend["indicator"] == chosen]
     fig = figures.trend_figure(ind, trend, f.scope_name, f.year, code, source_for(ind.source, f, cumulative))
     chart(fig, figures.chart_filename(f.year, f.quarter, label, "分季度进展"), key=f"trend-{chosen}")
@@ -187,8 +187,8 @@ def ranking_section(chosen: str, f: Filters) -> None:
     label = indicator_label(ind, code)
     c1, c2, c3 = st.columns(3)
     level = "unit"
-    if data.get("kpis.has_sub_unions", f.unit_id):
-        size = data.get("reporting_units", f.unit_id)
+    if data.has_sub_unions(f.unit_id):
+        size = data.reporting_units(f.unit_id)
         if size > RANK_UNITS_MAX:  # a chart of every grassroots unit of a province helps nobody
             level = "child"
             c1.caption(tr("theme.rank_by_child", n=fmt.fmt_count(size)))
@@ -200,7 +200,7 @@ def ranking_section(chosen: str, f: Filters) -> None:
                 key=f"level-{chosen}",
                 format_func=lambda v: t(f"theme.level_{v}", code),
             )
-    ranking = data.frame("kpis.unit_history", f.year, f.quarter, f.unit_id, None, level)
+    ranking = data.unit_history(f.year, f.quarter, f.unit_id, level)
     ranking = ranking[ranking["indicator"] == chosen]
     order = c2.radio(
         tr("theme.sort"),
@@ -244,7 +244,7 @@ def ranking_section(chosen: str, f: Filters) -> None:
 def breakdown_section(kind: str, f: Filters) -> None:
     """Welfare or activities by category, with the rows behind it."""
     code = lang()
-    frame = data.frame("breakdown", kind, f.year, f.quarter, f.unit_id)
+    frame = data.breakdown(kind, f.year, f.quarter, f.unit_id)
     if frame.empty:
         st.info(tr("card.no_data"))
         return
@@ -263,7 +263,7 @@ def breakdown_section(kind: str, f: Filters) -> None:
         )
         chart(fig, figures.chart_filename(f.year, f.quarter, what, "分类"), key=f"bd-{kind}-{value_col}")
     with st.expander(tr("table.rows_behind", kind=kind_label(kind, code))):
-        events = data.frame("events", kind, f.year, f.quarter, f.unit_id)
+        events = data.events(kind, f.year, f.quarter, f.unit_id)
         cols = [Col("date", "date", kind=kind), Col("unit", "text", "col.unit"), *_event_columns(kind)]
         table(events, f"{f.year}Q{f.quarter}_{KINDS[kind].zh}", key=f"events-{kind}", cols=cols)
 

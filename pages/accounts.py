@@ -42,7 +42,7 @@ if message:
 
 with data.connection() as con:
     listing = accounts.listing(con)
-units = data.frame("units")
+units = data.units()
 unit_names = dict(zip(units["unit_id"].astype(int), units["name"], strict=True))
 unit_options: list[int | None] = [None, *sorted(unit_names, key=lambda u: unit_names[u])]
 

@@ -12,12 +12,12 @@ from etl.outputs.tables import Col
 render_theme("dues")
 f = require_filters()
 st.subheader(tr("theme.arrears"))
-n_units, owed = data.get("arrears_total", f.year, f.quarter, f.unit_id)
+n_units, owed = data.arrears_total(f.year, f.quarter, f.unit_id)
 if not n_units:
     st.success(tr("theme.no_arrears"))
 else:
     st.warning(tr("theme.arrears_summary", n=n_units, total=fmt.fmt_money(owed, lang())))
-    arrears = data.frame("dues_by_unit", f.year, f.quarter, f.unit_id, True)
+    arrears = data.dues_by_unit(f.year, f.quarter, f.unit_id, arrears_only=True)
     cols = [
         Col("unit", "text", "col.unit"),
         Col("parent", "text", "col.parent"),

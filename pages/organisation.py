@@ -18,7 +18,7 @@ cols = [
     *tables.kind_columns("membership"),
 ]
 table(
-    data.frame("membership_rows", f.year, f.quarter, f.unit_id),
+    data.membership_rows(f.year, f.quarter, f.unit_id),
     f"{f.year}Q{f.quarter}_会员发展",
     key="rows",
     cols=cols,

@@ -15,11 +15,11 @@ code = lang()
 page_header(tr("page.overview"), f)
 
 latest = data.periods()[0]
-if (f.year, f.quarter) != latest and data.get("default_period", settings.min_coverage()) == (
+if (f.year, f.quarter) != latest and data.default_period(settings.min_coverage()) == (
     f.year,
     f.quarter,
 ):
-    coverage = data.frame("period_coverage").iloc[0]
+    coverage = data.period_coverage().iloc[0]
     st.info(
         tr(
             "banner.default_period",

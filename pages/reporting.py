@@ -25,7 +25,7 @@ kind = (
     )
     or "membership"
 )
-coverage = data.frame("kpis.coverage_by_kind", f.year, f.quarter, f.unit_id).set_index("kind").loc[kind]
+coverage = data.coverage_by_kind(f.year, f.quarter, f.unit_id).set_index("kind").loc[kind]
 reported, expected = int(coverage["reported"]), int(coverage["expected"])
 rate = reported / expected if expected else None
 left, right = st.columns(2)
@@ -38,7 +38,7 @@ if kind in ("welfare", "activities"):
 st.subheader(
     tr("report.missing_for", period=fmt.period_label(f.year, f.quarter, code), kind=kind_label(kind, code))
 )
-missing = data.frame("missing_units", f.year, f.quarter, f.unit_id, kind)
+missing = data.missing_units(f.year, f.quarter, f.unit_id, kind)
 if missing.empty:
     st.success(tr("report.all_reported"))
 else:
@@ -57,7 +57,7 @@ else:
     table(missing, f"{f.year}Q{f.quarter}_未报送_{kind_label(kind, 'zh')}", key="missing", cols=cols)
 
 st.subheader(tr("report.matrix", year=f.year, kind=kind_label(kind, code)))
-grid = data.frame("reporting_matrix", f.year, f.unit_id, kind)
+grid = data.reporting_matrix(f.year, f.unit_id, kind)
 total = grid.attrs.get("total")  # units; the grid has one row per unit and quarter
 grid["mark"] = grid["reported"].map(
     lambda r: f"✔ {tr('report.reported')}" if r else f"✘ {tr('report.not_reported')}"

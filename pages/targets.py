@@ -157,9 +157,8 @@ elif request == "cancel":  # before the uploader is drawn, so it comes up empty
 st.title(tr("page.targets"), anchor=False)
 _show_flash()
 
-periods = data.get("periods")
-target_years = data.get("target_years")
-assert isinstance(periods, list) and isinstance(target_years, list)
+periods = data.periods()
+target_years = data.target_years()
 years = tv.year_options([y for y, _ in periods], target_years, dt.date.today().year)
 default = tv.default_year(years, filters.year if filters else None)
 if st.session_state.get("targets.year") not in years:
@@ -168,7 +167,7 @@ year_col, _ = st.columns([1, 3])
 year = year_col.selectbox(
     _t("targets.year"), years, key="targets.year", format_func=lambda y: t("year.label", code, year=y)
 )
-current = data.frame("targets", year)
+current = data.targets(year)
 view_tab, edit_tab, upload_tab = st.tabs([_t("targets.tab_view"), tr("targets.edit"), _t("targets.upload")])
 
 with view_tab:
@@ -188,7 +187,7 @@ with view_tab:
 
 with edit_tab:
     st.caption(_t("targets.edit_help", year=year))
-    units = data.frame("units")
+    units = data.units()
     unit_names = sorted(str(n) for n in units["name"].dropna().unique())
     milestone_config = {
         q: st.column_config.NumberColumn(

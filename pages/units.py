@@ -20,7 +20,7 @@ code = lang()
 st.title(tr("page.units"))
 st.caption(tr("units.caption"))
 
-register = data.frame("units")
+register = data.units()
 if register.empty:
     st.info(tr("sidebar.no_data_loaded"))
     st.stop()

@@ -196,7 +196,7 @@ def _show_report(report: FileReport, known: set[str]) -> None:
     """The file's verdict first, then each sheet with the problems that belong to it."""
     with st.container(border=True):
         st.subheader(view.md_escape(report.file_name), anchor=False)
-        earlier = view.loaded_before_text(data.frame("sha_loaded", report.sha256), code)
+        earlier = view.loaded_before_text(data.sha_loaded(report.sha256), code)
         if earlier:
             st.info(view.md_escape(earlier), icon=":material/history:")
         if report.errors:
@@ -408,7 +408,7 @@ for kind_id in KINDS:
     )
 
 st.subheader(tr("upload.history"), anchor=False)
-log = data.frame("load_log")
+log = data.load_log()
 if request and request.startswith("undo:"):
     _undo(int(request.removeprefix("undo:")), log)
 if UNDO_RESULT in st.session_state:

@@ -19,8 +19,8 @@ import pandas as pd
 
 from etl.core.dictionary import INDICATORS, Indicator
 from etl.core.fmt import is_cumulative
+from etl.store import tree
 
-EVENT_KINDS = ("welfare", "activities")
 _PARTICIPATION = "activity_participation_rate"
 _NOT_FOR = sorted({i.not_for for i in INDICATORS if i.not_for})  # classes of 不适用, e.g. ("机关",)
 
@@ -80,14 +80,10 @@ class Grouping:
 
     def join(self, alias: str = "t") -> str:
         if self.name == "child":
-            return f"""JOIN (SELECT t2.unit_id, t2.ancestor_id AS group_id FROM unit_tree t2
-                          JOIN units c ON c.unit_id = t2.ancestor_id
-                          WHERE c.parent_id IS NOT DISTINCT FROM CAST($scope AS INTEGER)) g
-                       ON g.unit_id = {alias}.unit_id"""
+            return f"JOIN ({tree.CHILD_GROUPS}) g ON g.unit_id = {alias}.unit_id"
         if self.scope is None:
             return ""
-        return f"""JOIN (SELECT unit_id FROM unit_tree WHERE ancestor_id = $scope) g
-                   ON g.unit_id = {alias}.unit_id"""
+        return f"JOIN ({tree.SUBTREE}) g ON g.unit_id = {alias}.unit_id"
 
     def group(self, alias: str = "t") -> str:
         return {"total": "0", "unit": f"{alias}.unit_id", "child": "g.group_id"}[self.name]

@@ -26,6 +26,7 @@ from etl.core.dictionary import DATA_KINDS, INDICATOR_BY_ID, INDICATORS, KINDS, 
 from etl.core.names import name_key
 from etl.core.settings import StatusRules
 from etl.indicators import indicator_sums
+from etl.store import tree
 
 _EPS = 1e-9
 
@@ -557,7 +558,7 @@ def _expected_units_sql(scope: int | None) -> str:
     """Units of the scope expected to report at $period (see etl.store.tree.expected_at)."""
     grouping = indicator_sums.Grouping("total", scope)
     return f"""SELECT t.unit_id, t.name, t.unit_type, t.parent_id FROM units t {grouping.join()}
-               WHERE t.reports AND (t.first_period IS NULL OR t.first_period <= $period)"""
+               WHERE {tree.expected_at("$period", "t")}"""
 
 
 def _applies_sql(ind: Indicator) -> str:

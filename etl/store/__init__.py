@@ -2,7 +2,8 @@
 
 `database` holds the schema and the connections (one writer, many readers); the other modules
 are the writes (load, edits, units, history, backup, accounts) and the tables every write keeps
-(derived, audit). The connection API is re-exported here: `from etl import store; store.connect(...)`.
+(derived, audit). The connection API is re-exported here: `from etl import store; store.connect(...)`,
+`with store.writer(db) as con, store.transaction(con): ...`.
 """
 
 from etl.store.database import (
@@ -22,6 +23,7 @@ from etl.store.database import (
     resolve,
     set_setting,
     stamp,
+    transaction,
     writer,
 )
 
@@ -42,5 +44,6 @@ __all__ = [
     "resolve",
     "set_setting",
     "stamp",
+    "transaction",
     "writer",
 ]

@@ -99,13 +99,8 @@ _COLUMNS = "account_id, name, role, unit_id, email, enabled"
 
 def _write(db: Path | str | None, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
     with store.writer(db) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with store.transaction(con):
             result = work(con)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         store.checkpoint(con)
         return result
 

@@ -66,13 +66,8 @@ def record(
 
 def record_alone(con: duckdb.DuckDBPyConnection, actor: Actor | None, action: str, **fields: object) -> None:
     """Append one entry in a transaction of its own (a refused write, after its rollback)."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with store.transaction(con):
         record(con, actor, action, **fields)  # type: ignore[arg-type]
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def record_refusal(db: Path | str | None, actor: Actor | None, action: str, reason: object) -> None:

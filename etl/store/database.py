@@ -162,13 +162,31 @@ def _ddl() -> list[str]:
 _CONTROL_CLASS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x{9f}]"
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All or nothing: BEGIN, then COMMIT when the block ends normally, ROLLBACK when anything
+    escapes it or the COMMIT fails (also KeyboardInterrupt and SystemExit: a write interrupted
+    half-way must not stay half-written); the exception goes on to the caller.
+
+    Fault-injection points meant to fire just before the commit (etl.store.faults) go last in the block.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        # a COMMIT that failed has rolled back already; its error, not "no transaction", is the one to see
+        with contextlib.suppress(duckdb.TransactionException):
+            con.execute("ROLLBACK")
+        raise
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for statement in _ddl():
         con.execute(statement)
     if derived.stale(con):  # written by a version without them (or restored from one)
-        con.execute("BEGIN TRANSACTION")
-        derived.rebuild_all(con)
-        con.execute("COMMIT")
+        with transaction(con):
+            derived.rebuild_all(con)
 
 
 def _open(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:

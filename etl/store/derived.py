@@ -21,7 +21,7 @@ from collections.abc import Iterable
 import duckdb
 import pandas as pd
 
-from etl.store.tree import MAX_DEPTH
+from etl.store import tree
 
 DDL = [
     "CREATE TABLE IF NOT EXISTS unit_tree (ancestor_id INTEGER NOT NULL, unit_id INTEGER NOT NULL, "
@@ -50,12 +50,7 @@ def _with_ids(
 # ---------------------------------------------------------------- the tree
 
 
-_WALK_UP = f"""WITH RECURSIVE up(unit_id, ancestor_id, depth) AS (
-    SELECT u.unit_id, u.unit_id, 0 FROM units u WHERE u.unit_id IN (SELECT unit_id FROM moving)
-    UNION ALL
-    SELECT up.unit_id, u.parent_id, up.depth + 1 FROM up JOIN units u ON u.unit_id = up.ancestor_id
-    WHERE u.parent_id IS NOT NULL AND up.depth < {MAX_DEPTH})
-INSERT INTO unit_tree SELECT DISTINCT ancestor_id, unit_id, depth FROM up"""
+_WALK_UP = f"INSERT INTO unit_tree {tree.ancestor_rows('moving')}"
 
 
 def rebuild_tree(con: duckdb.DuckDBPyConnection) -> None:

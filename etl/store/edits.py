@@ -187,8 +187,7 @@ def save_targets(
         except PermissionDenied as denied:
             audit.record_alone(con, actor, "denied", target=f"targets {year}", detail=denied)
             raise
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with store.transaction(con):
             resolver = UnitResolver(con)
             unknown = [r for r in records if r["unit"] and name_key(str(r["unit"])) not in resolver.by_key]
             if unknown:
@@ -250,10 +249,6 @@ def save_targets(
             )
             counter = int(store.get_setting(con, "edit_counter", "0") or 0)
             store.set_setting(con, "edit_counter", str(counter + 1))
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         store.checkpoint(con)
         store.data_changed(db)
     return len(records)

@@ -22,18 +22,6 @@ class UndoRefused(ValueError):
     """The load cannot be undone now; the message says why and what to do, in Chinese."""
 
 
-def replaced_summary(con: duckdb.DuckDBPyConnection, load_id: int) -> pd.DataFrame:
-    """Per table: how many rows (and units) the load replaced."""
-    parts = " UNION ALL ".join(
-        f"SELECT '{t}' AS table_name, count(*) AS rows, "
-        f"count(DISTINCT {'unit_id' if t != 'targets' else 'indicator'}) AS units "
-        f"FROM replaced_{t} WHERE replaced_by = $load"
-        for t in ARCHIVED_TABLES
-        if t != "coverage"
-    )
-    return con.execute(f"SELECT * FROM ({parts}) WHERE rows > 0", {"load": load_id}).df()
-
-
 def undo_effect(con: duckdb.DuckDBPyConnection, load_id: int) -> pd.DataFrame:
     """What undoing a load would do, per report kind: the rows it deletes (what the load wrote)
     and the rows it restores (what the load replaced), each with its unit names and periods.
@@ -125,8 +113,7 @@ def undo_load(
         except PermissionDenied as denied:
             audit.record_alone(con, actor, "denied", target=f"undo #{load_id}", detail=denied)
             raise
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with store.transaction(con):
             rows = con.execute("SELECT status FROM loads WHERE load_id = ?", [load_id]).fetchall()
             if not rows:
                 raise UndoRefused(f"导入记录 #{load_id} 不存在")
@@ -189,10 +176,6 @@ def undo_load(
                 detail=f"撤销记录 #{undo_id}"
                 + (f"；删除了此次导入新建、别处未用的单位：{audit.joined(removed)}" if removed else ""),
             )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         store.checkpoint(con)
         store.data_changed(db)
     return UndoResult(int(undo_id), removed)

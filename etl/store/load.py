@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from etl.core.dictionary import KINDS, unit_type_of
 from etl.ingest.bulk_names import display_names, name_keys
 from etl.ingest.normalise import ParsedSheet
-from etl.store import SQL_TYPES, derived, fact_columns, faults
+from etl.store import SQL_TYPES, derived, fact_columns, faults, tree
 
 
 @dataclass
@@ -122,16 +122,11 @@ class UnitResolver:
             self.by_key.update(zip(keys, created, strict=True))
         return created
 
-    def set_parents(self, pairs: list[tuple[int, int]]) -> None:
-        """Set unit -> parent for every pair, in one statement; a pair that would close a cycle
-        (with the tree as it is, or with a pair before it) is left out, as one set by hand would be:
-        the register page shows the tree to fix it."""
-        units = np.array([u for u, _ in pairs], dtype=np.int64)
-        self.set_parent_arrays(units, np.array([p for _, p in pairs], dtype=np.int64))
-
     def set_parent_arrays(self, units: np.ndarray, parents: np.ndarray) -> None:
-        """set_parents of the pairs (units[i], parents[i]): as dict(pairs), each unit once, in the
-        order of its first pair, with the parent of its last pair."""
+        """Set unit -> parent for the pairs (units[i], parents[i]), in one statement: as dict(pairs),
+        each unit once, in the order of its first pair, with the parent of its last pair. A pair that
+        would close a cycle (with the tree as it is, or with a pair before it) is left out, as one set
+        by hand would be: the register page shows the tree to fix it."""
         if not len(units):
             return
         distinct, first = np.unique(units, return_index=True)
@@ -174,24 +169,7 @@ class UnitResolver:
             self.con.execute("DROP TABLE IF EXISTS parent_edges")
 
 
-# The tree as it would be with the proposed edges; walking up from each proposed child, a walk
-# that comes back to the child is a cycle, and the latest proposed edge on it is the one to drop.
-_CLOSING_EDGES = """
-WITH RECURSIVE
-tree AS (
-    SELECT u.unit_id, coalesce(e.parent_id, u.parent_id) AS parent_id, e.ord
-    FROM units u LEFT JOIN parent_edges e USING (unit_id)
-),
-walk(child, node, ords, depth) AS (
-    SELECT e.unit_id, e.parent_id, [e.ord], 1 FROM parent_edges e
-    UNION ALL
-    SELECT w.child, t.parent_id, CASE WHEN t.ord IS NULL THEN w.ords ELSE list_append(w.ords, t.ord) END,
-           w.depth + 1
-    FROM walk w JOIN tree t ON t.unit_id = w.node
-    WHERE w.node <> w.child AND t.parent_id IS NOT NULL AND w.depth < 60
-)
-SELECT DISTINCT list_max(ords) FROM walk WHERE node = child
-"""
+_CLOSING_EDGES = tree.closing_edges("parent_edges")
 
 
 def _with_unit_ids(frame: pd.DataFrame, resolver: UnitResolver) -> pd.DataFrame:

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from etl.core.names import name_key
-from etl.core.problems import LoadRejected, Problem
+from etl.core.problems import Problem
+from etl.store import tree
 
 if TYPE_CHECKING:  # the pipeline imports this module
     from etl.ingest.inspect import FileReport
@@ -84,7 +85,7 @@ def require(actor: Actor | None, action: str) -> Actor:
 
 def subtree(con: duckdb.DuckDBPyConnection, unit_id: int) -> set[int]:
     """unit_id and every unit below it: one lookup in the tree every write keeps (etl.store.derived)."""
-    rows = con.execute("SELECT unit_id FROM unit_tree WHERE ancestor_id = ?", [unit_id]).fetchall()
+    rows = con.execute(tree.SUBTREE, {"scope": unit_id}).fetchall()
     return {int(r[0]) for r in rows} | {int(unit_id)}
 
 
@@ -236,12 +237,6 @@ def load_problems(
                         )
                     )
     return problems
-
-
-def check_load(con: duckdb.DuckDBPyConnection, actor: Actor | None, reports: list[FileReport]) -> None:
-    problems = load_problems(con, actor, reports)
-    if problems:
-        raise LoadRejected(problems)
 
 
 # ---------------------------------------------------------------- undo

@@ -44,8 +44,7 @@ def load_reports(
         if refused:
             audit.record_alone(con, actor, "denied", target="import", detail=LoadRejected(refused))
             raise LoadRejected(refused)
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with store.transaction(con):
             summaries = [
                 write_sheets(
                     con,
@@ -59,10 +58,6 @@ def load_reports(
             ]
             _audit_loads(con, actor, summaries)
             faults.point("before_commit")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         store.checkpoint(con)
         store.data_changed(db)
     return summaries

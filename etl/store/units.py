@@ -54,14 +54,9 @@ def _transaction(db: Path | str | None, work, actor: Actor | None = None, action
         except PermissionDenied as denied:
             audit.record_alone(con, actor, "denied", target=action, detail=denied)
             raise
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with store.transaction(con):
             result = work(con, actor)
             _bump(con)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         store.checkpoint(con)
         store.data_changed(db)
         return result

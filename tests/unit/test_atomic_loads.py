@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from etl import store
@@ -76,8 +77,9 @@ def test_undo_restores_exactly_what_the_load_replaced(db: Path, tmp_path: Path) 
     [summary] = load_paths([sheet(tmp_path / "2025年第一季度会员_改.xlsx", [["甲", 100, 95, 3]])], db=db)
     assert members(db) == 95 + 40
     with store.connect(db, read_only=True) as con:
-        replaced = history.replaced_summary(con, summary.load_id)
-    assert replaced.set_index("table_name").loc["membership", "rows"] == 1
+        effect = history.undo_effect(con, summary.load_id)
+    restored = effect[effect["action"] == "restore"].set_index("kind")
+    assert restored.loc["membership", "rows"] == 1 and list(restored.loc["membership", "units"]) == ["甲"]
     history.undo(db, summary.load_id, user="test")
     after = snapshot(db)
     assert members(db) == 90 + 40
@@ -133,3 +135,47 @@ def test_concurrent_writers_and_readers_lose_nothing(db: Path, tmp_path: Path) -
         t.join()
     assert errors == []
     assert members(db, quarter=2) == sum(50 + i for i in range(8))
+
+
+# --------------------------------------------------------------------------- store.transaction
+
+
+def _notes(con) -> list[str]:
+    return [
+        r[0] for r in con.execute("SELECT value FROM settings WHERE key LIKE 'note%' ORDER BY key").fetchall()
+    ]
+
+
+def test_transaction_commits_a_block_that_ends_normally(tmp_path: Path) -> None:
+    with store.connect(tmp_path / "t.duckdb") as con:
+        with store.transaction(con):
+            store.set_setting(con, "note1", "kept")
+        with store.transaction(con):
+            store.set_setting(con, "note2", "also kept")
+        assert _notes(con) == ["kept", "also kept"]
+
+
+@pytest.mark.parametrize("error", [ValueError("bad cell"), KeyboardInterrupt()], ids=type)
+def test_transaction_rolls_back_and_reraises_anything(tmp_path: Path, error: BaseException) -> None:
+    with store.connect(tmp_path / "t.duckdb") as con:
+        with pytest.raises(type(error)) as raised, store.transaction(con):
+            store.set_setting(con, "note1", "half-written")
+            raise error
+        assert raised.value is error
+        assert _notes(con) == []
+        with store.transaction(con):  # the connection is usable again
+            store.set_setting(con, "note1", "after")
+        assert _notes(con) == ["after"]
+
+
+def test_transaction_reports_the_commit_error_not_the_rollback(tmp_path: Path) -> None:
+    """A COMMIT that fails (a key another connection committed first) has rolled back by itself;
+    the caller sees why it failed, not that there was no transaction left to roll back."""
+    with store.connect(tmp_path / "t.duckdb") as con:
+        other = con.cursor()
+        refused = pytest.raises(duckdb.TransactionException, match=r"(?i)constraint|duplicate")
+        with refused, store.transaction(con):
+            con.execute("INSERT INTO settings VALUES ('note1', 'mine')")
+            with store.transaction(other):
+                other.execute("INSERT INTO settings VALUES ('note1', 'theirs')")
+        assert _notes(con) == ["theirs"]

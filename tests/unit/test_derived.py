@@ -13,7 +13,7 @@ import pytest
 
 from etl import store
 from etl.indicators import kpis, queries
-from etl.store import database, derived, history, units
+from etl.store import database, derived, history, tree, units
 from etl.store.pipeline import load_paths
 from tests.sheets import write_xlsx
 
@@ -88,6 +88,28 @@ def test_every_write_keeps_the_tree_and_the_returns_as_a_rebuild_would(db: Path,
 def test_a_unit_cannot_move_below_itself(db: Path) -> None:
     with pytest.raises(units.UnitEditError, match="自身或其下级"):
         units.set_parent(db, _unit(db, "市总工会"), _unit(db, "甲厂"))
+
+
+def test_one_depth_limit_keeps_the_deepest_tree_and_breaks_the_longest_cycle(tmp_path: Path) -> None:
+    """etl.store.tree.MAX_DEPTH: a chain that many levels deep is one scope top to bottom, and a load
+    whose parent column closes a cycle through that many units (and one more) has it broken."""
+    levels = tree.MAX_DEPTH + 1  # depths 0 .. MAX_DEPTH
+    chain = [[f"链{i}", f"链{i - 1}" if i else None, 10, 10] for i in range(levels)]
+    ring = [[f"环{i}", f"环{(i + 1) % levels}", 10, 10] for i in range(levels)]
+    path = tmp_path / "deep.duckdb"
+    load_paths([write_xlsx(tmp_path / "2025年第1季度会员发展.xlsx", HEADER, chain + ring)], db=path, user="t")
+    assert_same_as_rebuilt(path)
+    with store.connect(path, read_only=True) as con:
+        top, bottom = kpis.find_unit(con, "链0"), kpis.find_unit(con, f"链{levels - 1}")
+        assert bottom in queries.subtree(con, top)
+        assert queries.path_to(con, bottom)[0] == top
+        ring_ids = [kpis.find_unit(con, f"环{i}") for i in range(levels)]
+        parents = dict(con.execute("SELECT unit_id, parent_id FROM units").fetchall())
+        own_ancestor = con.execute(
+            "SELECT count(*) FROM unit_tree WHERE ancestor_id = unit_id AND depth > 0"
+        ).fetchall()[0][0]
+    assert sum(parents[u] is None for u in ring_ids) == 1  # one edge of the ring left out
+    assert own_ancestor == 0
 
 
 def test_a_database_from_an_older_version_opens_read_only(db: Path) -> None:
