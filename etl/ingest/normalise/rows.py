@@ -101,6 +101,37 @@ def _data_merges(sheet: RawSheet, start: int, columns: list[int]) -> dict[tuple[
     return filled
 
 
+def _skip_reason(
+    raw_row: list[object],
+    cells: list[str],
+    unit_text: str,
+    mapped: list[ColumnMap],
+    keys: dict[str, str],
+    near_header: bool,
+    in_footer: bool,
+) -> str | None:
+    """Why a row is no unit's data (合计行, 栏次行, 表尾说明, …), or None for a data row.
+    Once a footer has begun, every row without a value belongs to it."""
+
+    def no_values() -> bool:  # only asked when needed: most rows are decided before
+        return not any(_is_value(raw_row[c.index]) for c in mapped if c.index < len(raw_row))
+
+    skip = _is_total_or_footer(cells)
+    if skip is None and _TOTAL_ROW.match(unit_text):
+        skip = "合计行"
+    if skip is None and all(_UNIT_MARKER.match(c) for c in cells if c):
+        skip = "单位说明行"
+    if skip is None and near_header and _is_column_numbers(raw_row):
+        skip = "栏次行"
+    if skip is None and unit_text and _match(unit_text, keys) == "unit":
+        skip = "重复的表头行"
+    if skip is None and _SECTION.match(unit_text or next((c for c in cells if c), "")) and no_values():
+        skip = "分组标题行"
+    if skip is None and in_footer and no_values():
+        skip = "表尾说明"
+    return skip
+
+
 def _parse_rows(
     sheet: RawSheet,
     kind: Kind,
@@ -144,29 +175,8 @@ def _parse_rows(
         if not any(cells):
             continue
         unit_text = cells[unit_col.index] if unit_col.index < len(cells) else ""
-        skip = _is_total_or_footer(cells)
-        if skip is None and _TOTAL_ROW.match(unit_text):
-            skip = "合计行"
-        if skip is None and all(_UNIT_MARKER.match(c) for c in cells if c):
-            skip = "单位说明行"
-        if skip is None and r < start + 3 and _is_column_numbers(raw_row):
-            skip = "栏次行"
-        if skip is None and unit_text and _match(unit_text, keys) == "unit":
-            skip = "重复的表头行"
-        if (
-            skip is None
-            and _SECTION.match(unit_text or next((c for c in cells if c), ""))
-            and not any(_is_value(raw_row[c.index]) for c in mapped if c.index < len(raw_row))
-        ):
-            skip = "分组标题行"
-        if skip == "表尾说明":
-            in_footer = True
-        if (
-            skip is None
-            and in_footer
-            and not any(_is_value(raw_row[c.index]) for c in mapped if c.index < len(raw_row))
-        ):
-            skip = "表尾说明"
+        skip = _skip_reason(raw_row, cells, unit_text, mapped, keys, r < start + 3, in_footer)
+        in_footer = in_footer or skip == "表尾说明"
         if skip:
             result.skipped.append((r + 1, skip))
             continue
