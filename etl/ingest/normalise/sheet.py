@@ -29,6 +29,7 @@ _SUMMARY_SHEET = re.compile(r"汇总|合计|总计|总表|全年|累计")
 def parse_sheet(
     sheet: RawSheet, file_name: str, hints: Hints = NO_HINTS, date1904: bool | None = None
 ) -> ParsedSheet:
+    """One raw sheet -> its kind, header, columns, period and rows, with every problem located."""
     result = ParsedSheet(file_name, sheet.name)
     where = {"file": file_name, "sheet": sheet.name}
     date1904 = sheet.date1904 if date1904 is None else date1904
@@ -36,16 +37,8 @@ def parse_sheet(
     index = current_alias_index()
     if hints.kind:
         index = {hints.kind: index[hints.kind]}
-    choices = _candidates(grid, index)
-    complete = [c for c in choices if c.score >= 1000]
-    if not complete:
-        _explain_unknown(result, grid, choices, hints, where)
-        return result
-    best = complete[0]
-    rivals = [c for c in complete if c.kind.id != best.kind.id and c.score == best.score]
-    if rivals and not hints.kind:
-        names = "、".join(sorted({best.kind.zh, *(c.kind.zh for c in rivals)}))
-        result.problems.error(f"无法确定表格类型：表头同时符合 {names}。请手动选择类型", **where)
+    best = _choose_header(grid, index, result, hints, where)
+    if best is None:
         return result
     kind = best.kind
     if kind.shape != "plan" and _sums_other_sheets(sheet, kind.id, index):
@@ -74,18 +67,42 @@ def parse_sheet(
         and "quarter" not in mapped
         and _quarter_sheets_beside(sheet, kind.id, index)
     ):
-        result.kind, result.columns, result.header_rows = None, [], ()
-        result.problems.items = [p for p in result.problems.items if p.level != "error"]
-        result.problems.warning(
-            f"工作表「{sheet.name}」没有注明季度，而同一文件的其他工作表按季度分开：视为汇总表，"
-            "未导入（避免重复计算）",
-            **where,
-        )
+        _skip_as_total(result, where)
         return result
     result.frame = _parse_rows(sheet, kind, result, header_end, period, hints, date1904, where)
     # what the rows actually used; events go by their dates (the page says so itself)
     result.period_note = "" if kind.shape == "events" else (_sources_note(period.used) or period.note)
     return result
+
+
+def _choose_header(
+    grid: list[list[object]], index: dict[str, dict[str, str]], result: ParsedSheet, hints: Hints, where: dict
+) -> _HeaderChoice | None:
+    """The best complete header, or None with an error saying why there is none (or two kinds fit)."""
+    choices = _candidates(grid, index)
+    complete = [c for c in choices if c.score >= 1000]
+    if not complete:
+        _explain_unknown(result, grid, choices, hints, where)
+        return None
+    best = complete[0]
+    rivals = [c for c in complete if c.kind.id != best.kind.id and c.score == best.score]
+    if rivals and not hints.kind:
+        names = "、".join(sorted({best.kind.zh, *(c.kind.zh for c in rivals)}))
+        result.problems.error(f"无法确定表格类型：表头同时符合 {names}。请手动选择类型", **where)
+        return None
+    return best
+
+
+def _skip_as_total(result: ParsedSheet, where: dict) -> None:
+    """A sheet without a quarter beside sheets split by quarter is their total: not loaded, and
+    not an error (its missing period is no mistake)."""
+    result.kind, result.columns, result.header_rows = None, [], ()
+    result.problems.items = [p for p in result.problems.items if p.level != "error"]
+    result.problems.warning(
+        f"工作表「{result.sheet}」没有注明季度，而同一文件的其他工作表按季度分开：视为汇总表，"
+        "未导入（避免重复计算）",
+        **where,
+    )
 
 
 def _sums_other_sheets(sheet: RawSheet, kind_id: str, index: dict[str, dict[str, str]]) -> bool:
