@@ -1,4 +1,4 @@
-"""The pieces of etl/ingest/normalise.py, etl/ingest/headers.py and etl/core/names.py on small grids: header
+"""The pieces of etl/ingest/normalise/, etl/ingest/headers.py and etl/core/names.py on small grids: header
 rows (merged, CSV-style groups, units rows), row types (合计, 栏次, footers, notes,
 section headings), period signals in titles, categories and unit names. The whole-file
 behaviour is in test_families*.py; these pin down why each rule is there."""

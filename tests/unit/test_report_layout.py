@@ -68,7 +68,7 @@ def test_for_print_wraps_the_source_line_to_the_new_width() -> None:
     narrow = F.for_print(fig, 360, text_scale=1.6)
     footer = next(a for a in narrow["layout"]["annotations"] if a.get("name") == "footer")
     for line in footer["text"].split("<br>"):
-        assert F._text_width(line, F._FOOT_SIZE * 1.6) <= 360, line
+        assert F.style.text_width(line, F.style.FOOT_SIZE * 1.6) <= 360, line
 
 
 def test_for_print_sets_the_plot_height_and_keeps_every_ranking_label() -> None:
