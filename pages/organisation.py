@@ -3,15 +3,18 @@
 import streamlit as st
 
 from dashboard import data
-from dashboard.state import tr
+from dashboard.state import lang
 from dashboard.views import render_theme, require_filters
 from dashboard.widgets import table
+from etl.core.i18n import t
 from etl.outputs import tables
 from etl.outputs.tables import Col
 
+code = lang()
+
 render_theme("organisation")
 f = require_filters()
-st.subheader(tr("theme.membership_rows"))
+st.subheader(t("theme.membership_rows", code))
 cols = [
     Col("unit", "text", "col.unit"),
     Col("parent", "text", "col.parent"),

@@ -7,7 +7,8 @@ import pytest
 
 from etl.core import i18n
 from etl.core.dictionary import ACTIVITY_CATEGORIES, INDICATORS, KINDS, STATUSES, THEMES, WELFARE_CATEGORIES
-from etl.core.i18n import EN, LANGS, ZH, t
+from etl.core.i18n import LANGS, t
+from etl.core.strings import CATALOGUE
 
 PAGES = {
     "overview": "总览",
@@ -26,9 +27,11 @@ def test_langs():
     assert LANGS == ("zh", "en")
 
 
-def test_every_zh_key_has_en_and_no_extra_en_keys():
-    assert set(ZH) - set(EN) == set()
-    assert set(EN) - set(ZH) == set()
+def test_every_key_holds_zh_and_en_or_none():
+    for key, texts in CATALOGUE.items():
+        assert isinstance(texts, tuple) and len(texts) == 2, key
+        zh, en = texts
+        assert isinstance(zh, str) and (en is None or isinstance(en, str)), key
 
 
 def _fields(s):
@@ -36,14 +39,13 @@ def _fields(s):
 
 
 def test_placeholders_match_between_languages():
-    for key in ZH:
-        assert _fields(ZH[key]) == _fields(EN[key]), key
+    for key, (zh, en) in CATALOGUE.items():
+        assert en is None or _fields(zh) == _fields(en), key
 
 
 def test_no_empty_strings():
-    for lang in LANGS:
-        for key, s in i18n.STRINGS[lang].items():
-            assert s.strip(), (lang, key)
+    for key, (zh, en) in CATALOGUE.items():
+        assert zh.strip() and (en is None or en.strip()), key
 
 
 @pytest.mark.parametrize("page, zh", PAGES.items())
@@ -96,9 +98,10 @@ def test_unknown_key_raises():
         t("page.overveiw", "en")
 
 
-def test_en_falls_back_to_zh(monkeypatch):
-    monkeypatch.setitem(ZH, "test.only_zh", "只有中文")
+def test_en_none_shows_zh(monkeypatch):
+    monkeypatch.setitem(CATALOGUE, "test.only_zh", ("只有中文", None))
     assert t("test.only_zh", "en") == "只有中文"
+    assert t("test.only_zh", "zh") == "只有中文"
 
 
 def test_every_indicator_status_theme_kind_has_both_labels():
