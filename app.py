@@ -17,11 +17,10 @@ from etl.core import fmt, settings
 from etl.core.i18n import t
 from etl.store import permissions
 
-st.set_page_config(page_title="工会年度工作指标看板", page_icon="📊", layout="wide")
-
 url_state_to_session()
 language_switch()
 code = lang()  # labels are bound now: a widget may format its options after this run
+st.set_page_config(page_title=t("app.title", code), page_icon="📊", layout="wide")
 
 # (script, title key, icon, default page, what the role must be allowed to do to see it)
 PAGES = {

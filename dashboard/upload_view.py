@@ -207,7 +207,7 @@ def totals_frame(sheet: ParsedSheet, lang: str) -> pd.DataFrame:
     for field_id, total in sheet_totals(sheet).items():
         assert kind is not None
         if kind.field(field_id).type == "money":
-            value = f"{fmt.fmt_number(total, 2)} 元" if lang != "en" else f"CNY {fmt.fmt_number(total, 2)}"
+            value = t("upload.total_money", lang, amount=fmt.fmt_number(total, 2))
         elif kind.field(field_id).type == "int":
             value = fmt.fmt_count(total)
         else:

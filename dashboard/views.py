@@ -121,7 +121,9 @@ def render_theme(theme_id: str) -> None:
         )
         chart(
             fig,
-            figures.chart_filename(f.year, f.quarter, theme_label(theme_id, code), "完成情况"),
+            figures.chart_filename(
+                f.year, f.quarter, theme_label(theme_id, code), t("report.chart.what_bullet", code)
+            ),
             key=f"bullet-{theme_id}",
         )
     with st.expander(t("table.behind_chart", code)):
@@ -163,7 +165,11 @@ def indicator_section(ids: list[str], f: Filters) -> None:
     trend = data.frame("kpis.trend", f.year, f.quarter, f.unit_id)
     trend = trend[trend["indicator"] == chosen]
     fig = figures.trend_figure(ind, trend, f.scope_name, f.year, code, source_for(ind.source, f, cumulative))
-    chart(fig, figures.chart_filename(f.year, f.quarter, label, "分季度进展"), key=f"trend-{chosen}")
+    chart(
+        fig,
+        figures.chart_filename(f.year, f.quarter, label, t("report.chart.what_trend", code)),
+        key=f"trend-{chosen}",
+    )
     with st.expander(t("table.behind_chart", code)):
         shown = trend.assign(coverage=_coverage_column(trend)).sort_values(["year", "quarter"])
         value = _value_type(ind)
@@ -222,7 +228,11 @@ def ranking_section(chosen: str, f: Filters) -> None:
     fig = figures.ranking_figure(
         ind, ranking, f.scope_name, f.year, f.quarter, code, source_for(ind.source, f, cumulative), sort=order
     )
-    chart(fig, figures.chart_filename(f.year, f.quarter, label, "各单位排名"), key=f"rank-{chosen}")
+    chart(
+        fig,
+        figures.chart_filename(f.year, f.quarter, label, t("report.chart.what_ranking", code)),
+        key=f"rank-{chosen}",
+    )
     with st.expander(t("table.behind_chart", code)):
         shown = ranking.assign(coverage=_coverage_column(ranking)).sort_values(
             "actual", ascending=order == "asc"
@@ -266,7 +276,11 @@ def breakdown_section(kind: str, f: Filters) -> None:
         fig = figures.breakdown_figure(
             frame, value_col, "category", what, f.scope_name, f.year, f.quarter, code, source, unit_label=unit
         )
-        chart(fig, figures.chart_filename(f.year, f.quarter, what, "分类"), key=f"bd-{kind}-{value_col}")
+        chart(
+            fig,
+            figures.chart_filename(f.year, f.quarter, what, t("report.chart.what_breakdown", code)),
+            key=f"bd-{kind}-{value_col}",
+        )
     with st.expander(t("table.rows_behind", code, kind=kind_label(kind, code))):
         events = data.frame("events", kind, f.year, f.quarter, f.unit_id)
         cols = [Col("date", "date", kind=kind), Col("unit", "text", "col.unit"), *_event_columns(kind)]

@@ -74,7 +74,7 @@ shown = pd.DataFrame(
 )
 st.caption(t("audit.count", code, n=len(shown)))
 st.dataframe(shown, hide_index=True, width="stretch", placeholder="")
-name = f"操作日志_{since}_{until}"
+name = t("file.audit", code, since=since, until=until)
 left, right, _ = st.columns([1, 1, 3])
 left.download_button(
     t("audit.download_csv", code),
@@ -87,7 +87,7 @@ left.download_button(
 )
 right.download_button(
     t("audit.download_xlsx", code),
-    write_frame_xlsx(shown, "操作日志"),
+    write_frame_xlsx(shown, t("file.audit_sheet", code)),
     file_name=f"{name}.xlsx",
     mime=XLSX_MIME,
     on_click="ignore",

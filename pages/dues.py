@@ -30,4 +30,4 @@ else:
         Col("rate", "rate", "col.collection_rate"),
         Col("last_paid", "date", "col.last_paid"),
     ]
-    table(arrears, f"{f.year}Q{f.quarter}_会费欠缴", key="dues", cols=cols)
+    table(arrears, t("file.arrears", code, year=f.year, quarter=f.quarter), key="dues", cols=cols)

@@ -22,7 +22,7 @@ cols = [
 ]
 table(
     data.frame("membership_rows", f.year, f.quarter, f.unit_id),
-    f"{f.year}Q{f.quarter}_会员发展",
+    t("file.membership_rows", code, year=f.year, quarter=f.quarter),
     key="rows",
     cols=cols,
 )

@@ -52,4 +52,8 @@ kpi_cards(results, [i.id for i in INDICATORS if i.quality], gaps)
 
 with st.expander(t("table.behind_chart", code)):
     ids = [i.id for i in INDICATORS]
-    table(indicator_table(results, ids, f.quarter), f"{f.year}Q{f.quarter}_总览", key="overview")
+    table(
+        indicator_table(results, ids, f.quarter),
+        t("file.overview", code, year=f.year, quarter=f.quarter),
+        key="overview",
+    )

@@ -59,7 +59,12 @@ else:
         Col("parent", "text", "col.parent"),
         Col("last_period", "text", "col.last_report"),
     ]
-    table(missing, f"{f.year}Q{f.quarter}_未报送_{kind_label(kind, 'zh')}", key="missing", cols=cols)
+    table(
+        missing,
+        t("file.missing", code, year=f.year, quarter=f.quarter, kind=kind_label(kind, "zh")),
+        key="missing",
+        cols=cols,
+    )
 
 st.subheader(t("report.matrix", code, year=f.year, kind=kind_label(kind, code)))
 grid = data.frame("reporting_matrix", f.year, f.unit_id, kind)
@@ -74,4 +79,4 @@ pivot = grid.pivot_table(
 ).reset_index()
 pivot = pivot.rename(columns={"unit": t("col.unit", code), "parent": t("col.parent", code)})
 pivot.attrs["total"] = total if total is not None else len(pivot)  # units, as the rows are
-table(pivot, f"{f.year}_报送情况_{kind_label(kind, 'zh')}", key="matrix")
+table(pivot, t("file.reporting", code, year=f.year, kind=kind_label(kind, "zh")), key="matrix")

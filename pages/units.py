@@ -39,7 +39,7 @@ cols = [
     Col("children", "count", "units.children"),
     Col("retired", "text", "units.retired"),
 ]
-table(shown, "单位名册", key="register", cols=cols)
+table(shown, t("file.units", code), key="register", cols=cols)
 
 unit_id = st.selectbox(t("units.choose", code), list(names), format_func=lambda i: names[i], key="unit-admin")
 

@@ -1,8 +1,8 @@
 """The one way to a UI string, Chinese first; the strings themselves are in etl.core.strings.
 
-    t("page.overview")                 -> "总览"
-    t("page.overview", "en")           -> "Overview"
-    t("upload.imported", "zh", rows=12, kind="会员发展")
+    t("page.overview")                   -> "总览"
+    t("page.overview", "en")             -> "Overview"
+    t("upload.queue_waiting", "en", n=2) -> "Queued; files ahead of yours: 2"
 
 A key whose English slot is None shows the Chinese text in English too; an unknown key raises
 KeyError, so a typo fails the tests instead of showing a blank label. Labels of indicators,

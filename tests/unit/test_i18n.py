@@ -59,33 +59,26 @@ def test_required_ui_words():
         "sidebar.year": "年度",
         "sidebar.quarter": "季度",
         "sidebar.scope": "范围",
-        "sidebar.scope_all": "全部单位（整个组织）",
         "sidebar.language": "语言",
-        "card.actual": "实际",
         "card.target": "目标",
         "card.achievement": "完成率",
         "card.expected": "进度预期",
         "card.yoy": "同比",
-        "card.status": "状态",
         "upload.choose_file": "选择文件",
         "upload.detected": "识别结果",
         "upload.mapping": "列映射",
-        "upload.preview": "预览",
-        "upload.errors": "错误",
-        "upload.warnings": "警告",
         "upload.confirm": "确认导入",
         "upload.cancel": "取消",
         "report.not_reported": "未报送",
         "report.reported": "已报送",
-        "misc.source": "数据来源",
     }
     for key, zh in expected.items():
         assert t(key) == zh, key
 
 
 def test_formatting_and_default_lang():
-    assert t("upload.imported", rows=12, kind="会员发展") == "已导入 12 行（会员发展）。"
-    assert t("upload.imported", "en", rows=12, kind="Membership") == "Imported 12 rows (Membership)."
+    assert t("upload.total_money", amount="1,200.50") == "1,200.50 元"
+    assert t("upload.total_money", "en", amount="1,200.50") == "CNY 1,200.50"
     assert t("page.overview") == "总览"
     assert t("page.overview", "en") == "Overview"
     assert t("page.overview", "fr") == "总览"  # unknown language -> Chinese
