@@ -36,6 +36,13 @@ from etl.store.permissions import Actor
 TOKEN_KEY = "auth.token"  # a login made on this websocket (before, or without, the cookie)
 _OIDC_REFUSED = "auth.oidc_refused"
 _SIGNED_OUT = "auth.signed_out"  # the login page of the run after a logout says so
+# why a session ended (etl.store.accounts.SessionCheck.reason) -> what the login page says
+_ENDED_KEYS = {
+    "expired": "auth.expired",
+    "ended": "auth.ended",
+    "disabled": "auth.disabled",
+    "revoked": "auth.revoked",
+}
 
 
 @dataclass(frozen=True)
@@ -225,8 +232,8 @@ def login_page(result: Gate) -> None:
             st.session_state.pop(_OIDC_REFUSED, None)
             _redirect(auth_routes.SIGNOUT_PATH)
         return
-    if result.reason in ("expired", "ended", "disabled", "revoked"):
-        st.info(t(f"auth.{result.reason}", lang()))
+    if result.reason in _ENDED_KEYS:
+        st.info(t(_ENDED_KEYS[result.reason], lang()))
     with st.form("login", clear_on_submit=True):
         name = st.text_input(t("auth.name", lang()), key="login.name", autocomplete="username")
         password = st.text_input(

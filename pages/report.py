@@ -128,13 +128,13 @@ def show_job() -> None:
     st.subheader(t("report.page.downloads", code))
     columns = st.columns(3)
     buttons = (
-        ("zip", ":material/folder_zip:", files.zip_name, files.zip_bytes),
-        ("docx", ":material/article:", files.docx_name, lambda: files.docx),
-        ("pptx", ":material/slideshow:", files.pptx_name, lambda: files.pptx),
+        ("zip", "report.page.zip", ":material/folder_zip:", files.zip_name, files.zip_bytes),
+        ("docx", "report.page.docx", ":material/article:", files.docx_name, lambda: files.docx),
+        ("pptx", "report.page.pptx", ":material/slideshow:", files.pptx_name, lambda: files.pptx),
     )
-    for column, (kind, icon, name, payload) in zip(columns, buttons, strict=True):
+    for column, (kind, label, icon, name, payload) in zip(columns, buttons, strict=True):
         column.download_button(
-            t(f"report.page.{kind}", code),
+            t(label, code),
             payload(),
             file_name=name,
             mime=MIME[kind],
