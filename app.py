@@ -12,15 +12,15 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import auth, data, scope_picker
-from dashboard.state import Filters, lang, language_switch, tr, url_state_to_session, write_url_state
+from dashboard.state import Filters, lang, language_switch, url_state_to_session, write_url_state
 from etl.core import fmt, settings
 from etl.core.i18n import t
 from etl.store import permissions
 
-st.set_page_config(page_title="工会年度工作指标看板", page_icon="📊", layout="wide")
-
 url_state_to_session()
 language_switch()
+code = lang()  # labels are bound now: a widget may format its options after this run
+st.set_page_config(page_title=t("app.title", code), page_icon="📊", layout="wide")
 
 # (script, title key, icon, default page, what the role must be allowed to do to see it)
 PAGES = {
@@ -54,8 +54,8 @@ if gate.actor is None:
 
     paths = [Path(path).stem for pages in PAGES.values() for path, *_ in pages]
     st.navigation(
-        [st.Page(_login, title=tr("page.login"), url_path="login", default=True)]
-        + [st.Page(_login, title=tr("page.login"), url_path=stem) for stem in paths],
+        [st.Page(_login, title=t("page.login", code), url_path="login", default=True)]
+        + [st.Page(_login, title=t("page.login", code), url_path=stem) for stem in paths],
         position="hidden",
     ).run()
     st.stop()
@@ -63,8 +63,8 @@ actor = gate.actor
 
 navigation = st.navigation(
     {
-        tr(group): [
-            st.Page(path, title=tr(title), icon=icon, default=default)
+        t(group, code): [
+            st.Page(path, title=t(title, code), icon=icon, default=default)
             for path, title, icon, default, action in pages
             if permissions.allowed(actor, action)
         ]
@@ -86,27 +86,26 @@ def _default_period(periods: list[tuple[int, int]]) -> tuple[int, int]:
 def _filters() -> Filters | None:
     periods = data.periods()
     if not periods:
-        st.sidebar.info(tr("sidebar.no_data_loaded"))
+        st.sidebar.info(t("sidebar.no_data_loaded", code))
         return None
-    st.sidebar.subheader(tr("sidebar.filters"))
-    code = lang()  # labels are bound now: a widget may format its options after this run
+    st.sidebar.subheader(t("sidebar.filters", code))
     years = sorted({y for y, _ in periods}, reverse=True)
     if "year" not in st.session_state or st.session_state["year"] not in years:
         st.session_state["year"], st.session_state["quarter"] = _default_period(periods)
     year = st.sidebar.selectbox(
-        tr("sidebar.year"), years, key="year", format_func=lambda y: t("year.label", code, year=y)
+        t("sidebar.year", code), years, key="year", format_func=lambda y: t("year.label", code, year=y)
     )
     quarters = sorted({q for y, q in periods if y == year})
     if st.session_state.get("quarter") not in quarters:
         st.session_state["quarter"] = quarters[-1]
     quarter = st.sidebar.selectbox(
-        tr("sidebar.quarter"), quarters, key="quarter", format_func=lambda q: fmt.quarter_label(q, code)
+        t("sidebar.quarter", code), quarters, key="quarter", format_func=lambda q: fmt.quarter_label(q, code)
     )
     # the scope box offers only what the account may see: its unit and everything below it
     unit_id, scope_name = scope_picker.pick(int(year), actor, auth.visible_units(actor), code)
     updated = data.last_loaded()
     if updated:
-        st.sidebar.caption(tr("sidebar.data_updated", date=updated))
+        st.sidebar.caption(t("sidebar.data_updated", code, date=updated))
     return Filters(int(year), int(quarter), unit_id, scope_name)
 
 

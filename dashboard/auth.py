@@ -27,14 +27,22 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 
 from dashboard import auth_cookie, auth_routes, data
 from dashboard.markdown import md_escape
-from dashboard.state import ACTOR_KEY, ensure_shell, tr
+from dashboard.state import ACTOR_KEY, ensure_shell, lang
 from etl.core import settings
+from etl.core.i18n import t
 from etl.store import accounts, permissions
 from etl.store.permissions import Actor
 
 TOKEN_KEY = "auth.token"  # a login made on this websocket (before, or without, the cookie)
 _OIDC_REFUSED = "auth.oidc_refused"
 _SIGNED_OUT = "auth.signed_out"  # the login page of the run after a logout says so
+# why a session ended (etl.store.accounts.SessionCheck.reason) -> what the login page says
+_ENDED_KEYS = {
+    "expired": "auth.expired",
+    "ended": "auth.ended",
+    "disabled": "auth.disabled",
+    "revoked": "auth.revoked",
+}
 
 
 @dataclass(frozen=True)
@@ -174,28 +182,28 @@ def require_page(action: str) -> Actor:
     ensure_shell()
     who = actor()
     if who is None:
-        st.info(tr("auth.not_signed_in"))
+        st.info(t("auth.not_signed_in", lang()))
         st.stop()
     if not permissions.allowed(who, action):
-        st.error(tr("auth.no_access", role=role_label(who.role)))
+        st.error(t("auth.no_access", lang(), role=role_label(who.role)))
         st.stop()
     assert who is not None
     return who
 
 
 def role_label(role: str) -> str:
-    return tr(f"role.{role}") if role in permissions.ROLES else role
+    return t(f"role.{role}", lang()) if role in permissions.ROLES else role
 
 
 def scope_label(who: Actor) -> str:
     if who.unit_id is None:
-        return tr("auth.org")
+        return t("auth.org", lang())
     with data.connection() as con:
         return permissions.unit_label(con, who.unit_id)
 
 
 def refused(message: object) -> None:
-    st.error(md_escape(tr("auth.refused", message=message)), icon=":material/block:")
+    st.error(md_escape(t("auth.refused", lang(), message=message)), icon=":material/block:")
 
 
 def visible_units(who: Actor) -> set[int] | None:
@@ -209,36 +217,36 @@ def visible_units(who: Actor) -> set[int] | None:
 
 
 def login_page(result: Gate) -> None:
-    st.title(tr("auth.title"), anchor=False)
+    st.title(t("auth.title", lang()), anchor=False)
     if result.mode == "setup":
-        st.subheader(tr("auth.setup_title"), anchor=False)
-        st.write(tr("auth.setup_text"))
+        st.subheader(t("auth.setup_title", lang()), anchor=False)
+        st.write(t("auth.setup_text", lang()))
         st.code("python -m etl users add admin --role admin", language="bash")
-        st.write(tr("auth.setup_after"))
+        st.write(t("auth.setup_after", lang()))
         return
     if result.mode == "oidc_refused":
-        st.error(tr("auth.oidc_no_account"), icon=":material/person_off:")
+        st.error(t("auth.oidc_no_account", lang()), icon=":material/person_off:")
         key = "auth.oidc_disabled" if result.reason == "disabled" else "auth.oidc_no_account_detail"
-        st.caption(md_escape(tr(key, email=result.detail)))
-        if st.button(tr("auth.other_identity"), key="auth.other"):
+        st.caption(md_escape(t(key, lang(), email=result.detail)))
+        if st.button(t("auth.other_identity", lang()), key="auth.other"):
             st.session_state.pop(_OIDC_REFUSED, None)
             _redirect(auth_routes.SIGNOUT_PATH)
         return
-    if result.reason in ("expired", "ended", "disabled", "revoked"):
-        st.info(tr(f"auth.{result.reason}"))
+    if result.reason in _ENDED_KEYS:
+        st.info(t(_ENDED_KEYS[result.reason], lang()))
     with st.form("login", clear_on_submit=True):
-        name = st.text_input(tr("auth.name"), key="login.name", autocomplete="username")
+        name = st.text_input(t("auth.name", lang()), key="login.name", autocomplete="username")
         password = st.text_input(
-            tr("auth.password"), type="password", key="login.password", autocomplete="current-password"
+            t("auth.password", lang()), type="password", key="login.password", autocomplete="current-password"
         )
-        submitted = st.form_submit_button(tr("auth.submit"), type="primary")
-    st.caption(tr("auth.lock_rule"))
+        submitted = st.form_submit_button(t("auth.submit", lang()), type="primary")
+    st.caption(t("auth.lock_rule", lang()))
     if submitted:
         _sign_in(name, password)
     if oidc_configured():
         st.divider()
-        st.write(tr("auth.oidc_or"))
-        if st.button(tr("auth.oidc_button"), key="auth.oidc", icon=":material/badge:"):
+        st.write(t("auth.oidc_or", lang()))
+        if st.button(t("auth.oidc_button", lang()), key="auth.oidc", icon=":material/badge:"):
             st.login()
 
 
@@ -246,14 +254,14 @@ def _sign_in(name: str, password: str) -> None:
     db = data.db_path()
     account = accounts.authenticate(db, name, password) if name and password else None
     if account is None:
-        st.error(tr("auth.failed"), icon=":material/error:")
+        st.error(t("auth.failed", lang()), icon=":material/error:")
         return
     token, ticket = accounts.start_session(db, account)
     st.session_state[TOKEN_KEY] = token
     # the browser swaps the ticket for its cookie (so a refresh keeps the login) and reloads the
     # app; this websocket's session state holds the login meanwhile (and for AppTest)
     _redirect(f"{auth_routes.SESSION_PATH}?ticket={quote(ticket)}&next={quote(_here())}")
-    st.info(tr("auth.signing_in"), icon=":material/login:")
+    st.info(t("auth.signing_in", lang()), icon=":material/login:")
 
 
 def account_box(result: Gate) -> None:
@@ -262,13 +270,15 @@ def account_box(result: Gate) -> None:
     if who is None:
         return
     if result.mode == "local":
-        st.warning(tr("auth.local_banner", user=who.name), icon=":material/lock_open:")
-        st.sidebar.caption(md_escape(tr("auth.local_user", name=who.name)))
+        st.warning(t("auth.local_banner", lang(), user=who.name), icon=":material/lock_open:")
+        st.sidebar.caption(md_escape(t("auth.local_user", lang(), name=who.name)))
         return
     st.sidebar.caption(
-        md_escape(tr("auth.signed_in", name=who.name, role=role_label(who.role), scope=scope_label(who)))
+        md_escape(
+            t("auth.signed_in", lang(), name=who.name, role=role_label(who.role), scope=scope_label(who))
+        )
     )
-    if st.sidebar.button(tr("auth.logout"), key="auth.logout", icon=":material/logout:"):
+    if st.sidebar.button(t("auth.logout", lang()), key="auth.logout", icon=":material/logout:"):
         accounts.end_session(data.db_path(), result.token, who)
         st.session_state.pop(TOKEN_KEY, None)
         st.session_state[ACTOR_KEY] = None

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from streamlit import config
 
 from etl.core import settings
+from etl.core.i18n import t
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -41,12 +42,6 @@ FRAME_HEADERS = (
     (b"x-frame-options", b"SAMEORIGIN"),
     (b"content-security-policy", b"frame-ancestors 'self'"),
 )
-REFUSED_HOST = (
-    "拒绝访问：「{host}」不是本看板的访问地址（防止其他网站冒用本机地址读取或修改数据）。"
-    "如需通过域名或反向代理访问，请把该地址（如 https://kpi.example.org）加入环境变量 "
-    "UNION_KPI_ALLOWED_ORIGINS 后重启看板，见 README「反向代理」。\n"
-)
-REFUSED_ORIGIN = "拒绝访问：请求来自其他网站（{origin}），只接受本看板自己的页面。\n"
 
 
 @dataclass(frozen=True)
@@ -165,14 +160,14 @@ class OriginGuard:
         host = _header(scope, b"host")
         origins = allowed_origins(_served_port(scope), host)
         if not host_allowed(host, origins):
-            await self._refuse(scope, send, REFUSED_HOST.format(host=_printable(host)))
+            await self._refuse(scope, send, t("origin.refused_host", "zh", host=_printable(host)))
             return
         checks_origin = scope["type"] == "websocket" or scope.get("method", "GET") not in SAFE_METHODS
         if checks_origin:
             origin = _request_origin(scope)
             parsed = Origin.parse(origin) if origin else None
             if parsed is None or parsed not in origins:
-                await self._refuse(scope, send, REFUSED_ORIGIN.format(origin=_printable(origin)))
+                await self._refuse(scope, send, t("origin.refused_origin", "zh", origin=_printable(origin)))
                 return
         if scope["type"] == "websocket":
             await self.app(scope, receive, send)
@@ -214,5 +209,5 @@ def _with_frame_headers(send: Send) -> Send:
 
 def _printable(value: str | None) -> str:
     """A header value quoted in a message: no control characters, not too long."""
-    text = "".join(ch for ch in (value or "（无）") if ch.isprintable())
+    text = "".join(ch for ch in (value or t("origin.none", "zh")) if ch.isprintable())
     return text[:200]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import data
-from dashboard.state import ORG, tr
+from dashboard.state import ORG, lang
 from etl.core.i18n import t
 from etl.store.permissions import Actor
 
@@ -42,7 +42,7 @@ def _flat(year: int, actor: Actor, visible: set[int] | None, code: str, org: str
 
     if st.session_state.get("scope") not in options:
         st.session_state["scope"] = options[0]
-    unit_id = st.sidebar.selectbox(tr("sidebar.scope"), options, key="scope", format_func=label)
+    unit_id = st.sidebar.selectbox(t("sidebar.scope", lang()), options, key="scope", format_func=label)
     return (None, org) if unit_id == ORG else (int(unit_id), names[unit_id])
 
 
@@ -74,7 +74,7 @@ def _by_level(
         if key not in st.session_state or st.session_state[key] not in ids:
             st.session_state[key] = preset if preset in ids else ORG
         picked = st.sidebar.selectbox(
-            tr("sidebar.scope") if level == 0 else tr("sidebar.scope_below"),
+            t("sidebar.scope", lang()) if level == 0 else t("sidebar.scope_below", lang()),
             ids,
             key=key,
             format_func=lambda u, everything=everything, names=names: everything if u == ORG else names[u],

@@ -22,10 +22,6 @@ def lang() -> str:
     return st.session_state.get("lang", "zh")
 
 
-def tr(key: str, **kwargs: object) -> str:
-    return t(key, lang(), **kwargs)
-
-
 @dataclass(frozen=True)
 class Filters:
     year: int

@@ -11,7 +11,6 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from dashboard.upload_view import text
 from etl.core import fmt
 from etl.core.dictionary import INDICATOR_BY_ID, INDICATORS, Indicator
 from etl.core.i18n import indicator_label, quarter_name, t
@@ -81,8 +80,8 @@ def display_frame(targets: pd.DataFrame, lang: str) -> pd.DataFrame:
     """指标 / 适用单位 / 目标值 / 一季度..四季度, values formatted (rates as %, money in 元)."""
     columns = [
         t("col.indicator", lang),
-        text("targets.scope", lang),
-        text("targets.value", lang),
+        t("targets.scope", lang),
+        t("targets.value", lang),
         *(quarter_name(q, lang, short=True) for q in range(1, 5)),
     ]
     rows = []

@@ -32,10 +32,6 @@ PREVIEW_ROWS = 50
 logger = logging.getLogger(__name__)
 
 
-def text(key: str, lang: str, **kwargs: object) -> str:
-    return t(key, lang, **kwargs)
-
-
 # ---------------------------------------------------------------- inspection
 
 
@@ -63,9 +59,7 @@ def inspect_all_safely(
         for content, file_name in files:
             report = FileReport(file_name, hashlib.sha256(content).hexdigest())
             report.problems.append(
-                Problem(
-                    "error", text("upload.internal_error", lang, error=type(exc).__name__), file=file_name
-                )
+                Problem("error", t("upload.internal_error", lang, error=type(exc).__name__), file=file_name)
             )
             reports.append(report)
         return reports
@@ -74,8 +68,8 @@ def inspect_all_safely(
 def queue_text(progress: Progress, lang: str) -> str:
     """排队中：前面还有 N 个文件 while waiting; the file being read once it is its turn."""
     if progress.parsing is not None:
-        return text("upload.queue_parsing", lang, file=progress.parsing)
-    return text("upload.queue_waiting", lang, n=progress.ahead)
+        return t("upload.queue_parsing", lang, file=progress.parsing)
+    return t("upload.queue_waiting", lang, n=progress.ahead)
 
 
 def hints_key(sha256: str, hints: Hints) -> str:
@@ -127,7 +121,7 @@ def header_rows_text(sheet: ParsedSheet, lang: str) -> str:
         if lang != "en"
         else ", ".join(str(r) for r in sheet.header_rows)
     )
-    return text("upload.header_rows_value", lang, rows=rows) if rows else fmt.DASH
+    return t("upload.header_rows_value", lang, rows=rows) if rows else fmt.DASH
 
 
 # ---------------------------------------------------------------- per-sheet tables
@@ -140,17 +134,17 @@ def mapping_frame(sheet: ParsedSheet, lang: str) -> pd.DataFrame:
         if col.field and sheet.kind:
             target = field_label(sheet.kind, col.field, lang)
         else:
-            target = text("upload.unused", lang)
+            target = t("upload.unused", lang)
         rows.append(
             {
-                text("upload.column_letter", lang): column_letter(col.index),
-                text("upload.source_column", lang): col.header,
-                text("upload.target_field", lang): target,
-                text("upload.scale", lang): col.note,
+                t("upload.column_letter", lang): column_letter(col.index),
+                t("upload.source_column", lang): col.header,
+                t("upload.target_field", lang): target,
+                t("upload.scale", lang): col.note,
             }
         )
     columns = [
-        text(k, lang)
+        t(k, lang)
         for k in ("upload.column_letter", "upload.source_column", "upload.target_field", "upload.scale")
     ]
     return pd.DataFrame(rows, columns=columns)
@@ -177,10 +171,10 @@ def unit_match(sheet: ParsedSheet, known_keys: set[str]) -> tuple[list[str], lis
 
 
 def new_units_frame(new: list[str], new_parents: list[str], lang: str) -> pd.DataFrame:
-    role = text("upload.role", lang)
+    role = t("upload.role", lang)
     name = t("col.unit", lang)
-    rows = [{name: u, role: text("upload.role_unit", lang)} for u in new]
-    rows += [{name: p, role: text("upload.role_parent", lang)} for p in new_parents]
+    rows = [{name: u, role: t("upload.role_unit", lang)} for u in new]
+    rows += [{name: p, role: t("upload.role_parent", lang)} for p in new_parents]
     return pd.DataFrame(rows, columns=[name, role])
 
 
@@ -213,15 +207,15 @@ def totals_frame(sheet: ParsedSheet, lang: str) -> pd.DataFrame:
     for field_id, total in sheet_totals(sheet).items():
         assert kind is not None
         if kind.field(field_id).type == "money":
-            value = f"{fmt.fmt_number(total, 2)} 元" if lang != "en" else f"CNY {fmt.fmt_number(total, 2)}"
+            value = t("upload.total_money", lang, amount=fmt.fmt_number(total, 2))
         elif kind.field(field_id).type == "int":
             value = fmt.fmt_count(total)
         else:
             value = fmt.fmt_number(total, 2)
         rows.append(
-            {t("col.field", lang): field_label(kind.id, field_id, lang), text("upload.total", lang): value}
+            {t("col.field", lang): field_label(kind.id, field_id, lang), t("upload.total", lang): value}
         )
-    return pd.DataFrame(rows, columns=[t("col.field", lang), text("upload.total", lang)])
+    return pd.DataFrame(rows, columns=[t("col.field", lang), t("upload.total", lang)])
 
 
 def _target_text(indicator: object, value: object, lang: str) -> str:
@@ -272,7 +266,7 @@ def preview_frame(sheet: ParsedSheet, lang: str, limit: int = PREVIEW_ROWS) -> p
 
 
 def skipped_frame(sheet: ParsedSheet, lang: str) -> pd.DataFrame:
-    columns = [t("col.row", lang), text("upload.reason", lang)]
+    columns = [t("col.row", lang), t("upload.reason", lang)]
     return pd.DataFrame([dict(zip(columns, item, strict=True)) for item in sheet.skipped], columns=columns)
 
 
@@ -283,7 +277,7 @@ def problems_frame(problems: list[Problem], lang: str) -> pd.DataFrame:
     own; 行号 and 列 are there to scan by. A column that is empty for every problem is left
     out, and a dash stands where a value does not apply: no blank or None cells.
     """
-    row, column, message = t("col.row", lang), text("upload.column_letter", lang), t("col.message", lang)
+    row, column, message = t("col.row", lang), t("upload.column_letter", lang), t("col.message", lang)
     frame = pd.DataFrame(
         {
             row: [fmt.DASH if p.row is None else str(p.row) for p in problems],
@@ -311,8 +305,8 @@ def problem_group_title(level: str, n: int, lang: str, *, sheet: str = "", file:
     """工作表「会员发展」中有 2 处错误 / 文件「x.xlsx」有 1 处错误 (plain text: escape for markdown)."""
     plural = "errors" if level == "error" else "warnings"
     if sheet:
-        return text(f"upload.group_{plural}", lang, sheet=sheet, n=n)
-    return text(f"upload.file_{plural}", lang, file=file, n=n)
+        return t(f"upload.group_{plural}", lang, sheet=sheet, n=n)
+    return t(f"upload.file_{plural}", lang, file=file, n=n)
 
 
 # ---------------------------------------------------------------- files and batches
@@ -322,12 +316,12 @@ def sheet_kind_text(sheet: ParsedSheet, lang: str) -> str:
     """识别为“会员发展”表; for a sheet that is not loaded, why: instructions (no problems at all,
     see etl.ingest.inspect), passed over (only warnings), or not recognised (errors)."""
     if sheet.kind:
-        return text("upload.sheet_kind", lang, kind=kind_label(sheet.kind, lang))
+        return t("upload.sheet_kind", lang, kind=kind_label(sheet.kind, lang))
     if not sheet.problems.items:
-        return text("upload.sheet_instructions", lang, sheet=sheet.sheet)
+        return t("upload.sheet_instructions", lang, sheet=sheet.sheet)
     if not sheet.problems.errors:
-        return text("upload.sheet_not_imported", lang, sheet=sheet.sheet)
-    return text("upload.sheet_unrecognised", lang, sheet=sheet.sheet)
+        return t("upload.sheet_not_imported", lang, sheet=sheet.sheet)
+    return t("upload.sheet_unrecognised", lang, sheet=sheet.sheet)
 
 
 def report_ok(report: FileReport) -> bool:
@@ -346,7 +340,7 @@ def loaded_before_text(earlier: pd.DataFrame, lang: str) -> str | None:
     last = earlier.iloc[-1]
     when = last["loaded_at"]
     when_text = when.strftime("%Y-%m-%d %H:%M") if isinstance(when, dt.datetime | pd.Timestamp) else str(when)
-    return text(
+    return t(
         "upload.loaded_before", lang, time=when_text, load_id=int(last["load_id"]), name=last["file_name"]
     )
 
@@ -358,9 +352,9 @@ def summary_lines(summaries: list[LoadSummary], lang: str) -> list[str]:
         new = ""
         if s.new_units:
             sep = "、" if lang != "en" else ", "
-            new = text("upload.done_new_units", lang, n=len(s.new_units), names=sep.join(s.new_units))
+            new = t("upload.done_new_units", lang, n=len(s.new_units), names=sep.join(s.new_units))
         lines.append(
-            text(
+            t(
                 "upload.done_file",
                 lang,
                 file=s.file_name,
@@ -387,7 +381,7 @@ def _plain(value: object) -> str:
 
 def history_count_columns(lang: str) -> list[str]:
     """The history's count columns (text, so that an undo entry can show a dash): right-aligned."""
-    return [t("col.rows", lang), text("upload.col_units", lang), text("upload.col_warnings", lang)]
+    return [t("col.rows", lang), t("upload.col_units", lang), t("upload.col_warnings", lang)]
 
 
 def history_frame(log: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -408,7 +402,7 @@ def history_frame(log: pd.DataFrame, lang: str) -> pd.DataFrame:
     loaded_at = pd.to_datetime(column("loaded_at"), errors="coerce")
     out = pd.DataFrame(
         {
-            text("upload.col_load_id", lang): log["load_id"].astype("Int64"),
+            t("upload.col_load_id", lang): log["load_id"].astype("Int64"),
             t("col.loaded_at", lang): [
                 fmt.DASH if pd.isna(v) else v.strftime("%Y-%m-%d %H:%M") for v in loaded_at
             ],
@@ -417,8 +411,8 @@ def history_frame(log: pd.DataFrame, lang: str) -> pd.DataFrame:
             t("col.kind", lang): column("kind").map(lambda k: kinds_text(k, lang)),
             t("col.period", lang): column("periods").map(lambda p: log_period_text(p, lang)),
             t("col.rows", lang): counts["rows_loaded"],
-            text("upload.col_units", lang): counts["units"],
-            text("upload.col_warnings", lang): counts["warnings"],
+            t("upload.col_units", lang): counts["units"],
+            t("upload.col_warnings", lang): counts["warnings"],
             t("upload.col_status", lang): status.map(lambda v: t(f"upload.status_{v}", lang)),
             "SHA-256": column("sha256").map(lambda v: _plain(v)[:12]),
         }
@@ -431,10 +425,10 @@ def history_frame(log: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def _units_text(names: list[object], lang: str) -> str:
     sep = "、" if lang != "en" else ", "
-    shown = [text("upload.undo_org_wide", lang) if n is None else str(n) for n in names]
+    shown = [t("upload.undo_org_wide", lang) if n is None else str(n) for n in names]
     if len(shown) <= 3:
         return sep.join(shown)
-    return text("upload.undo_units_more", lang, names=sep.join(shown[:3]), n=len(shown))
+    return t("upload.undo_units_more", lang, names=sep.join(shown[:3]), n=len(shown))
 
 
 def _effect_text(part: pd.DataFrame, lang: str) -> str:
@@ -453,10 +447,10 @@ def undo_plan_text(load_id: int, file_name: str, effect: pd.DataFrame, lang: str
     rows, restored_rows = int(deleted["rows"].sum()), int(restored["rows"].sum())
     names = {"load_id": load_id, "file": file_name, "rows": rows}
     if not rows and not restored_rows:
-        return text("upload.undo_plan_empty", lang, load_id=load_id, file=file_name)
+        return t("upload.undo_plan_empty", lang, load_id=load_id, file=file_name)
     if not restored_rows:
-        return text("upload.undo_plan_nothing_replaced", lang, written=_effect_text(deleted, lang), **names)
-    return text(
+        return t("upload.undo_plan_nothing_replaced", lang, written=_effect_text(deleted, lang), **names)
+    return t(
         "upload.undo_plan",
         lang,
         written=_effect_text(deleted, lang) or fmt.DASH,
@@ -470,8 +464,8 @@ def undo_done_text(load_id: int, file_name: str, effect: pd.DataFrame, lang: str
     rows = int(effect.loc[effect["action"] == "delete", "rows"].sum())
     restored_rows = int(effect.loc[effect["action"] == "restore", "rows"].sum())
     if not restored_rows:
-        return text("upload.undo_done_nothing_restored", lang, load_id=load_id, file=file_name, rows=rows)
-    return text(
+        return t("upload.undo_done_nothing_restored", lang, load_id=load_id, file=file_name, rows=rows)
+    return t(
         "upload.undo_done_detail",
         lang,
         load_id=load_id,

@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.markdown import md_escape
-from dashboard.state import Filters, current_filters, lang, tr
+from dashboard.state import Filters, current_filters, lang
 from dashboard.widgets import chart, kpi_cards, status_legend, table
 from etl.core import fmt
 from etl.core.dictionary import INDICATOR_BY_ID, KINDS, Indicator, indicators_of_theme
@@ -23,8 +23,8 @@ _NAMES_SHOWN = 20  # missing units named in the banner; the 数据报送 page li
 def require_filters() -> Filters:
     filters = current_filters()
     if filters is None:
-        st.info(tr("sidebar.no_data_loaded"))
-        st.page_link("pages/upload.py", label=tr("page.upload"), icon=":material/upload_file:")
+        st.info(t("sidebar.no_data_loaded", lang()))
+        st.page_link("pages/upload.py", label=t("page.upload", lang()), icon=":material/upload_file:")
         st.stop()
     return filters
 
@@ -49,13 +49,15 @@ def coverage_banner(f: Filters) -> None:
         + fmt.fmt_coverage(int(cov.loc[k, "reported"]), int(cov.loc[k, "expected"]), code)
         for k in returns
     ]
-    text = tr("banner.incomplete", period=fmt.period_label(f.year, f.quarter, code), coverage=sep.join(parts))
+    text = t(
+        "banner.incomplete", code, period=fmt.period_label(f.year, f.quarter, code), coverage=sep.join(parts)
+    )
     missing = list(cov.loc["membership", "missing"]) if "membership" in cov.index else []
     if missing:
         names = ("、" if code == "zh" else ", ").join(missing[:_NAMES_SHOWN])
         if len(missing) > _NAMES_SHOWN:
             names += f"…（{len(missing)}）"
-        text += "  \n" + tr("banner.missing", n=len(missing), names=names)
+        text += "  \n" + t("banner.missing", code, n=len(missing), names=names)
     st.warning(md_escape(text).replace("\\  \n", "  \n"), icon=":material/warning:")
 
 
@@ -83,18 +85,18 @@ def indicator_table(results: dict[str, Kpi], ids: list[str], quarter: int) -> pd
         k, ind = results[i], INDICATOR_BY_ID[i]
         cov = k.coverage
         row = {
-            tr("col.indicator"): indicator_label(ind, code),
-            tr("col.actual"): tr("card.not_applicable")
+            t("col.indicator", code): indicator_label(ind, code),
+            t("col.actual", code): t("card.not_applicable", code)
             if k.status == "not_applicable"
             else fmt.fmt_value(ind, k.actual, code),
-            tr("col.target"): fmt.fmt_value(ind, k.target, code),
-            tr("col.achievement"): fmt.fmt_rate(k.achievement),
+            t("col.target", code): fmt.fmt_value(ind, k.target, code),
+            t("col.achievement", code): fmt.fmt_rate(k.achievement),
         }
         if quarter != 4:
-            row[tr("col.expected")] = fmt.fmt_value(ind, k.expected, code)
-        row[tr("col.yoy")] = fmt.fmt_change(ind, k.yoy, code, compact=True) or fmt.DASH
-        row[tr("col.status")] = status_label(k.status, code)
-        row[tr("col.coverage")] = f"{cov.reported}/{cov.expected}" if cov else fmt.DASH
+            row[t("col.expected", code)] = fmt.fmt_value(ind, k.expected, code)
+        row[t("col.yoy", code)] = fmt.fmt_change(ind, k.yoy, code, compact=True) or fmt.DASH
+        row[t("col.status", code)] = status_label(k.status, code)
+        row[t("col.coverage", code)] = f"{cov.reported}/{cov.expected}" if cov else fmt.DASH
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -119,10 +121,12 @@ def render_theme(theme_id: str) -> None:
         )
         chart(
             fig,
-            figures.chart_filename(f.year, f.quarter, theme_label(theme_id, code), "完成情况"),
+            figures.chart_filename(
+                f.year, f.quarter, theme_label(theme_id, code), t("report.chart.what_bullet", code)
+            ),
             key=f"bullet-{theme_id}",
         )
-    with st.expander(tr("table.behind_chart")):
+    with st.expander(t("table.behind_chart", code)):
         table(
             indicator_table(results, ids, f.quarter),
             f"{f.year}Q{f.quarter}_{theme_id}",
@@ -149,7 +153,7 @@ def _coverage_column(frame: pd.DataFrame) -> pd.Series:
 def indicator_section(ids: list[str], f: Filters) -> None:
     code = lang()
     chosen = st.selectbox(
-        tr("theme.choose_indicator"),
+        t("theme.choose_indicator", code),
         ids,
         key=f"ind-{ids[0]}",
         format_func=lambda i: indicator_label(INDICATOR_BY_ID[i], code),
@@ -161,8 +165,12 @@ def indicator_section(ids: list[str], f: Filters) -> None:
     trend = data.trend(f.year, f.quarter, f.unit_id)
     trend = trend[trend["indicator"] == chosen]
     fig = figures.trend_figure(ind, trend, f.scope_name, f.year, code, source_for(ind.source, f, cumulative))
-    chart(fig, figures.chart_filename(f.year, f.quarter, label, "分季度进展"), key=f"trend-{chosen}")
-    with st.expander(tr("table.behind_chart")):
+    chart(
+        fig,
+        figures.chart_filename(f.year, f.quarter, label, t("report.chart.what_trend", code)),
+        key=f"trend-{chosen}",
+    )
+    with st.expander(t("table.behind_chart", code)):
         shown = trend.assign(coverage=_coverage_column(trend)).sort_values(["year", "quarter"])
         value = _value_type(ind)
         cols = [
@@ -191,10 +199,10 @@ def ranking_section(chosen: str, f: Filters) -> None:
         size = data.reporting_units(f.unit_id)
         if size > RANK_UNITS_MAX:  # a chart of every grassroots unit of a province helps nobody
             level = "child"
-            c1.caption(tr("theme.rank_by_child", n=fmt.fmt_count(size)))
+            c1.caption(t("theme.rank_by_child", code, n=fmt.fmt_count(size)))
         else:
             level = c1.radio(
-                tr("theme.rank_level"),
+                t("theme.rank_level", code),
                 ["unit", "child"],
                 horizontal=True,
                 key=f"level-{chosen}",
@@ -203,25 +211,29 @@ def ranking_section(chosen: str, f: Filters) -> None:
     ranking = data.unit_history(f.year, f.quarter, f.unit_id, level)
     ranking = ranking[ranking["indicator"] == chosen]
     order = c2.radio(
-        tr("theme.sort"),
+        t("theme.sort", code),
         ["asc", "desc"],
         horizontal=True,
         key=f"sort-{chosen}",
         format_func=lambda o: t(f"theme.sort_{o}", code),
     )
     lagging = "missed" if f.quarter == 4 else "behind"
-    only = c3.toggle(tr(f"theme.{lagging}_only"), key=f"behind-{chosen}")
+    only = c3.toggle(t(f"theme.{lagging}_only", code), key=f"behind-{chosen}")
     if only:
         ranking = ranking[ranking["status"] == lagging]
     if ranking.empty:
-        st.info(tr("theme.no_units"))
+        st.info(t("theme.no_units", code))
         return
     cumulative = fmt.is_cumulative(ind)
     fig = figures.ranking_figure(
         ind, ranking, f.scope_name, f.year, f.quarter, code, source_for(ind.source, f, cumulative), sort=order
     )
-    chart(fig, figures.chart_filename(f.year, f.quarter, label, "各单位排名"), key=f"rank-{chosen}")
-    with st.expander(tr("table.behind_chart")):
+    chart(
+        fig,
+        figures.chart_filename(f.year, f.quarter, label, t("report.chart.what_ranking", code)),
+        key=f"rank-{chosen}",
+    )
+    with st.expander(t("table.behind_chart", code)):
         shown = ranking.assign(coverage=_coverage_column(ranking)).sort_values(
             "actual", ascending=order == "asc"
         )
@@ -246,23 +258,30 @@ def breakdown_section(kind: str, f: Filters) -> None:
     code = lang()
     frame = data.breakdown(kind, f.year, f.quarter, f.unit_id)
     if frame.empty:
-        st.info(tr("card.no_data"))
+        st.info(t("card.no_data", code))
         return
     source = source_for(kind, f, cumulative=True)
     if kind == "welfare":
-        specs = [("money", tr("theme.welfare_amount"), "元"), ("people", tr("theme.welfare_people"), "人次")]
+        specs = [
+            ("money", t("theme.welfare_amount", code), "元"),
+            ("people", t("theme.welfare_people", code), "人次"),
+        ]
     else:
         specs = [
-            ("count", tr("theme.activities_count"), "次"),
-            ("people", tr("theme.activities_people"), "人次"),
+            ("count", t("theme.activities_count", code), "次"),
+            ("people", t("theme.activities_people", code), "人次"),
         ]
     # full width, one under the other: a chart pasted into a report is read at page width
     for value_col, what, unit in specs:
         fig = figures.breakdown_figure(
             frame, value_col, "category", what, f.scope_name, f.year, f.quarter, code, source, unit_label=unit
         )
-        chart(fig, figures.chart_filename(f.year, f.quarter, what, "分类"), key=f"bd-{kind}-{value_col}")
-    with st.expander(tr("table.rows_behind", kind=kind_label(kind, code))):
+        chart(
+            fig,
+            figures.chart_filename(f.year, f.quarter, what, t("report.chart.what_breakdown", code)),
+            key=f"bd-{kind}-{value_col}",
+        )
+    with st.expander(t("table.rows_behind", code, kind=kind_label(kind, code))):
         events = data.events(kind, f.year, f.quarter, f.unit_id)
         cols = [Col("date", "date", kind=kind), Col("unit", "text", "col.unit"), *_event_columns(kind)]
         table(events, f"{f.year}Q{f.quarter}_{KINDS[kind].zh}", key=f"events-{kind}", cols=cols)

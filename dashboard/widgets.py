@@ -9,10 +9,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.markdown import md_escape
-from dashboard.state import lang, tr
+from dashboard.state import lang
 from etl.core import fmt
 from etl.core.dictionary import INDICATOR_BY_ID, INDICATORS, UNIT_TYPES_EN
-from etl.core.i18n import indicator_label, status_label
+from etl.core.i18n import indicator_label, status_label, t
 from etl.core.settings import StatusRules
 from etl.indicators.kpis import Kpi, LeftOut
 from etl.outputs import tables
@@ -41,17 +41,18 @@ def status_legend(quarter: int) -> None:
     """The one status rule, in words, under every view that shows a status."""
     code = lang()
     if int(quarter) == 4:
-        text = tr("legend.year_end")
+        text = t("legend.year_end", code)
     else:
         tol = StatusRules.from_env().tolerance
-        text = tr("legend.progress", low=fmt.fmt_rate(1 - tol, 0), high=fmt.fmt_rate(1 + tol, 0))
+        text = t("legend.progress", code, low=fmt.fmt_rate(1 - tol, 0), high=fmt.fmt_rate(1 + tol, 0))
     scoped = [i for i in INDICATORS if i.not_for]
     if scoped:
         kinds = sorted({k for i in scoped for k in i.not_for})
         sep = "、" if code == "zh" else ", "
         shown = [k if code == "zh" else UNIT_TYPES_EN[k] for k in kinds]
-        text += " " + tr(
+        text += " " + t(
             "legend.not_applicable",
+            code,
             types=sep.join(shown),
             names=sep.join(indicator_label(i, code) for i in scoped),
         )
@@ -66,14 +67,14 @@ def _flat(change: str | None) -> bool:
 def _delta(yoy: str | None, code: str) -> str | None:
     if not yoy:
         return None
-    return f"{yoy}（{tr('card.yoy')}）" if code == "zh" else f"{yoy} {tr('card.yoy')}"
+    return f"{yoy}（{t('card.yoy', lang())}）" if code == "zh" else f"{yoy} {t('card.yoy', lang())}"
 
 
 def card_value(kpi: Kpi, code: str) -> str:
     """The card's big number; English counts leave the unit to the label, so nothing is cut off."""
     ind = INDICATOR_BY_ID[kpi.id]
     if kpi.status == "not_applicable":
-        return tr("card.not_applicable")
+        return t("card.not_applicable", lang())
     if code == "en" and ind.measure == "count":
         return fmt.fmt_count(kpi.actual)
     return fmt.fmt_value(ind, kpi.actual, code)
@@ -95,9 +96,11 @@ def coverage_note(kpi: Kpi, code: str, gap: LeftOut | None = None) -> str | None
     ind = INDICATOR_BY_ID[kpi.id]
     text = fmt.fmt_coverage(cov.reported, cov.expected, code, records=ind.source in ("welfare", "activities"))
     if gap is not None and gap.last_value is not None:
-        text += " · " + tr("card.left_out_short", n=gap.total, value=fmt.fmt_value(ind, gap.last_value, code))
+        text += " · " + t(
+            "card.left_out_short", lang(), n=gap.total, value=fmt.fmt_value(ind, gap.last_value, code)
+        )
     elif gap is not None:
-        text += " · " + tr("card.left_out_never", n=gap.total)
+        text += " · " + t("card.left_out_never", lang(), n=gap.total)
     return text
 
 
@@ -113,27 +116,27 @@ def kpi_card(kpi: Kpi, gap: LeftOut | None = None) -> None:
             delta=_delta(yoy, code),
             delta_color="off" if _flat(yoy) else "normal" if ind.higher_is_better else "inverse",
             delta_arrow="off" if _flat(yoy) else "auto",
-            help=f"{tr('card.formula')}：{ind.formula_zh}" if code == "zh" else ind.en,
+            help=f"{t('card.formula', code)}：{ind.formula_zh}" if code == "zh" else ind.en,
         )
         status_badge(kpi.status)
         if kpi.yoy_units == 0:
-            st.caption(tr("card.yoy_not_comparable"))
+            st.caption(t("card.yoy_not_comparable", code))
         elif kpi.yoy_units:
-            st.caption(tr("card.yoy_like", n=kpi.yoy_units))
+            st.caption(t("card.yoy_like", code, n=kpi.yoy_units))
         if kpi.status == "not_applicable":
             pass
         elif kpi.target is not None:
             st.caption(
-                f"{tr('card.target')} {fmt.fmt_value(ind, kpi.target, code)} · "
-                f"{tr('card.achievement')} {fmt.fmt_rate(kpi.achievement)}"
+                f"{t('card.target', code)} {fmt.fmt_value(ind, kpi.target, code)} · "
+                f"{t('card.achievement', code)} {fmt.fmt_rate(kpi.achievement)}"
                 + (
-                    f" · {tr('card.expected')} {fmt.fmt_value(ind, kpi.expected, code)}"
+                    f" · {t('card.expected', code)} {fmt.fmt_value(ind, kpi.expected, code)}"
                     if kpi.status not in ("met", "missed")
                     else ""
                 )
             )
         else:
-            st.caption(tr("card.no_target"))
+            st.caption(t("card.no_target", code))
         note = coverage_note(kpi, code, gap)
         if note:
             st.caption(f":orange[{md_escape(note)}]")
@@ -177,11 +180,11 @@ def table(
     st.dataframe(styled, hide_index=True, width="stretch")
     total = int(frame.attrs.get("total", len(frame)))
     if total > len(frame):
-        st.caption(tr("table.truncated", total=fmt.fmt_count(total), shown=fmt.fmt_count(len(frame))))
+        st.caption(t("table.truncated", code, total=fmt.fmt_count(total), shown=fmt.fmt_count(len(frame))))
     row = st.container(horizontal=True)  # buttons as wide as their labels, side by side
     # built when clicked, not on every rerun of the page
     row.download_button(
-        tr("table.download_csv"),
+        t("table.download_csv", code),
         lambda: csv_bytes(tables.formatted(frame, cols, code)),
         file_name=f"{filename}.csv",
         mime="text/csv",
@@ -189,7 +192,7 @@ def table(
         icon=":material/download:",
     )
     row.download_button(
-        tr("table.download_xlsx"),
+        t("table.download_xlsx", code),
         lambda: tables.xlsx_bytes(frame, cols, code, sheet=filename, title=title),
         file_name=f"{filename}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -202,7 +205,7 @@ def confirm_cancel(prefix: str, allowed: bool, on_request) -> None:
     """The 确认导入 / 取消 pair; clicks only record a request (see pages/upload.py)."""
     confirm_col, cancel_col, _ = st.columns([1, 1, 4])
     confirm_col.button(
-        tr("upload.confirm"),
+        t("upload.confirm", lang()),
         type="primary",
         disabled=not allowed,
         icon=":material/database_upload:",
@@ -212,5 +215,9 @@ def confirm_cancel(prefix: str, allowed: bool, on_request) -> None:
         args=("confirm",),
     )
     cancel_col.button(
-        tr("upload.cancel"), key=f"{prefix}.cancel", width="stretch", on_click=on_request, args=("cancel",)
+        t("upload.cancel", lang()),
+        key=f"{prefix}.cancel",
+        width="stretch",
+        on_click=on_request,
+        args=("cancel",),
     )

@@ -11,13 +11,16 @@ import streamlit as st
 
 from dashboard import auth, data
 from dashboard.markdown import md_escape
-from dashboard.state import tr
+from dashboard.state import lang
+from etl.core.i18n import t
 from etl.store import accounts
 from etl.store.permissions import ROLES, PermissionDenied
 
+code = lang()
+
 actor = auth.require_page("accounts")
-st.title(tr("page.accounts"), anchor=False)
-st.caption(tr("accounts.caption"))
+st.title(t("page.accounts", code), anchor=False)
+st.caption(t("accounts.caption", code))
 MESSAGE = "accounts.message"
 
 
@@ -48,99 +51,106 @@ unit_options: list[int | None] = [None, *sorted(unit_names, key=lambda u: unit_n
 
 
 def _unit_label(unit_id: int | None) -> str:
-    return tr("auth.org") if unit_id is None else unit_names.get(unit_id, str(unit_id))
+    return t("auth.org", code) if unit_id is None else unit_names.get(unit_id, str(unit_id))
 
 
 def _state(row) -> str:
     if not row.enabled:
-        return tr("accounts.state_disabled")
+        return t("accounts.state_disabled", code)
     if pd.notna(row.locked_until):
-        return tr("accounts.state_locked", time=f"{row.locked_until:%Y-%m-%d %H:%M}")
-    return tr("accounts.state_enabled")
+        return t("accounts.state_locked", code, time=f"{row.locked_until:%Y-%m-%d %H:%M}")
+    return t("accounts.state_enabled", code)
 
 
-st.subheader(tr("accounts.list"), anchor=False)
+st.subheader(t("accounts.list", code), anchor=False)
 shown = pd.DataFrame(
     {
-        tr("accounts.col_name"): listing["name"],
-        tr("accounts.col_role"): listing["role"].map(auth.role_label),
-        tr("accounts.col_unit"): listing["unit"].fillna(tr("auth.org")),
-        tr("accounts.col_email"): listing["email"].fillna(""),
-        tr("accounts.col_state"): [_state(r) for r in listing.itertuples()],
-        tr("accounts.col_last_login"): pd.to_datetime(listing["last_login"]).dt.strftime("%Y-%m-%d %H:%M"),
+        t("accounts.col_name", code): listing["name"],
+        t("accounts.col_role", code): listing["role"].map(auth.role_label),
+        t("accounts.col_unit", code): listing["unit"].fillna(t("auth.org", code)),
+        t("accounts.col_email", code): listing["email"].fillna(""),
+        t("accounts.col_state", code): [_state(r) for r in listing.itertuples()],
+        t("accounts.col_last_login", code): pd.to_datetime(listing["last_login"]).dt.strftime(
+            "%Y-%m-%d %H:%M"
+        ),
     }
 )
 st.dataframe(shown, hide_index=True, width="stretch", placeholder="")
 
-with st.expander(tr("accounts.add"), expanded=listing.empty), st.form("account-add", clear_on_submit=True):
+with (
+    st.expander(t("accounts.add", code), expanded=listing.empty),
+    st.form("account-add", clear_on_submit=True),
+):
     left, right = st.columns(2)
-    name = left.text_input(tr("accounts.col_name"), key="account-add.name")
+    name = left.text_input(t("accounts.col_name", code), key="account-add.name")
     role = right.selectbox(
-        tr("accounts.col_role"), ROLES, format_func=auth.role_label, key="account-add.role"
+        t("accounts.col_role", code), ROLES, format_func=auth.role_label, key="account-add.role"
     )
-    unit = left.selectbox(tr("accounts.unit"), unit_options, format_func=_unit_label, key="account-add.unit")
-    email = right.text_input(tr("accounts.email"), key="account-add.email")
-    password = left.text_input(tr("auth.password"), type="password", key="account-add.password")
-    again = right.text_input(tr("accounts.password_again"), type="password", key="account-add.again")
-    if st.form_submit_button(tr("accounts.create"), type="primary"):
+    unit = left.selectbox(
+        t("accounts.unit", code), unit_options, format_func=_unit_label, key="account-add.unit"
+    )
+    email = right.text_input(t("accounts.email", code), key="account-add.email")
+    password = left.text_input(t("auth.password", code), type="password", key="account-add.password")
+    again = right.text_input(t("accounts.password_again", code), type="password", key="account-add.again")
+    if st.form_submit_button(t("accounts.create", code), type="primary"):
         if password != again:
-            st.error(tr("accounts.password_mismatch"))
+            st.error(t("accounts.password_mismatch", code))
         else:
             _apply(
                 lambda: accounts.add(
                     data.db_path(), name, password, role, unit=unit, email=email or None, actor=actor
                 ),
-                tr("accounts.created", name=name.strip()),
+                t("accounts.created", code, name=name.strip()),
             )
 
 if listing.empty:
     st.stop()
-chosen = st.selectbox(tr("accounts.choose"), listing["name"].tolist(), key="account-admin")
+chosen = st.selectbox(t("accounts.choose", code), listing["name"].tolist(), key="account-admin")
 row = listing.set_index("name").loc[chosen]
 password_tab, state_tab, role_tab = st.tabs(
-    [tr("accounts.tab_password"), tr("accounts.tab_state"), tr("accounts.tab_role")]
+    [t("accounts.tab_password", code), t("accounts.tab_state", code), t("accounts.tab_role", code)]
 )
 with password_tab, st.form("account-password", clear_on_submit=True):
-    new = st.text_input(tr("accounts.new_password"), type="password", key="account-password.new")
-    again = st.text_input(tr("accounts.password_again"), type="password", key="account-password.again")
-    if st.form_submit_button(tr("accounts.set_password")):
+    new = st.text_input(t("accounts.new_password", code), type="password", key="account-password.new")
+    again = st.text_input(t("accounts.password_again", code), type="password", key="account-password.again")
+    if st.form_submit_button(t("accounts.set_password", code)):
         if new != again:
-            st.error(tr("accounts.password_mismatch"))
+            st.error(t("accounts.password_mismatch", code))
         else:
             _apply(
                 lambda: accounts.set_password(data.db_path(), chosen, new, actor=actor),
-                tr("accounts.password_done", name=chosen),
+                t("accounts.password_done", code, name=chosen),
             )
 with state_tab:
     if bool(row["enabled"]):
-        if st.button(tr("accounts.disable"), key="account-disable", icon=":material/block:"):
+        if st.button(t("accounts.disable", code), key="account-disable", icon=":material/block:"):
             _apply(
                 lambda: accounts.set_enabled(data.db_path(), chosen, False, actor=actor),
-                tr("accounts.disabled_done", name=chosen),
+                t("accounts.disabled_done", code, name=chosen),
             )
-    elif st.button(tr("accounts.enable"), key="account-enable", icon=":material/check_circle:"):
+    elif st.button(t("accounts.enable", code), key="account-enable", icon=":material/check_circle:"):
         _apply(
             lambda: accounts.set_enabled(data.db_path(), chosen, True, actor=actor),
-            tr("accounts.enabled_done", name=chosen),
+            t("accounts.enabled_done", code, name=chosen),
         )
 with role_tab, st.form("account-role"):
     current_unit = None if pd.isna(row["unit_id"]) else int(row["unit_id"])
     new_role = st.selectbox(
-        tr("accounts.col_role"), ROLES, index=ROLES.index(row["role"]), format_func=auth.role_label
+        t("accounts.col_role", code), ROLES, index=ROLES.index(row["role"]), format_func=auth.role_label
     )
     new_unit = st.selectbox(
-        tr("accounts.unit"),
+        t("accounts.unit", code),
         unit_options,
         index=unit_options.index(current_unit) if current_unit in unit_options else 0,
         format_func=_unit_label,
     )
     new_email = st.text_input(
-        tr("accounts.email"), value=row["email"] if isinstance(row["email"], str) else ""
+        t("accounts.email", code), value=row["email"] if isinstance(row["email"], str) else ""
     )
-    if st.form_submit_button(tr("accounts.save_role")):
+    if st.form_submit_button(t("accounts.save_role", code)):
         _apply(
             lambda: accounts.change(
                 data.db_path(), chosen, role=new_role, unit=new_unit, email=new_email or None, actor=actor
             ),
-            tr("accounts.role_done", name=chosen),
+            t("accounts.role_done", code, name=chosen),
         )

@@ -3,15 +3,18 @@
 import streamlit as st
 
 from dashboard import data
-from dashboard.state import tr
+from dashboard.state import lang
 from dashboard.views import render_theme, require_filters
 from dashboard.widgets import table
+from etl.core.i18n import t
 from etl.outputs import tables
 from etl.outputs.tables import Col
 
+code = lang()
+
 render_theme("organisation")
 f = require_filters()
-st.subheader(tr("theme.membership_rows"))
+st.subheader(t("theme.membership_rows", code))
 cols = [
     Col("unit", "text", "col.unit"),
     Col("parent", "text", "col.parent"),
@@ -19,7 +22,7 @@ cols = [
 ]
 table(
     data.membership_rows(f.year, f.quarter, f.unit_id),
-    f"{f.year}Q{f.quarter}_会员发展",
+    t("file.membership_rows", code, year=f.year, quarter=f.quarter),
     key="rows",
     cols=cols,
 )

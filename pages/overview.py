@@ -3,16 +3,16 @@
 import streamlit as st
 
 from dashboard import data
-from dashboard.state import lang, tr
+from dashboard.state import lang
 from dashboard.views import gaps_now, indicator_table, kpis_now, page_header, require_filters
 from dashboard.widgets import kpi_cards, status_legend, table
 from etl.core import fmt, settings
 from etl.core.dictionary import INDICATORS, THEMES, WORK_INDICATORS, indicators_of_theme, statuses_for
-from etl.core.i18n import status_label, theme_label
+from etl.core.i18n import status_label, t, theme_label
 
 f = require_filters()
 code = lang()
-page_header(tr("page.overview"), f)
+page_header(t("page.overview", code), f)
 
 latest = data.periods()[0]
 if (f.year, f.quarter) != latest and data.default_period(settings.min_coverage()) == (
@@ -21,8 +21,9 @@ if (f.year, f.quarter) != latest and data.default_period(settings.min_coverage()
 ):
     coverage = data.period_coverage().iloc[0]
     st.info(
-        tr(
+        t(
             "banner.default_period",
+            code,
             latest=fmt.period_label(*latest, code),
             coverage=fmt.fmt_coverage(int(coverage["reported"]), int(coverage["expected"]), code),
             share=fmt.fmt_rate(settings.min_coverage(), 0),
@@ -33,7 +34,7 @@ if (f.year, f.quarter) != latest and data.default_period(settings.min_coverage()
 
 results = kpis_now(f)
 gaps = gaps_now(f, results)
-st.subheader(tr("overview.work", n=len(WORK_INDICATORS)))
+st.subheader(t("overview.work", code, n=len(WORK_INDICATORS)))
 counts = {s: sum(1 for i in WORK_INDICATORS if results[i.id].status == s) for s in statuses_for(f.quarter)}
 judged = ("met", "missed") if f.quarter == 4 else ("ahead", "on_track", "behind")
 shown_statuses = [s for s in counts if s in judged or counts[s]]  # the judged ones always, others when any
@@ -46,9 +47,13 @@ for theme in THEMES:
     st.subheader(theme_label(theme.id, code))
     kpi_cards(results, ids, gaps)
 
-st.subheader(tr("overview.quality"), help=tr("overview.quality_help"))
+st.subheader(t("overview.quality", code), help=t("overview.quality_help", code))
 kpi_cards(results, [i.id for i in INDICATORS if i.quality], gaps)
 
-with st.expander(tr("table.behind_chart")):
+with st.expander(t("table.behind_chart", code)):
     ids = [i.id for i in INDICATORS]
-    table(indicator_table(results, ids, f.quarter), f"{f.year}Q{f.quarter}_总览", key="overview")
+    table(
+        indicator_table(results, ids, f.quarter),
+        t("file.overview", code, year=f.year, quarter=f.quarter),
+        key="overview",
+    )

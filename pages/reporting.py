@@ -3,21 +3,21 @@
 import streamlit as st
 
 from dashboard import data
-from dashboard.state import lang, tr
+from dashboard.state import lang
 from dashboard.views import page_header, require_filters
 from dashboard.widgets import table
 from etl.core import fmt
 from etl.core.dictionary import DATA_KINDS
-from etl.core.i18n import kind_label
+from etl.core.i18n import kind_label, t
 from etl.outputs.tables import Col
 
-f = require_filters()
-page_header(tr("page.reporting"), f, banner=False)
 code = lang()
+f = require_filters()
+page_header(t("page.reporting", code), f, banner=False)
 
 kind = (
     st.segmented_control(
-        tr("col.kind"),
+        t("col.kind", code),
         DATA_KINDS,
         default="membership",
         key="report-kind",
@@ -29,24 +29,29 @@ coverage = data.coverage_by_kind(f.year, f.quarter, f.unit_id).set_index("kind")
 reported, expected = int(coverage["reported"]), int(coverage["expected"])
 rate = reported / expected if expected else None
 left, right = st.columns(2)
-left.metric(tr("report.rate_for", kind=kind_label(kind, code)), fmt.fmt_rate(rate))
-right.metric(tr("report.missing_units"), expected - reported)
-st.caption(tr("report.summary", reported=reported, known=expected, rate=fmt.fmt_rate(rate)))
+left.metric(t("report.rate_for", code, kind=kind_label(kind, code)), fmt.fmt_rate(rate))
+right.metric(t("report.missing_units", code), expected - reported)
+st.caption(t("report.summary", code, reported=reported, known=expected, rate=fmt.fmt_rate(rate)))
 if kind in ("welfare", "activities"):
-    st.caption(tr("report.events_note"))
+    st.caption(t("report.events_note", code))
 
 st.subheader(
-    tr("report.missing_for", period=fmt.period_label(f.year, f.quarter, code), kind=kind_label(kind, code))
+    t(
+        "report.missing_for",
+        code,
+        period=fmt.period_label(f.year, f.quarter, code),
+        kind=kind_label(kind, code),
+    )
 )
 missing = data.missing_units(f.year, f.quarter, f.unit_id, kind)
 if missing.empty:
-    st.success(tr("report.all_reported"))
+    st.success(t("report.all_reported", code))
 else:
     missing["last_period"] = missing["last_period"].map(
         lambda p: (
             fmt.period_label(int(p) // 10, int(p) % 10, code)
             if p == p and p is not None
-            else tr("report.never")
+            else t("report.never", code)
         )
     )
     cols = [
@@ -54,19 +59,24 @@ else:
         Col("parent", "text", "col.parent"),
         Col("last_period", "text", "col.last_report"),
     ]
-    table(missing, f"{f.year}Q{f.quarter}_未报送_{kind_label(kind, 'zh')}", key="missing", cols=cols)
+    table(
+        missing,
+        t("file.missing", code, year=f.year, quarter=f.quarter, kind=kind_label(kind, "zh")),
+        key="missing",
+        cols=cols,
+    )
 
-st.subheader(tr("report.matrix", year=f.year, kind=kind_label(kind, code)))
+st.subheader(t("report.matrix", code, year=f.year, kind=kind_label(kind, code)))
 grid = data.reporting_matrix(f.year, f.unit_id, kind)
 total = grid.attrs.get("total")  # units; the grid has one row per unit and quarter
 grid["mark"] = grid["reported"].map(
-    lambda r: f"✔ {tr('report.reported')}" if r else f"✘ {tr('report.not_reported')}"
+    lambda r: f"✔ {t('report.reported', code)}" if r else f"✘ {t('report.not_reported', code)}"
 )
 grid["quarter"] = grid["quarter"].map(lambda q: fmt.quarter_label(int(q), code))
 grid["parent"] = grid["parent"].fillna("")
 pivot = grid.pivot_table(
     index=["parent", "unit"], columns="quarter", values="mark", aggfunc="first", dropna=False, sort=False
 ).reset_index()
-pivot = pivot.rename(columns={"unit": tr("col.unit"), "parent": tr("col.parent")})
+pivot = pivot.rename(columns={"unit": t("col.unit", code), "parent": t("col.parent", code)})
 pivot.attrs["total"] = total if total is not None else len(pivot)  # units, as the rows are
-table(pivot, f"{f.year}_报送情况_{kind_label(kind, 'zh')}", key="matrix")
+table(pivot, t("file.reporting", code, year=f.year, kind=kind_label(kind, "zh")), key="matrix")

@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard import auth, data
 from dashboard import targets_view as tv
 from dashboard import upload_view as view
-from dashboard.state import current_filters, lang, tr
+from dashboard.state import current_filters, lang
 from dashboard.widgets import confirm_cancel
 from etl.core.i18n import t
 from etl.core.problems import LoadRejected
@@ -26,10 +26,6 @@ NONCE, CACHE, MESSAGE = "targets.nonce", "targets.reports", "targets.message"
 EDITOR_NONCE, REQUEST = "targets.editor_nonce", "targets.request"
 
 code = lang()
-
-
-def _t(key: str, **kwargs: object) -> str:
-    return view.text(key, code, **kwargs)
 
 
 def _request(action: str) -> None:
@@ -83,28 +79,28 @@ def _show_report(report: FileReport) -> None:
         st.markdown(f"**{view.md_escape(report.file_name)}**")
         for sheet in report.data_sheets:
             years_read = view.period_text(view.sheet_periods(sheet), code)
-            st.caption(view.md_escape(_t("targets.rows", n=len(sheet.frame), years=years_read)))
+            st.caption(view.md_escape(t("targets.rows", code, n=len(sheet.frame), years=years_read)))
             st.dataframe(
                 view.preview_frame(sheet, code, limit=500), hide_index=True, width="stretch", placeholder=""
             )
         if report.errors:
-            st.error(tr("upload.has_errors", n=len(report.errors)), icon=":material/error:")
+            st.error(t("upload.has_errors", code, n=len(report.errors)), icon=":material/error:")
             st.dataframe(
                 view.problems_frame(report.errors, code), hide_index=True, width="stretch", placeholder=""
             )
         elif not report.data_sheets:
-            st.error(_t("upload.no_data_sheet"))
+            st.error(t("upload.no_data_sheet", code))
         if report.warnings:
-            st.warning(tr("upload.has_warnings", n=len(report.warnings)), icon=":material/warning:")
+            st.warning(t("upload.has_warnings", code, n=len(report.warnings)), icon=":material/warning:")
             st.dataframe(
                 view.problems_frame(report.warnings, code), hide_index=True, width="stretch", placeholder=""
             )
 
 
 def _upload_section(request: str | None) -> None:
-    st.caption(_t("targets.upload_help"))
+    st.caption(t("targets.upload_help", code))
     st.download_button(
-        _t("targets.download"),
+        t("targets.download", code),
         template_bytes("targets"),
         file_name=TEMPLATE_FILE_NAMES["targets"],
         mime=XLSX_MIME,
@@ -113,7 +109,7 @@ def _upload_section(request: str | None) -> None:
         key="targets.template",
     )
     files = st.file_uploader(
-        tr("upload.choose_file"),
+        t("upload.choose_file", code),
         type=["xlsx", "xls", "csv"],
         accept_multiple_files=True,
         key=f"targets.files.{st.session_state.get(NONCE, 0)}",
@@ -130,13 +126,13 @@ def _upload_section(request: str | None) -> None:
     try:
         summaries = load_reports(reports, db=data.db_path(), actor=actor)
     except LoadRejected as rejected:
-        _rejected(rejected.problems, _t("upload.import_failed"))
+        _rejected(rejected.problems, t("upload.import_failed", code))
     except DatabaseBusy as busy:
         st.error(view.md_escape(str(busy)))
     else:
         total = sum(s.rows for s in summaries)
         lines = [
-            _t("upload.done_title", files=len(summaries), rows=total),
+            t("upload.done_title", code, files=len(summaries), rows=total),
             *view.summary_lines(summaries, code),
         ]
         _flash("success", lines)
@@ -154,7 +150,7 @@ if request == "discard":  # before the editor is drawn, so it starts afresh from
 elif request == "cancel":  # before the uploader is drawn, so it comes up empty
     _reset_upload()
 
-st.title(tr("page.targets"), anchor=False)
+st.title(t("page.targets", code), anchor=False)
 _show_flash()
 
 periods = data.periods()
@@ -165,15 +161,17 @@ if st.session_state.get("targets.year") not in years:
     st.session_state["targets.year"] = default
 year_col, _ = st.columns([1, 3])
 year = year_col.selectbox(
-    _t("targets.year"), years, key="targets.year", format_func=lambda y: t("year.label", code, year=y)
+    t("targets.year", code), years, key="targets.year", format_func=lambda y: t("year.label", code, year=y)
 )
 current = data.targets(year)
-view_tab, edit_tab, upload_tab = st.tabs([_t("targets.tab_view"), tr("targets.edit"), _t("targets.upload")])
+view_tab, edit_tab, upload_tab = st.tabs(
+    [t("targets.tab_view", code), t("targets.edit", code), t("targets.upload", code)]
+)
 
 with view_tab:
-    st.subheader(_t("targets.current", year=year, n=len(current)), anchor=False)
+    st.subheader(t("targets.current", code, year=year, n=len(current)), anchor=False)
     if current.empty:
-        st.info(_t("targets.none", year=year))
+        st.info(t("targets.none", code, year=year))
     else:
         st.dataframe(
             tv.display_frame(current, code),
@@ -186,13 +184,13 @@ with view_tab:
 # ---------------------------------------------------------------- edit
 
 with edit_tab:
-    st.caption(_t("targets.edit_help", year=year))
+    st.caption(t("targets.edit_help", code, year=year))
     units = data.units()
     unit_names = sorted(str(n) for n in units["name"].dropna().unique())
     milestone_config = {
         q: st.column_config.NumberColumn(
-            tr(f"quarter.short.{i}"),
-            help=_t("targets.milestone_help"),
+            t(f"quarter.short.{i}", code),
+            help=t("targets.milestone_help", code),
             min_value=0.0,
             format="localized",
             width=85,
@@ -211,23 +209,27 @@ with edit_tab:
         placeholder="",
         column_config={
             "indicator": st.column_config.SelectboxColumn(
-                tr("col.indicator"), options=tv.indicator_names(code), required=True, width=160
+                t("col.indicator", code), options=tv.indicator_names(code), required=True, width=160
             ),
             "unit": st.column_config.SelectboxColumn(
-                _t("targets.scope"), options=unit_names, help=_t("targets.scope_help"), width=195
+                t("targets.scope", code), options=unit_names, help=t("targets.scope_help", code), width=195
             ),
             "target": st.column_config.NumberColumn(
-                _t("targets.value_edit"), min_value=0.0, required=True, format="localized", width=245
+                t("targets.value_edit", code), min_value=0.0, required=True, format="localized", width=245
             ),
             **milestone_config,
         },
     )
     save_col, discard_col, _ = st.columns([1, 1, 4])
     discard_col.button(
-        _t("targets.discard"), key="targets.discard", width="stretch", on_click=_request, args=("discard",)
+        t("targets.discard", code),
+        key="targets.discard",
+        width="stretch",
+        on_click=_request,
+        args=("discard",),
     )
     save_col.button(
-        tr("targets.save"),
+        t("targets.save", code),
         type="primary",
         icon=":material/save:",
         key="targets.save",
@@ -237,16 +239,16 @@ with edit_tab:
     )
     if request == "save":
         try:
-            with st.spinner(_t("targets.saving")):
+            with st.spinner(t("targets.saving", code)):
                 saved = edits.save_targets(data.db_path(), year, tv.rows_for_save(edited), actor=actor)
         except LoadRejected as rejected:
-            _rejected(rejected.problems, _t("targets.rejected", n=len(rejected.problems)))
+            _rejected(rejected.problems, t("targets.rejected", code, n=len(rejected.problems)))
         except PermissionDenied as denied:
             auth.refused(denied)
         except DatabaseBusy as busy:
             st.error(view.md_escape(str(busy)))
         else:
-            _flash("success", [tr("targets.saved", n=saved)])
+            _flash("success", [t("targets.saved", code, n=saved)])
             st.rerun()
 
 with upload_tab:

@@ -14,7 +14,7 @@ import streamlit as st
 
 from dashboard import auth, data
 from dashboard import upload_view as view
-from dashboard.state import current_filters, lang, tr
+from dashboard.state import current_filters, lang
 from dashboard.widgets import confirm_cancel
 from etl.core.dictionary import KINDS
 from etl.core.i18n import kind_label, t
@@ -35,10 +35,6 @@ UNDO_PENDING, UNDO_RESULT = "undo.pending", "undo.result"  # the load awaiting c
 OWNER = "upload.owner"
 
 code = lang()
-
-
-def _t(key: str, **kwargs: object) -> str:
-    return view.text(key, code, **kwargs)
 
 
 @st.cache_data(show_spinner=False)
@@ -101,25 +97,25 @@ def _reset_upload() -> None:
 
 
 def _overrides() -> Hints:
-    with st.expander(_t("upload.overrides")):
-        st.caption(_t("upload.overrides_help"))
-        auto = _t("upload.auto")
+    with st.expander(t("upload.overrides", code)):
+        st.caption(t("upload.overrides_help", code))
+        auto = t("upload.auto", code)
         left, middle, right = st.columns(3)
         kind = left.selectbox(
-            tr("upload.kind"),
+            t("upload.kind", code),
             [None, *KINDS],
             key="upload.hint_kind",
             format_func=lambda k: auto if k is None else kind_label(k, code),
         )
         this_year = dt.date.today().year
         year = middle.selectbox(
-            _t("upload.override_year"),
+            t("upload.override_year", code),
             [None, *range(this_year + 1, this_year - 10, -1)],
             key="upload.hint_year",
             format_func=lambda y: auto if y is None else t("year.label", code, year=y),
         )
         quarter = right.selectbox(
-            _t("upload.override_quarter"),
+            t("upload.override_quarter", code),
             [None, 1, 2, 3, 4],
             key="upload.hint_quarter",
             format_func=lambda q: auto if q is None else t(f"quarter.{q}", code),
@@ -159,35 +155,35 @@ def _show_sheet(report: FileReport, sheet: ParsedSheet, known: set[str]) -> None
     matched, new, new_parents = view.unit_match(sheet, known)
     periods = view.sheet_periods(sheet)
     facts = [
-        (tr("upload.period"), view.period_text(periods, code)),
-        (_t("upload.header_rows"), view.header_rows_text(sheet, code)),
-        (_t("upload.data_rows"), str(len(sheet.frame))),
-        (_t("upload.units"), _t("upload.units_value", matched=len(matched), new=len(new))),
+        (t("upload.period", code), view.period_text(periods, code)),
+        (t("upload.header_rows", code), view.header_rows_text(sheet, code)),
+        (t("upload.data_rows", code), str(len(sheet.frame))),
+        (t("upload.units", code), t("upload.units_value", code, matched=len(matched), new=len(new))),
     ]
     colon, gap = (": ", " · ") if code == "en" else ("：", "　")
     st.markdown(gap.join(f"**{label}**{colon}{view.md_escape(value)}" for label, value in facts))
     if sheet.period_note:
-        st.caption(view.md_escape(_t("upload.period_note", note=sheet.period_note)))
+        st.caption(view.md_escape(t("upload.period_note", code, note=sheet.period_note)))
     elif KINDS[sheet.kind].shape == "events":
-        st.caption(_t("upload.period_from_dates"))
+        st.caption(t("upload.period_from_dates", code))
     left, right = st.columns([3, 2])
     with left:
-        st.markdown(f"**{tr('upload.mapping')}**")
+        st.markdown(f"**{t('upload.mapping', code)}**")
         st.dataframe(view.mapping_frame(sheet, code), hide_index=True, width="stretch", height="content")
     with right:
         totals = view.totals_frame(sheet, code)
         if not totals.empty:
-            st.markdown(f"**{_t('upload.totals')}**")
+            st.markdown(f"**{t('upload.totals', code)}**")
             st.dataframe(totals, hide_index=True, width="stretch", height="content")
     if new or new_parents:
-        with st.expander(_t("upload.new_units", n=len(new) + len(new_parents)), expanded=bool(new)):
+        with st.expander(t("upload.new_units", code, n=len(new) + len(new_parents)), expanded=bool(new)):
             st.dataframe(view.new_units_frame(new, new_parents, code), hide_index=True, width="stretch")
     with st.expander(
-        _t("upload.preview_rows", n=min(view.PREVIEW_ROWS, len(sheet.frame)), total=len(sheet.frame))
+        t("upload.preview_rows", code, n=min(view.PREVIEW_ROWS, len(sheet.frame)), total=len(sheet.frame))
     ):
         st.dataframe(view.preview_frame(sheet, code), hide_index=True, width="stretch", placeholder="")
     if sheet.skipped:
-        with st.expander(_t("upload.skipped", n=len(sheet.skipped))):
+        with st.expander(t("upload.skipped", code, n=len(sheet.skipped))):
             st.dataframe(view.skipped_frame(sheet, code), hide_index=True, width="stretch")
     _show_problems(view.sheet_problems(report, sheet), sheet=sheet.sheet)
 
@@ -200,13 +196,13 @@ def _show_report(report: FileReport, known: set[str]) -> None:
         if earlier:
             st.info(view.md_escape(earlier), icon=":material/history:")
         if report.errors:
-            st.error(tr("upload.has_errors", n=len(report.errors)), icon=":material/error:")
+            st.error(t("upload.has_errors", code, n=len(report.errors)), icon=":material/error:")
         elif report.data_sheets:
-            st.success(tr("upload.no_errors"), icon=":material/check_circle:")
+            st.success(t("upload.no_errors", code), icon=":material/check_circle:")
         else:
-            st.error(_t("upload.no_data_sheet"))
+            st.error(t("upload.no_data_sheet", code))
         if report.warnings:
-            st.warning(tr("upload.has_warnings", n=len(report.warnings)), icon=":material/warning:")
+            st.warning(t("upload.has_warnings", code, n=len(report.warnings)), icon=":material/warning:")
         _show_problems(view.file_problems(report), file=report.file_name)
         for number, sheet in enumerate(report.sheets):
             if number:
@@ -215,19 +211,19 @@ def _show_report(report: FileReport, known: set[str]) -> None:
 
 
 def _import(reports: list[FileReport]) -> None:
-    with st.status(_t("upload.importing"), expanded=True) as status:
+    with st.status(t("upload.importing", code), expanded=True) as status:
         try:
             summaries = load_reports(reports, db=data.db_path(), actor=actor)
         except LoadRejected as rejected:
-            status.update(label=_t("upload.import_failed"), state="error")
+            status.update(label=t("upload.import_failed", code), state="error")
             for problem in rejected.problems:
                 st.error(view.md_escape(problem.text()))
             return
         except DatabaseBusy as busy:
-            status.update(label=_t("upload.import_failed"), state="error")
-            st.error(view.md_escape(_t("upload.busy", message=busy)))
+            status.update(label=t("upload.import_failed", code), state="error")
+            st.error(view.md_escape(t("upload.busy", code, message=busy)))
             return
-        status.update(label=_t("upload.import_done"), state="complete")
+        status.update(label=t("upload.import_done", code), state="complete")
     st.session_state[RESULT] = summaries
     _reset_upload()
     st.rerun()  # the sidebar's years and quarters and every cached read now see the new data
@@ -235,17 +231,17 @@ def _import(reports: list[FileReport]) -> None:
 
 def _show_result() -> None:
     if st.session_state.get(CANCELLED):
-        st.info(_t("upload.cancelled"), icon=":material/undo:")
+        st.info(t("upload.cancelled", code), icon=":material/undo:")
     summaries = st.session_state.get(RESULT)
     if not summaries:
         return
     st.success(
-        _t("upload.done_title", files=len(summaries), rows=sum(s.rows for s in summaries)),
+        t("upload.done_title", code, files=len(summaries), rows=sum(s.rows for s in summaries)),
         icon=":material/task_alt:",
     )
     for line in view.summary_lines(summaries, code):
         st.text(line)
-    st.page_link("pages/overview.py", label=_t("upload.view_overview"), icon=":material/dashboard:")
+    st.page_link("pages/overview.py", label=t("upload.view_overview", code), icon=":material/dashboard:")
 
 
 def _show_changes(reports: list[FileReport]) -> None:
@@ -254,7 +250,7 @@ def _show_changes(reports: list[FileReport]) -> None:
         planned = changes.preview(con, reports)
     if planned.empty:
         return
-    st.subheader(tr("upload.changes"), anchor=False)
+    st.subheader(t("upload.changes", code), anchor=False)
     st.info(view.md_escape(changes.summary_text(planned)), icon=":material/compare_arrows:")
     shown = view.changes_frame(planned, code)
     if not shown.empty:
@@ -268,15 +264,17 @@ def _undo_section(log) -> None:
         return
     files = dict(zip(undoable["load_id"].astype(int), undoable["file_name"], strict=True))
     pending = st.session_state.get(UNDO_PENDING)
-    with st.expander(tr("upload.undo_title"), expanded=pending in files):
+    with st.expander(t("upload.undo_title", code), expanded=pending in files):
         choice = st.selectbox(
-            tr("upload.undo_choose"),
+            t("upload.undo_choose", code),
             list(files),
             key="undo.choice",
             format_func=lambda i: f"#{i} · {files[i]}",
         )
         if pending != choice:
-            st.button(_t("upload.undo_ask"), key="undo.go", on_click=_request, args=(f"undo_ask:{choice}",))
+            st.button(
+                t("upload.undo_ask", code), key="undo.go", on_click=_request, args=(f"undo_ask:{choice}",)
+            )
             return
         with data.connection() as con:
             effect = history.undo_effect(con, choice)
@@ -284,7 +282,7 @@ def _undo_section(log) -> None:
         st.warning(view.md_escape(plan), icon=":material/undo:")
         confirm, cancel, _ = st.columns([1, 1, 4])
         confirm.button(
-            _t("upload.undo_confirm"),
+            t("upload.undo_confirm", code),
             type="primary",
             key="undo.confirm",
             width="stretch",
@@ -292,7 +290,7 @@ def _undo_section(log) -> None:
             args=(f"undo:{choice}",),
         )
         cancel.button(
-            _t("upload.undo_cancel"),
+            t("upload.undo_cancel", code),
             key="undo.cancel",
             width="stretch",
             on_click=_request,
@@ -317,7 +315,7 @@ def _undo(load_id: int, log) -> None:
         st.error(view.md_escape(str(exc)))
         return
     except DatabaseBusy as busy:
-        st.error(view.md_escape(_t("upload.busy", message=busy)))
+        st.error(view.md_escape(t("upload.busy", code, message=busy)))
         return
     except permissions.PermissionDenied as denied:
         auth.refused(denied)
@@ -326,22 +324,22 @@ def _undo(load_id: int, log) -> None:
     if result.removed_units:  # units only this load had created go with it
         sep = "、" if code != "en" else ", "
         names = sep.join(result.removed_units)
-        done += ("" if code == "zh" else " ") + _t(
-            "upload.undo_removed_units", n=len(result.removed_units), names=names
+        done += ("" if code == "zh" else " ") + t(
+            "upload.undo_removed_units", code, n=len(result.removed_units), names=names
         )
     st.session_state[UNDO_RESULT] = done
     st.rerun()
 
 
 def _check_and_confirm(files: list, hints: Hints, request: str | None) -> None:
-    with st.spinner(tr("misc.loading")):
+    with st.spinner(t("misc.loading", code)):
         reports = _inspect(files, hints)
     known = _known_unit_keys()
-    st.subheader(tr("upload.detected"), anchor=False)
+    st.subheader(t("upload.detected", code), anchor=False)
     for report in reports:
         _show_report(report, known)
     ok = sum(view.report_ok(r) for r in reports)
-    st.caption(_t("upload.files_summary", files=len(reports), ok=ok, bad=len(reports) - ok))
+    st.caption(t("upload.files_summary", code, files=len(reports), ok=ok, bad=len(reports) - ok))
     allowed = view.can_confirm(reports)
     if allowed:
         # units outside the account's subtree: refused now (and again when writing), no preview of them
@@ -353,7 +351,7 @@ def _check_and_confirm(files: list, hints: Hints, request: str | None) -> None:
     if allowed:
         _show_changes(reports)
     else:
-        st.caption(_t("upload.confirm_disabled"))
+        st.caption(t("upload.confirm_disabled", code))
     confirm_cancel("upload", allowed, _request)
     if request == "confirm" and allowed:
         _import(reports)
@@ -371,16 +369,16 @@ if request == "cancel":  # before the uploader is drawn, so it comes up empty
     st.session_state.pop(RESULT, None)
     st.session_state[CANCELLED] = True
 
-st.title(tr("page.upload"), anchor=False)
-st.caption(_t("upload.intro"))
+st.title(t("page.upload", code), anchor=False)
+st.caption(t("upload.intro", code))
 outcome = st.container()
 
 hints = _overrides()
 files = st.file_uploader(
-    tr("upload.choose_file"),
+    t("upload.choose_file", code),
     type=["xlsx", "xls", "csv"],
     accept_multiple_files=True,
-    help=tr("upload.help"),
+    help=t("upload.help", code),
     key=f"upload.files.{st.session_state.get(NONCE, 0)}",
 )
 if files:
@@ -393,12 +391,12 @@ else:
         _show_result()
 
 st.divider()
-st.subheader(tr("upload.download_template"), anchor=False)
-st.caption(_t("upload.templates_help"))
+st.subheader(t("upload.download_template", code), anchor=False)
+st.caption(t("upload.templates_help", code))
 buttons = st.container(horizontal=True)  # each as wide as its label: long English labels wrap to a new row
 for kind_id in KINDS:
     buttons.download_button(
-        _t("upload.template_button", kind=kind_label(kind_id, code)),
+        t("upload.template_button", code, kind=kind_label(kind_id, code)),
         _template(kind_id),
         file_name=TEMPLATE_FILE_NAMES[kind_id],
         mime=XLSX_MIME,
@@ -407,7 +405,7 @@ for kind_id in KINDS:
         key=f"upload.template.{kind_id}",
     )
 
-st.subheader(tr("upload.history"), anchor=False)
+st.subheader(t("upload.history", code), anchor=False)
 log = data.load_log()
 if request and request.startswith("undo:"):
     _undo(int(request.removeprefix("undo:")), log)
@@ -416,7 +414,7 @@ if UNDO_RESULT in st.session_state:
 if actor.role != "admin":  # an uploader sees (and may undo) its own imports
     log = log[log["user_name"] == actor.name]
 if log.empty:
-    st.caption(_t("upload.history_empty"))
+    st.caption(t("upload.history_empty", code))
 else:
     counts = {c: st.column_config.TextColumn(alignment="right") for c in view.history_count_columns(code)}
     st.dataframe(view.history_frame(log, code), hide_index=True, width="stretch", column_config=counts)

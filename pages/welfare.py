@@ -2,10 +2,13 @@
 
 import streamlit as st
 
-from dashboard.state import tr
+from dashboard.state import lang
 from dashboard.views import breakdown_section, render_theme, require_filters
+from etl.core.i18n import t
+
+code = lang()
 
 render_theme("welfare")
 f = require_filters()
-st.subheader(tr("theme.breakdown"))
+st.subheader(t("theme.breakdown", code))
 breakdown_section("welfare", f)

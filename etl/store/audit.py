@@ -15,12 +15,12 @@ import duckdb
 import pandas as pd
 
 from etl import store
-from etl.core.i18n import ZH
+from etl.core.strings import CATALOGUE
 from etl.store.permissions import Actor
 
 # action id -> Chinese label; the labels live with the other UI strings ("audit.action.<id>")
 ACTIONS: dict[str, str] = {
-    k.removeprefix("audit.action."): v for k, v in ZH.items() if k.startswith("audit.action.")
+    k.removeprefix("audit.action."): zh for k, (zh, _) in CATALOGUE.items() if k.startswith("audit.action.")
 }
 MAX_TEXT = 2000  # one entry never grows without bound (a load of thousands of units)
 

@@ -7,7 +7,8 @@ import pytest
 
 from etl.core import i18n
 from etl.core.dictionary import ACTIVITY_CATEGORIES, INDICATORS, KINDS, STATUSES, THEMES, WELFARE_CATEGORIES
-from etl.core.i18n import EN, LANGS, ZH, t
+from etl.core.i18n import LANGS, t
+from etl.core.strings import CATALOGUE
 
 PAGES = {
     "overview": "总览",
@@ -26,9 +27,11 @@ def test_langs():
     assert LANGS == ("zh", "en")
 
 
-def test_every_zh_key_has_en_and_no_extra_en_keys():
-    assert set(ZH) - set(EN) == set()
-    assert set(EN) - set(ZH) == set()
+def test_every_key_holds_zh_and_en_or_none():
+    for key, texts in CATALOGUE.items():
+        assert isinstance(texts, tuple) and len(texts) == 2, key
+        zh, en = texts
+        assert isinstance(zh, str) and (en is None or isinstance(en, str)), key
 
 
 def _fields(s):
@@ -36,14 +39,13 @@ def _fields(s):
 
 
 def test_placeholders_match_between_languages():
-    for key in ZH:
-        assert _fields(ZH[key]) == _fields(EN[key]), key
+    for key, (zh, en) in CATALOGUE.items():
+        assert en is None or _fields(zh) == _fields(en), key
 
 
 def test_no_empty_strings():
-    for lang in LANGS:
-        for key, s in i18n.STRINGS[lang].items():
-            assert s.strip(), (lang, key)
+    for key, (zh, en) in CATALOGUE.items():
+        assert zh.strip() and (en is None or en.strip()), key
 
 
 @pytest.mark.parametrize("page, zh", PAGES.items())
@@ -57,33 +59,26 @@ def test_required_ui_words():
         "sidebar.year": "年度",
         "sidebar.quarter": "季度",
         "sidebar.scope": "范围",
-        "sidebar.scope_all": "全部单位（整个组织）",
         "sidebar.language": "语言",
-        "card.actual": "实际",
         "card.target": "目标",
         "card.achievement": "完成率",
         "card.expected": "进度预期",
         "card.yoy": "同比",
-        "card.status": "状态",
         "upload.choose_file": "选择文件",
         "upload.detected": "识别结果",
         "upload.mapping": "列映射",
-        "upload.preview": "预览",
-        "upload.errors": "错误",
-        "upload.warnings": "警告",
         "upload.confirm": "确认导入",
         "upload.cancel": "取消",
         "report.not_reported": "未报送",
         "report.reported": "已报送",
-        "misc.source": "数据来源",
     }
     for key, zh in expected.items():
         assert t(key) == zh, key
 
 
 def test_formatting_and_default_lang():
-    assert t("upload.imported", rows=12, kind="会员发展") == "已导入 12 行（会员发展）。"
-    assert t("upload.imported", "en", rows=12, kind="Membership") == "Imported 12 rows (Membership)."
+    assert t("upload.total_money", amount="1,200.50") == "1,200.50 元"
+    assert t("upload.total_money", "en", amount="1,200.50") == "CNY 1,200.50"
     assert t("page.overview") == "总览"
     assert t("page.overview", "en") == "Overview"
     assert t("page.overview", "fr") == "总览"  # unknown language -> Chinese
@@ -96,9 +91,10 @@ def test_unknown_key_raises():
         t("page.overveiw", "en")
 
 
-def test_en_falls_back_to_zh(monkeypatch):
-    monkeypatch.setitem(ZH, "test.only_zh", "只有中文")
+def test_en_none_shows_zh(monkeypatch):
+    monkeypatch.setitem(CATALOGUE, "test.only_zh", ("只有中文", None))
     assert t("test.only_zh", "en") == "只有中文"
+    assert t("test.only_zh", "zh") == "只有中文"
 
 
 def test_every_indicator_status_theme_kind_has_both_labels():
