@@ -202,6 +202,13 @@ def copy_db(src: Path, dest_dir: Path, name: str = "copy.duckdb") -> Path:
     return dest
 
 
+def copy_folder(db: Path, dest: Path) -> Path:
+    """Copy the folder of ``db`` (a database a module built once, with the files it was loaded from)
+    into ``dest`` (a test's tmp_path); returns the copy of the database. For tests that write."""
+    shutil.copytree(db.parent, dest, dirs_exist_ok=True)
+    return dest / db.name
+
+
 @pytest.fixture
 def demo_db_copy(demo_db: Path, tmp_path: Path) -> Path:
     """A private, writable copy of the demo database."""
