@@ -61,6 +61,15 @@ def entries(db: Path, action: str) -> list[tuple]:
     return list(frame[["account", "detail"]].itertuples(index=False, name=None))
 
 
+def wait_for_entries(db: Path, action: str, count: int, timeout: float = 60.0) -> None:
+    """Wait until the server has logged ``count`` entries of ``action`` (the page's error text stays
+    from the attempt before, so it cannot tell that the next attempt was handled)."""
+    deadline = time.monotonic() + timeout
+    while len(entries(db, action)) < count:  # store.connect waits while the server holds the file
+        assert time.monotonic() < deadline, f"{count} × {action} not logged within {timeout:.0f} s"
+        time.sleep(0.2)
+
+
 def shows_login(page: Any) -> bool:
     """The login form is on the page (waits for it), and nothing else of the app."""
     from playwright.sync_api import expect
@@ -199,11 +208,14 @@ def test_lockout_and_no_clear_text_password_in_the_database_or_the_log(
     page.goto(base)
     wait_for_app(page)
     wrong = "Wrong-Password-7731"
+    failed_before = len(entries(db, "login_failed"))
     for attempt in range(accounts.MAX_FAILURES + 1):
         page.get_by_label("账号").fill("jiangbin")
         page.get_by_label("密码").fill(wrong if attempt < accounts.MAX_FAILURES else password_of("jiangbin"))
         page.get_by_role("button", name="登录", exact=True).click()
         page.get_by_text("用户名或密码错误").wait_for(timeout=30_000)
+        # this attempt was handled, not dropped: the error text on the page may be the last one's
+        wait_for_entries(db, "login_failed", failed_before + attempt + 1)
         wait_for_app(page)
     assert shows_login(page) and nav_links(page) == set()  # locked: the right password is refused too
     assert len(entries(db, "account_locked")) == 1
