@@ -19,8 +19,11 @@ tests using a browser or a server are marked ``browser`` too. Tests marked ``ser
 load-sensitive) run alone after the parallel part: ``make test`` runs both.
 
 The parsing sandbox (a child process per parse, UNION_KPI_SANDBOX) is off for the session: it is
-turned on by the tests about the sandbox and hostile files (``parse_sandbox``) and by the servers of
-tests that upload through the app.
+turned on by the tests about the sandbox and hostile files (``parse_sandbox``) and for the server of
+the browser upload test. Set UNION_KPI_SANDBOX=1 in the environment to run every test with it.
+
+Databases several tests start from: build them once (a module-scoped fixture) and hand each test a
+copy (``copy_db``, ``copy_folder``); the demo database is built once per run for all xdist workers.
 """
 
 from __future__ import annotations
