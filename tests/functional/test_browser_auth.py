@@ -61,6 +61,15 @@ def entries(db: Path, action: str) -> list[tuple]:
     return list(frame[["account", "detail"]].itertuples(index=False, name=None))
 
 
+def wait_for_entries(db: Path, action: str, count: int, timeout: float = 60.0) -> None:
+    """Wait until the server has logged ``count`` entries of ``action`` (the page's error text stays
+    from the attempt before, so it cannot tell that the next attempt was handled)."""
+    deadline = time.monotonic() + timeout
+    while len(entries(db, action)) < count:  # store.connect waits while the server holds the file
+        assert time.monotonic() < deadline, f"{count} × {action} not logged within {timeout:.0f} s"
+        time.sleep(0.2)
+
+
 def shows_login(page: Any) -> bool:
     """The login form is on the page (waits for it), and nothing else of the app."""
     from playwright.sync_api import expect
@@ -72,11 +81,11 @@ def shows_login(page: Any) -> bool:
 
 
 def test_an_anonymous_visitor_gets_the_login_page_only(
-    streamlit_server: str, browser_page: Any, wait_for_app: Callable[..., None]
+    module_server: str, browser_page: Any, wait_for_app: Callable[..., None]
 ) -> None:
     page = browser_page
     for path in ("/", "/upload", "/accounts", "/overview"):
-        page.goto(streamlit_server + path)
+        page.goto(module_server + path)
         wait_for_app(page)
         assert shows_login(page), path
         assert nav_links(page) == set(), path
@@ -85,14 +94,14 @@ def test_an_anonymous_visitor_gets_the_login_page_only(
 
 
 def test_viewer_navigation_url_refresh_and_logout(
-    streamlit_server: str,
+    module_server: str,
     browser_page: Any,
     wait_for_app: Callable[..., None],
     browser_login: Any,
     tmp_path: Path,
 ) -> None:
     page = browser_page
-    browser_login(page, streamlit_server, "jiaoyu")
+    browser_login(page, module_server, "jiaoyu")
     assert nav_links(page) == set(VIEWER_LINKS)
     main = page.locator('[data-testid="stMain"]')
     assert "滨江市教育工会 · 2025年第四季度" in main.inner_text()
@@ -100,12 +109,12 @@ def test_viewer_navigation_url_refresh_and_logout(
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["expires"] > time.time()
     # a page the role may not use, opened by URL: Streamlit runs the default page instead
     for path in ("/upload", "/targets", "/accounts", "/audit"):
-        page.goto(streamlit_server + path)
+        page.goto(module_server + path)
         wait_for_app(page)
         page.get_by_text("Page not found").wait_for(timeout=15_000)
         assert page.locator('[data-testid="stFileUploader"]').count() == 0
         assert page.get_by_role("heading", name="总览").count() == 1, path
-    page.goto(streamlit_server + "/organisation")
+    page.goto(module_server + "/organisation")
     wait_for_app(page)
     page.reload()  # the cookie carries the login across a refresh
     wait_for_app(page)
@@ -166,7 +175,7 @@ def test_an_uploader_writing_outside_its_subtree_is_refused(
 
 
 def test_admin_sees_the_admin_pages_and_the_audit_log(
-    streamlit_server: str,
+    module_server: str,
     browser_page: Any,
     wait_for_app: Callable[..., None],
     browser_login: Any,
@@ -175,7 +184,7 @@ def test_admin_sees_the_admin_pages_and_the_audit_log(
     from playwright.sync_api import expect
 
     page = browser_page
-    browser_login(page, streamlit_server, "admin")
+    browser_login(page, module_server, "admin")
     assert nav_links(page) == {*VIEWER_LINKS, "数据上传", *ADMIN_ONLY}
     page.get_by_role("link", name="操作日志").click()
     expect(page.get_by_role("heading", name="操作日志")).to_be_visible(timeout=30_000)
@@ -199,11 +208,14 @@ def test_lockout_and_no_clear_text_password_in_the_database_or_the_log(
     page.goto(base)
     wait_for_app(page)
     wrong = "Wrong-Password-7731"
+    failed_before = len(entries(db, "login_failed"))
     for attempt in range(accounts.MAX_FAILURES + 1):
         page.get_by_label("账号").fill("jiangbin")
         page.get_by_label("密码").fill(wrong if attempt < accounts.MAX_FAILURES else password_of("jiangbin"))
         page.get_by_role("button", name="登录", exact=True).click()
         page.get_by_text("用户名或密码错误").wait_for(timeout=30_000)
+        # this attempt was handled, not dropped: the error text on the page may be the last one's
+        wait_for_entries(db, "login_failed", failed_before + attempt + 1)
         wait_for_app(page)
     assert shows_login(page) and nav_links(page) == set()  # locked: the right password is refused too
     assert len(entries(db, "account_locked")) == 1

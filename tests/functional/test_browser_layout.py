@@ -49,7 +49,7 @@ CHART_PAGES = ("", "organisation", "welfare")
     ],
 )
 def test_nothing_is_cut_off(
-    streamlit_server: str,
+    module_server: str,
     browser_page: Any,
     browser_login: Callable[..., None],
     wait_for_app: Callable[..., None],
@@ -59,9 +59,9 @@ def test_nothing_is_cut_off(
 ) -> None:
     page = browser_page
     page.set_viewport_size({"width": width, "height": 4000})  # the whole page renders at once
-    browser_login(page, streamlit_server, "admin")
+    browser_login(page, module_server, "admin")
     for path in paths:
-        page.goto(f"{streamlit_server}/{path}?lang={lang}", wait_until="domcontentloaded")
+        page.goto(f"{module_server}/{path}?lang={lang}", wait_until="domcontentloaded")
         wait_for_app(page, timeout_ms=90_000)
         page.wait_for_timeout(1_500)  # charts draw after the script run
         assert page.locator('[data-testid="stException"]').count() == 0
@@ -70,10 +70,10 @@ def test_nothing_is_cut_off(
 
 
 def test_a_link_opens_its_view_and_the_url_follows(
-    streamlit_server: str, browser_page: Any, wait_for_app: Callable[..., None]
+    module_server: str, browser_page: Any, wait_for_app: Callable[..., None]
 ) -> None:
     page = browser_page
-    page.goto(f"{streamlit_server}/dues?year=2025&quarter=2&lang=en", wait_until="domcontentloaded")
+    page.goto(f"{module_server}/dues?year=2025&quarter=2&lang=en", wait_until="domcontentloaded")
     wait_for_app(page, timeout_ms=90_000)
     # a reader who is not signed in yet signs in and lands on the view the link named
     page.get_by_label("Account").fill("admin")  # the link asked for English: so does the login form

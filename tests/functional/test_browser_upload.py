@@ -51,7 +51,7 @@ def _shot(page: Any, path: Path) -> None:
 
 
 def test_upload_a_sheet_and_see_it_on_the_overview(
-    streamlit_server: str,
+    serve_app: Callable[..., str],
     browser_page: Any,
     wait_for_app: Callable[..., None],
     demo_db: Path,
@@ -65,6 +65,7 @@ def test_upload_a_sheet_and_see_it_on_the_overview(
     expected_text = f"{round(expected):,}"
     sheet = _new_unit_sheet(tmp_path / "2025年第四季度_会员发展_新单位.xlsx")
 
+    streamlit_server = serve_app(env={"UNION_KPI_SANDBOX": "1"})  # the upload parsed as deployed
     page = browser_page
     browser_login(page, streamlit_server, "admin")
     page.get_by_role("link", name="数据上传").click()

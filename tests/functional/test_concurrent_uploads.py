@@ -10,11 +10,16 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from etl import store
 from etl.indicators import kpis
 from etl.ingest import sandbox
 from etl.ingest.inspect import FileReport, inspect_many
 from tests.sheets import large_membership_xlsx
+
+# alone: it loads the machine on purpose and bounds the reader's time
+pytestmark = [pytest.mark.serial, pytest.mark.usefixtures("parse_sandbox")]
 
 UPLOADS = 20
 ROWS = 32_000

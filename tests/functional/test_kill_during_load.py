@@ -11,10 +11,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import xlsxwriter
 
 from etl import store
 from etl.store.pipeline import load_paths
+
+# alone: the kill times are chosen against how long a load takes on an otherwise idle machine
+pytestmark = pytest.mark.serial
 
 ROOT = Path(__file__).resolve().parents[2]
 UNITS = 3000
@@ -47,7 +51,8 @@ def totals(db: Path) -> tuple[int, int, int]:
     return int(members[0]), int(members[1]), int(amount)
 
 
-def test_sigkill_during_loads_never_corrupts(tmp_path: Path) -> None:
+def test_sigkill_during_loads_never_corrupts(tmp_path: Path, parse_sandbox: None) -> None:
+    # parse_sandbox: the loaders started below inherit it and parse in their child, as deployed
     db = tmp_path / "k.duckdb"
     old, new = write_batch(tmp_path / "old", 10, 5), write_batch(tmp_path / "new", 20, 7)
     load_paths(old, db=db)

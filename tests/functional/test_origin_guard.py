@@ -50,10 +50,10 @@ def talk(base_url: str, origin: str | None, host: str | None = None) -> str:
         return f"refused {refused.response.status_code}"
 
 
-def test_the_apps_own_pages_are_served(streamlit_server: str) -> None:
-    port = urlsplit(streamlit_server).port
-    assert talk(streamlit_server, streamlit_server).startswith("served new_session")
-    assert talk(streamlit_server, f"http://localhost:{port}", f"localhost:{port}").startswith("served")
+def test_the_apps_own_pages_are_served(module_server: str) -> None:
+    port = urlsplit(module_server).port
+    assert talk(module_server, module_server).startswith("served new_session")
+    assert talk(module_server, f"http://localhost:{port}", f"localhost:{port}").startswith("served")
 
 
 @pytest.mark.parametrize(
@@ -68,10 +68,10 @@ def test_the_apps_own_pages_are_served(streamlit_server: str) -> None:
     ],
 )
 def test_websockets_from_other_origins_are_refused(
-    streamlit_server: str, origin: str | None, host: str | None
+    module_server: str, origin: str | None, host: str | None
 ) -> None:
-    port = urlsplit(streamlit_server).port
-    result = talk(streamlit_server, origin and origin.format(port=port), host and host.format(port=port))
+    port = urlsplit(module_server).port
+    result = talk(module_server, origin and origin.format(port=port), host and host.format(port=port))
     assert result == "refused 403"
 
 
@@ -88,24 +88,24 @@ def fetch(
         return error.code, dict(error.headers), error.read().decode("utf-8", "replace")
 
 
-def test_a_rebound_host_gets_no_page_and_an_explanation(streamlit_server: str) -> None:
-    port = urlsplit(streamlit_server).port
-    status, _, body = fetch(streamlit_server, headers={"Host": f"evil.example:{port}"})
+def test_a_rebound_host_gets_no_page_and_an_explanation(module_server: str) -> None:
+    port = urlsplit(module_server).port
+    status, _, body = fetch(module_server, headers={"Host": f"evil.example:{port}"})
     assert status == 403 and "UNION_KPI_ALLOWED_ORIGINS" in body
-    assert fetch(f"{streamlit_server}/_stcore/health")[0] == 200
+    assert fetch(f"{module_server}/_stcore/health")[0] == 200
 
 
-def test_uploads_from_another_origin_are_refused(streamlit_server: str) -> None:
-    url = f"{streamlit_server}/_stcore/upload_file/some-session/some-file"
+def test_uploads_from_another_origin_are_refused(module_server: str) -> None:
+    url = f"{module_server}/_stcore/upload_file/some-session/some-file"
     status, _, body = fetch(url, "PUT", {"Origin": "http://127.0.0.1:9999"})
     assert status == 403 and "其他网站" in body
     # the app's own origin passes this check and meets Streamlit's XSRF check instead
-    status, _, body = fetch(url, "PUT", {"Origin": streamlit_server})
+    status, _, body = fetch(url, "PUT", {"Origin": module_server})
     assert status != 403 or "XSRF" in body
 
 
-def test_responses_forbid_framing_by_other_sites(streamlit_server: str) -> None:
-    _, headers, _ = fetch(streamlit_server)
+def test_responses_forbid_framing_by_other_sites(module_server: str) -> None:
+    _, headers, _ = fetch(module_server)
     lowered = {k.lower(): v for k, v in headers.items()}
     assert lowered["x-frame-options"] == "SAMEORIGIN"
     assert "frame-ancestors 'self'" in lowered["content-security-policy"]
@@ -135,11 +135,11 @@ ws.onerror = () => {{ window.result.closed = true; }};
 
 
 @pytest.fixture()
-def attack_site(streamlit_server: str) -> Iterator[str]:
+def attack_site(module_server: str) -> Iterator[str]:
     """A page served from another local port that tries the app's websocket and frames the app."""
     page = ATTACK_PAGE.format(
-        app=streamlit_server,
-        ws=streamlit_server.replace("http://", "ws://"),
+        app=module_server,
+        ws=module_server.replace("http://", "ws://"),
         rerun=base64.b64encode(rerun_message()).decode(),
     ).encode()
 

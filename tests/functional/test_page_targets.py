@@ -17,6 +17,7 @@ from etl import store
 from etl.indicators import queries
 from etl.store.edits import EDIT_FILE_NAME
 from etl.store.pipeline import load_paths
+from tests.conftest import copy_folder
 
 # these databases have no account: the app runs as the single local user, as after `make run`
 pytestmark = pytest.mark.usefixtures("local_server")
@@ -41,9 +42,11 @@ def targets_xlsx(rows: list[list[object]]) -> bytes:
     )
 
 
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+@pytest.fixture(scope="module")
+def db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Units and 2025 Q3 membership, and three 2025 targets, loaded through the pipeline."""
+    # built once per module; each test writes to its own copy (`db`)
+    tmp_path = tmp_path_factory.mktemp("db")
     path = tmp_path / "targets.duckdb"
     membership = tmp_path / "2025年第三季度_会员发展.xlsx"
     membership.write_bytes(
@@ -67,6 +70,12 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         )
     )
     load_paths([membership, targets], db=path, user="tester")
+    return path
+
+
+@pytest.fixture
+def db(db_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = copy_folder(db_template, tmp_path)
     monkeypatch.setenv("UNION_KPI_DB", str(path))
     return path
 

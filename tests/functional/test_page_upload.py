@@ -19,6 +19,7 @@ from etl.indicators import kpis, queries
 from etl.ingest.inspect import inspect_bytes
 from etl.outputs.templates import template_bytes
 from etl.store.pipeline import load_paths
+from tests.conftest import copy_folder
 
 # these databases have no account: the app runs as the single local user, as after `make run`
 pytestmark = pytest.mark.usefixtures("local_server")
@@ -51,12 +52,20 @@ FIRST_LOAD = membership_xlsx(
 )
 
 
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+@pytest.fixture(scope="module")
+def db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # built once per module; each test writes to its own copy (`db`)
+    tmp_path = tmp_path_factory.mktemp("db")
     path = tmp_path / "upload.duckdb"
     source = tmp_path / "2025年第三季度_会员发展.xlsx"
     source.write_bytes(FIRST_LOAD)
     load_paths([source], db=path, user="tester")
+    return path
+
+
+@pytest.fixture
+def db(db_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = copy_folder(db_template, tmp_path)
     monkeypatch.setenv("UNION_KPI_DB", str(path))
     return path
 

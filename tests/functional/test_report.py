@@ -681,6 +681,7 @@ def test_report_page_builds_in_the_background(demo_db_copy: Path, chromium_path:
     assert any("重新生成" in i.value for i in at.info)
 
 
+@pytest.mark.serial  # compares the page's time with the build's: other tests' load would skew it
 def test_other_pages_answer_while_a_report_builds(
     demo_db_copy: Path, chromium_path: str, monkeypatch
 ) -> None:

@@ -14,17 +14,25 @@ from dashboard import auth_cookie
 from etl import store
 from etl.store import accounts, audit
 from etl.store.permissions import Actor, PermissionDenied, local_admin
+from tests.conftest import copy_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = local_admin("tester")
 PASSWORD = "correct-horse-battery"
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # built once per module; each test writes to its own copy (`db`)
+    tmp_path = tmp_path_factory.mktemp("db")
     path = tmp_path / "accounts.duckdb"
     accounts.add(path, "boss", PASSWORD, "admin", actor=CLI)
     return path
+
+
+@pytest.fixture
+def db(db_template: Path, tmp_path: Path) -> Path:
+    return copy_folder(db_template, tmp_path)
 
 
 def _log(db: Path, action: str | None = None) -> list[tuple]:

@@ -102,6 +102,7 @@ def test_undo_is_refused_while_a_later_load_replaced_the_same_rows(db: Path, tmp
     assert members(db) == 90 + 40
 
 
+@pytest.mark.serial  # threads racing for the writer lock, with waits bounded in time
 def test_concurrent_writers_and_readers_lose_nothing(db: Path, tmp_path: Path) -> None:
     """Eight units upload their own Q2 sheets at once while four readers compute KPIs."""
     files = [

@@ -15,6 +15,7 @@ from etl import store
 from etl.indicators import kpis, queries
 from etl.store import database, derived, history, tree, units
 from etl.store.pipeline import load_paths
+from tests.conftest import copy_folder
 from tests.sheets import write_xlsx
 
 HEADER = ["单位名称", "上级工会", "会员人数", "职工人数"]
@@ -45,14 +46,21 @@ def _unit(db: Path, name: str) -> int:
         return kpis.find_unit(con, name)
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # built once per module; each test writes to its own copy (`db`)
+    tmp_path = tmp_path_factory.mktemp("db")
     path = tmp_path / "d.duckdb"
     files = tmp_path / "files"
     files.mkdir()
     rows = [["市总工会", None, 5, 6], ["东区工会", "市总工会", 30, 40], ["甲厂", "东区工会", 100, 120]]
     load_paths([write_xlsx(files / "2024年第4季度会员发展.xlsx", HEADER, rows)], db=path, user="t")
     return path
+
+
+@pytest.fixture
+def db(db_template: Path, tmp_path: Path) -> Path:
+    return copy_folder(db_template, tmp_path)
 
 
 def test_every_write_keeps_the_tree_and_the_returns_as_a_rebuild_would(db: Path, tmp_path: Path) -> None:

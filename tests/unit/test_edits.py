@@ -15,6 +15,7 @@ from etl.core.problems import LoadRejected
 from etl.indicators import queries
 from etl.store.edits import EDIT_FILE_NAME, canonical_csv, save_targets
 from etl.store.pipeline import load_paths
+from tests.conftest import copy_folder
 
 LOGISTICS = "滨江恒达物流（集团）有限公司"
 SCHOOL = "滨江市第一中学"
@@ -33,9 +34,11 @@ def _membership_xlsx(path: Path, rows: list[list[object]]) -> Path:
     return path
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two units (one written with half-width brackets in its sheet) loaded through the pipeline."""
+    # built once per module; each test writes to its own copy (`db`)
+    tmp_path = tmp_path_factory.mktemp("db")
     path = tmp_path / "edits.duckdb"
     sheet = _membership_xlsx(
         tmp_path / "2025年第三季度_会员发展.xlsx",
@@ -43,6 +46,11 @@ def db(tmp_path: Path) -> Path:
     )
     load_paths([sheet], db=path, user="loader")
     return path
+
+
+@pytest.fixture
+def db(db_template: Path, tmp_path: Path) -> Path:
+    return copy_folder(db_template, tmp_path)
 
 
 def _targets(db: Path, year: int) -> pd.DataFrame:

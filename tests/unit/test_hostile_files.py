@@ -14,6 +14,9 @@ import xlwt
 from etl.core.problems import LoadRejected
 from etl.store.pipeline import load_paths
 
+# hostile files are parsed as deployed: in the sandbox's child process, with its limits
+pytestmark = pytest.mark.usefixtures("parse_sandbox")
+
 HEADER = ["单位名称", "职工人数", "会员人数"]
 
 

@@ -16,6 +16,7 @@ from etl.core.dictionary import INDICATORS
 from etl.core.settings import StatusRules
 from etl.indicators import kpis
 from etl.store.pipeline import load_paths
+from tests.conftest import copy_folder
 from tests.sheets import write_xlsx
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,13 +36,15 @@ MEMBERSHIP_HEADER = [
 ]
 
 
-@pytest.fixture()
-def db(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small federation: 局工会 -> A, B; C directly under the organisation.
 
     2025 Q1: A 100/98, B 10/5, C 50/50; Q2: A 110/100, B 10/6 (C did not report).
     2024 Q2: A 100/90, B 10/5, C 50/45.
     """
+    # built once per module; each test writes to its own copy (`db`)
+    tmp_path = tmp_path_factory.mktemp("db")
     files = tmp_path / "files"
     files.mkdir()
     q1 = [
@@ -116,6 +119,11 @@ def db(tmp_path: Path) -> Path:
     path = tmp_path / "k.duckdb"
     load_paths(paths, db=path, user="test")
     return path
+
+
+@pytest.fixture
+def db(db_template: Path, tmp_path: Path) -> Path:
+    return copy_folder(db_template, tmp_path)
 
 
 def compute(db: Path, year: int, quarter: int, unit: str | None = None) -> dict[str, kpis.Kpi]:

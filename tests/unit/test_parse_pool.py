@@ -71,6 +71,7 @@ def test_one_owner_cannot_hold_the_queue(one_worker: sandbox.ParsePool) -> None:
     assert order.index("b") < order.index("a2")
 
 
+@pytest.mark.serial  # 0.8 s jobs against a 1.5 s limit
 def test_the_time_limit_counts_from_when_parsing_starts(
     one_worker: sandbox.ParsePool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -117,6 +118,7 @@ def test_a_crashed_child_fails_its_file_and_the_next_one_gets_a_new_child(
     assert after[0] == "c" and after[3] != pid
 
 
+@pytest.mark.serial  # a 0.5 s abandonment limit against 0.05 s polls
 def test_a_waiting_caller_keeps_its_files_and_a_gone_one_loses_them(
     one_worker: sandbox.ParsePool, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -17,6 +17,7 @@ from etl.core.problems import LoadRejected
 from etl.store import accounts, audit, edits, faults, history, permissions, units
 from etl.store.permissions import PermissionDenied, local_admin
 from etl.store.pipeline import load_paths
+from tests.conftest import copy_folder
 from tests.sheets import write_xlsx
 
 HEADER = ["单位名称", "上级工会", "职工人数", "会员人数"]
@@ -28,8 +29,10 @@ def sheet(path: Path, rows: list[list[object]], header: list[str] = HEADER) -> P
     return write_xlsx(path, header, rows)  # the period comes from the file name
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # built once per module; each test writes to its own copy (`db`)
+    tmp_path = tmp_path_factory.mktemp("db")
     path = tmp_path / "p.duckdb"
     load_paths(
         [
@@ -49,6 +52,11 @@ def db(tmp_path: Path) -> Path:
     accounts.add(path, "west", PASSWORD, "viewer", unit="西区工会", actor=CLI)
     accounts.add(path, "east2", PASSWORD, "uploader", unit="东区工会", actor=CLI)
     return path
+
+
+@pytest.fixture
+def db(db_template: Path, tmp_path: Path) -> Path:
+    return copy_folder(db_template, tmp_path)
 
 
 def actor(db: Path, name: str) -> permissions.Actor:

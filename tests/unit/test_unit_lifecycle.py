@@ -10,6 +10,7 @@ from etl import store
 from etl.indicators import kpis, queries
 from etl.store import history, units
 from etl.store.pipeline import load_paths
+from tests.conftest import copy_folder
 from tests.sheets import write_xlsx
 
 HEADER = ["单位名称", "上级工会", "职工人数", "会员人数"]
@@ -29,9 +30,11 @@ def unit_names(db: Path) -> set[str]:
         return {r[0] for r in con.execute("SELECT name FROM units").fetchall()}
 
 
-@pytest.fixture()
-def db(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Four reporting units under one parent, three of which sent 2025 Q1."""
+    # built once per module; each test writes to its own copy (`db`)
+    tmp_path = tmp_path_factory.mktemp("db")
     path = tmp_path / "life.duckdb"
     rows = [[f"基层{i}", "教育工会", 100, 90] for i in range(3)]
     load_paths([membership(tmp_path / "2025年第一季度会员发展.xlsx", rows)], db=path)
@@ -39,6 +42,11 @@ def db(tmp_path: Path) -> Path:
         [membership(tmp_path / "2024年第四季度会员发展.xlsx", [["基层3", "教育工会", 10, 9]])], db=path
     )
     return path
+
+
+@pytest.fixture
+def db(db_template: Path, tmp_path: Path) -> Path:
+    return copy_folder(db_template, tmp_path)
 
 
 def test_undoing_a_roster_of_fifty_new_units_removes_them(db: Path, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from etl.indicators import kpis
 from etl.store import units
 from etl.store.pipeline import load_paths
 from etl.store.units import UnitEditError
+from tests.conftest import copy_folder
 from tests.sheets import write_xlsx
 
 HEADER = ["单位名称", "上级工会", "职工人数", "会员人数"]
@@ -20,8 +21,10 @@ def sheet(path: Path, rows: list[list[object]]) -> Path:
     return write_xlsx(path, HEADER, rows)
 
 
-@pytest.fixture()
-def db(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # built once per module; each test writes to its own copy (`db`)
+    tmp_path = tmp_path_factory.mktemp("db")
     path = tmp_path / "u.duckdb"
     load_paths(
         [
@@ -34,6 +37,11 @@ def db(tmp_path: Path) -> Path:
         db=path,
     )
     return path
+
+
+@pytest.fixture
+def db(db_template: Path, tmp_path: Path) -> Path:
+    return copy_folder(db_template, tmp_path)
 
 
 def unit_id(db: Path, name: str) -> int:
