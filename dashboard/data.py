@@ -123,6 +123,10 @@ def target_years() -> list[int]:
     return _read(queries.target_years)
 
 
+def target_unit_names() -> tuple[list[str], bool]:
+    return _read(queries.target_unit_names)
+
+
 def targets(year: int) -> pd.DataFrame:
     return _read(queries.targets, year)
 

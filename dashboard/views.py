@@ -3,7 +3,10 @@ breakdowns and the readable tables behind them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
+
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import data
@@ -66,6 +69,18 @@ def source_for(kind: str | list[str], f: Filters, cumulative: bool) -> str:
     return figures.source_line(kind, period, data.last_loaded(), lang())
 
 
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _figure(_build: Callable[[], go.Figure], what: tuple[Hashable, ...], db: str, version: int) -> go.Figure:
+    return _build()
+
+
+def built(what: tuple[Hashable, ...], build: Callable[[], go.Figure]) -> go.Figure:
+    """The chart `what` names (its kind and every choice that shapes it), built once per data version.
+    Building a plotly figure validates each property: a 1,000-unit ranking takes a good part of a
+    second, which every rerun of a page (each click) would pay again."""
+    return _figure(build, what, str(data.db_path()), data.version())
+
+
 def kpis_now(f: Filters) -> dict[str, Kpi]:
     return data.indicators(f.year, f.quarter, f.unit_id)
 
@@ -116,8 +131,12 @@ def render_theme(theme_id: str) -> None:
     kinds = sorted({INDICATOR_BY_ID[i].source for i in ids})
     rows = as_frame(results, ids)
     if rows["target"].notna().any():
-        fig = figures.bullet_figure(
-            rows, f.scope_name, f.year, f.quarter, code, source_for(kinds, f, cumulative=True), theme=theme_id
+        source = source_for(kinds, f, cumulative=True)
+        fig = built(
+            ("bullet", theme_id, f, code),
+            lambda: figures.bullet_figure(
+                rows, f.scope_name, f.year, f.quarter, code, source, theme=theme_id
+            ),
         )
         chart(
             fig,
@@ -164,7 +183,11 @@ def indicator_section(ids: list[str], f: Filters) -> None:
     # full width: a chart pasted into a report is read at page width, not half of it
     trend = data.trend(f.year, f.quarter, f.unit_id)
     trend = trend[trend["indicator"] == chosen]
-    fig = figures.trend_figure(ind, trend, f.scope_name, f.year, code, source_for(ind.source, f, cumulative))
+    source = source_for(ind.source, f, cumulative)
+    fig = built(
+        ("trend", chosen, f, code),
+        lambda: figures.trend_figure(ind, trend, f.scope_name, f.year, code, source),
+    )
     chart(
         fig,
         figures.chart_filename(f.year, f.quarter, label, t("report.chart.what_trend", code)),
@@ -225,8 +248,12 @@ def ranking_section(chosen: str, f: Filters) -> None:
         st.info(t("theme.no_units", code))
         return
     cumulative = fmt.is_cumulative(ind)
-    fig = figures.ranking_figure(
-        ind, ranking, f.scope_name, f.year, f.quarter, code, source_for(ind.source, f, cumulative), sort=order
+    source = source_for(ind.source, f, cumulative)
+    fig = built(
+        ("ranking", chosen, f, code, level, order, only),
+        lambda: figures.ranking_figure(
+            ind, ranking, f.scope_name, f.year, f.quarter, code, source, sort=order
+        ),
     )
     chart(
         fig,
@@ -273,8 +300,20 @@ def breakdown_section(kind: str, f: Filters) -> None:
         ]
     # full width, one under the other: a chart pasted into a report is read at page width
     for value_col, what, unit in specs:
-        fig = figures.breakdown_figure(
-            frame, value_col, "category", what, f.scope_name, f.year, f.quarter, code, source, unit_label=unit
+        fig = built(
+            ("breakdown", kind, value_col, f, code),
+            lambda value_col=value_col, what=what, unit=unit: figures.breakdown_figure(
+                frame,
+                value_col,
+                "category",
+                what,
+                f.scope_name,
+                f.year,
+                f.quarter,
+                code,
+                source,
+                unit_label=unit,
+            ),
         )
         chart(
             fig,

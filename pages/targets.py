@@ -185,8 +185,9 @@ with view_tab:
 
 with edit_tab:
     st.caption(t("targets.edit_help", code, year=year))
-    units = data.units()
-    unit_names = sorted(str(n) for n in units["name"].dropna().unique())
+    unit_names, units_cut = data.target_unit_names()
+    if units_cut:
+        st.caption(t("targets.units_cut", code))
     milestone_config = {
         q: st.column_config.NumberColumn(
             t(f"quarter.short.{i}", code),

@@ -641,6 +641,11 @@ CATALOGUE: dict[str, Text] = {
         "留空表示整个组织；也可为某个单位单独设目标。",
         "Blank for the whole organisation, or pick a unit to give it its own target.",
     ),
+    "targets.units_cut": (
+        "单位很多，“适用单位”中只列出下设单位的各级工会和已有目标的单位；基层单位的目标请在“上传年度目标表”中上传。",
+        "Many units: “Applies to” lists the unions with units under them and the units that already have a "
+        "target; give grassroots units their targets under “Upload a targets sheet”.",
+    ),
     "targets.tab_view": ("当前目标", "Current targets"),
     "targets.edit_help": (
         "每个指标一行；“适用单位”留空表示整个组织。比率类指标（如入会率）填百分数，95 表示 95%；金额填元；人数、次数填整数。可在表格末尾添加新行，选中行后可删除。保存后将替换{year}年的全部目标。",

@@ -354,3 +354,20 @@ def scope_units(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
     }
     keep = ~frame["retired"] | frame["unit_id"].isin(with_data)
     return frame[keep].reset_index(drop=True)
+
+
+def target_unit_names(con: duckdb.DuckDBPyConnection, limit: int = ROW_LIMIT) -> tuple[list[str], bool]:
+    """Names a target can be given to in the editor, sorted; and whether the list was cut.
+
+    Up to `limit` units, all of them. A larger register (a province, the nation) lists the unions
+    that have units under them and the units that already hold a target: a list of millions of
+    grassroots unions helps nobody, and their targets come by the 年度目标 spreadsheet."""
+    total = con.execute("SELECT count(*) FROM units").fetchall()[0][0]
+    where = (
+        ""
+        if total <= limit
+        else """WHERE EXISTS (SELECT 1 FROM units c WHERE c.parent_id = u.unit_id)
+                   OR u.unit_id IN (SELECT unit_id FROM targets WHERE unit_id IS NOT NULL)"""
+    )
+    names = con.execute(f"SELECT DISTINCT u.name FROM units u {where} ORDER BY u.name").fetchall()
+    return [str(n[0]) for n in names if n[0] is not None], total > limit

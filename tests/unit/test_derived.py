@@ -157,3 +157,19 @@ def test_coverage_names_a_few_and_counts_all(
     assert cov["missing"] == ["市总工会"]  # the top of the organisation first, then by parent
     members = gaps["members"]
     assert members.total == 2 and len(members.units) == 1 and members.last_value == 35
+
+
+def test_the_target_editor_lists_every_unit_of_a_small_register_and_only_unions_of_a_large_one(
+    db: Path,
+) -> None:
+    with store.connect(db) as con:
+        small, small_cut = queries.target_unit_names(con)
+        large, large_cut = queries.target_unit_names(con, limit=2)
+        con.execute(
+            "INSERT INTO targets (year, indicator, unit_id, target) VALUES (2024, 'members', ?, 100)",
+            [kpis.find_unit(con, "甲厂")],
+        )
+        with_target, _ = queries.target_unit_names(con, limit=2)
+    assert (small, small_cut) == (sorted(["市总工会", "东区工会", "甲厂"]), False)
+    assert (large, large_cut) == (sorted(["市总工会", "东区工会"]), True)  # 甲厂 has no units under it
+    assert with_target == sorted(["市总工会", "东区工会", "甲厂"])  # a unit holding a target stays listed
