@@ -2,6 +2,7 @@
 
     .venv/bin/python tools/screenshots.py --url http://127.0.0.1:8501 --out screenshots
         [--pages overview,dues] [--widths 1440,1280] [--langs zh,en] [--query "year=2025&quarter=2"]
+        [--user admin --password demo-admin-2025]
 
 Drives the system Chromium (/usr/bin/chromium) with Playwright; the page and the language come
 from the URL (?lang=en), so a shot is exactly what that link shows. The viewport is tall enough
@@ -27,6 +28,8 @@ PAGES = (
     "targets",
     "units",
     "report",
+    "accounts",
+    "audit",
 )
 ARGS = [
     "--no-sandbox",
@@ -43,6 +46,17 @@ DONE = """() => {
 }"""
 
 
+def sign_in(page, url: str, user: str, password: str) -> None:
+    """Through the login form, as a person signs in (the session cookie then holds for the context)."""
+    page.goto(url)
+    page.wait_for_function(DONE, timeout=120_000)
+    if page.get_by_label("账号").count():
+        page.get_by_label("账号").fill(user)
+        page.get_by_label("密码").fill(password)
+        page.get_by_role("button", name="登录", exact=True).click()
+        page.get_by_text(f"当前账号：{user}").wait_for(timeout=60_000)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", default="http://127.0.0.1:8501")
@@ -52,6 +66,8 @@ def main() -> None:
     parser.add_argument("--langs", default="zh,en")
     parser.add_argument("--query", default="")
     parser.add_argument("--height", type=int, default=5000)
+    parser.add_argument("--user", default="admin", help="account to sign in with (the demo admin)")
+    parser.add_argument("--password", default="demo-admin-2025")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
@@ -59,6 +75,7 @@ def main() -> None:
         for width in (int(w) for w in args.widths.split(",")):
             context = browser.new_context(viewport={"width": width, "height": args.height}, locale="zh-CN")
             page = context.new_page()
+            sign_in(page, args.url, args.user, args.password)
             for lang in args.langs.split(","):
                 for name in args.pages.split(","):
                     path = "" if name == "overview" else name
