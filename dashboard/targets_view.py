@@ -89,9 +89,11 @@ def display_frame(targets: pd.DataFrame, lang: str) -> pd.DataFrame:
         ind = INDICATOR_BY_ID.get(str(record["indicator"]))
         name = indicator_label(ind, lang) if ind else str(record["indicator"])
 
-        def shown(value: object, ind: Indicator | None = ind) -> str:
+        def shown(value: object, ind: Indicator | None = ind, unit: bool = True) -> str:
             if _missing(value):
                 return ""
+            if ind and ind.measure == "count" and not unit:
+                return fmt.fmt_count(value)  # a milestone: the target beside it names the unit
             return fmt.fmt_value(ind, value, lang) if ind else fmt.fmt_number(value, 2)
 
         unit = _unit(record.get("unit")) or t("targets.org_wide", lang)
@@ -99,7 +101,12 @@ def display_frame(targets: pd.DataFrame, lang: str) -> pd.DataFrame:
             dict(
                 zip(
                     columns,
-                    [name, unit, shown(record["target"]), *(shown(record.get(q)) for q in MILESTONES)],
+                    [
+                        name,
+                        unit,
+                        shown(record["target"]),
+                        *(shown(record.get(q), unit=False) for q in MILESTONES),
+                    ],
                     strict=True,
                 )
             )

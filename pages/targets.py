@@ -173,12 +173,18 @@ with view_tab:
     if current.empty:
         st.info(t("targets.none", code, year=year))
     else:
+        shown = tv.display_frame(current, code)
         st.dataframe(
-            tv.display_frame(current, code),
+            shown,
             hide_index=True,
             width="stretch",
             height="content",
             placeholder="",
+            # widths by the values, so the whole table fits at 1280 px in either language
+            column_config={
+                c: st.column_config.TextColumn(width=w)
+                for c, w in zip(shown.columns, (185, 205, 110, 75, 75, 75, 75), strict=True)
+            },
         )
 
 # ---------------------------------------------------------------- edit

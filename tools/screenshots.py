@@ -49,8 +49,9 @@ DONE = """() => {
 def sign_in(page, url: str, user: str, password: str) -> None:
     """Through the login form, as a person signs in (the session cookie then holds for the context)."""
     page.goto(url)
-    page.wait_for_function(DONE, timeout=120_000)
-    if page.get_by_label("账号").count():
+    form, signed_in = page.get_by_label("账号"), page.get_by_text("当前账号：")
+    form.or_(signed_in).first.wait_for(timeout=120_000)
+    if form.count():
         page.get_by_label("账号").fill(user)
         page.get_by_label("密码").fill(password)
         page.get_by_role("button", name="登录", exact=True).click()
