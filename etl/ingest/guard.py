@@ -17,6 +17,7 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from etl.core import settings
@@ -272,6 +273,25 @@ def _surely_within(archive: zipfile.ZipFile, member: str, max_rows: int, max_col
         return False
     pattern = _suspicious_pattern(max_rows, max_cols)
     batch: list[bytes] = []
+    try:
+        for part, last in _whole_tags(archive, member):
+            batch.append(part)
+            if len(batch) == _BATCH or last:
+                try:
+                    found = pc.any(pc.match_substring_regex(pa.array(batch, pa.binary()), pattern))
+                except Exception:  # pragma: no cover - a pattern RE2 refuses: count exactly
+                    return False
+                if found.as_py():
+                    return False
+                batch = []
+    except _Malformed:
+        return False  # the exact count says what is wrong
+    return True
+
+
+def _whole_tags(archive: zipfile.ZipFile, member: str) -> Iterator[tuple[bytes, bool]]:
+    """The worksheet streamed in parts cut after a '>' (no tag split between two parts), each with
+    whether it is the last; a run longer than any tag without '>' is malformed."""
     tail = b""
     with archive.open(member) as handle:
         while True:
@@ -280,18 +300,10 @@ def _surely_within(archive: zipfile.ZipFile, member: str, max_rows: int, max_col
             end = buffer.rfind(b">") + 1 if chunk else len(buffer)
             part, tail = buffer[:end], buffer[end:]
             if len(tail) > _MAX_TAG:
-                return False  # the exact count says what is wrong
-            batch.append(part)
-            if len(batch) == _BATCH or not chunk:
-                try:
-                    found = pc.any(pc.match_substring_regex(pa.array(batch, pa.binary()), pattern))
-                except Exception:  # pragma: no cover - a pattern RE2 refuses: count exactly
-                    return False
-                if found.as_py():
-                    return False
-                batch = []
+                raise _Malformed(member)
+            yield part, not chunk
             if not chunk:
-                return True
+                return
 
 
 def _sheet_extent(archive: zipfile.ZipFile, member: str, max_rows: int, max_cols: int) -> tuple[int, int]:
@@ -302,22 +314,15 @@ def _sheet_extent(archive: zipfile.ZipFile, member: str, max_rows: int, max_cols
     """
     big_row, big_col = _big_row_pattern(max_rows), _column_pattern(max_cols)
     row = height = width = 0
-    tail = b""
-    with archive.open(member) as handle:
-        while True:
-            chunk = handle.read(_CHUNK)
-            buffer = tail + chunk
-            end = buffer.rfind(b">") + 1 if chunk else len(buffer)
-            part, tail = buffer[:end], buffer[end:]
-            if len(tail) > _MAX_TAG:
-                raise _Malformed(member)
-            for match in _ROW_TAG.finditer(part):
-                number = _R_ATTRIBUTE.search(match[1])
-                row = int(number[1]) if number else row + 1
-                height = max(height, row)
-            for match in big_row.finditer(part):
-                height = max(height, int(match[1]))
-            for match in big_col.finditer(part):
-                width = max(width, _column_number(match[1].decode()))
-            if height > max_rows or width > max_cols or not chunk:
-                return height, width
+    for part, last in _whole_tags(archive, member):
+        for match in _ROW_TAG.finditer(part):
+            number = _R_ATTRIBUTE.search(match[1])
+            row = int(number[1]) if number else row + 1
+            height = max(height, row)
+        for match in big_row.finditer(part):
+            height = max(height, int(match[1]))
+        for match in big_col.finditer(part):
+            width = max(width, _column_number(match[1].decode()))
+        if height > max_rows or width > max_cols or last:
+            break
+    return height, width
