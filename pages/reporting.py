@@ -74,9 +74,14 @@ grid["mark"] = grid["reported"].map(
 )
 grid["quarter"] = grid["quarter"].map(lambda q: fmt.quarter_label(int(q), code))
 grid["parent"] = grid["parent"].fillna("")
-pivot = grid.pivot_table(
-    index=["parent", "unit"], columns="quarter", values="mark", aggfunc="first", dropna=False, sort=False
-).reset_index()
+# one row per unit (pivot_table with dropna=False would cross every parent with every unit)
+pivot = (
+    grid.pivot(index=["parent", "unit", "unit_id"], columns="quarter", values="mark")
+    .reindex(columns=[fmt.quarter_label(q, code) for q in (1, 2, 3, 4)])
+    .reset_index()
+    .drop(columns="unit_id")
+)
+pivot.columns.name = None
 pivot = pivot.rename(columns={"unit": t("col.unit", code), "parent": t("col.parent", code)})
 pivot.attrs["total"] = total if total is not None else len(pivot)  # units, as the rows are
 table(pivot, t("file.reporting", code, year=f.year, kind=kind_label(kind, "zh")), key="matrix")

@@ -89,12 +89,21 @@ def test_dues_page_lists_units_in_arrears(app: AppTest) -> None:
     assert (arrears["欠缴金额（元）"] > 0).all()  # only the units in arrears, not all 31
 
 
-def test_reporting_page_names_the_units_that_did_not_report(app: AppTest) -> None:
+def test_reporting_page_names_the_units_that_did_not_report(app: AppTest, demo_db_copy: Path) -> None:
     open_page(app, "reporting")
     tables = [df.value for df in app.dataframe]
     missing = next(t for t in tables if "最近报送" in t.columns)
     assert set(missing["单位"]) == {"滨江市统计局", "江滨绿源食品有限公司"}
     assert metric_values(app)["未报送单位"] == "2"
+    # the matrix: one row per reporting unit under its own parent, the quarters in order
+    matrix = next(t for t in tables if "第一季度" in t.columns)
+    with store.connect(demo_db_copy, read_only=True) as con:
+        expected = con.execute(
+            "SELECT coalesce(p.name, ''), u.name FROM units u LEFT JOIN units p ON p.unit_id = u.parent_id "
+            "WHERE u.reports ORDER BY 1, 2"
+        ).fetchall()
+    assert list(zip(matrix["上级工会"], matrix["单位"], strict=True)) == expected
+    assert list(matrix.columns[-4:]) == ["第一季度", "第二季度", "第三季度", "第四季度"]
 
 
 def test_scope_filter_narrows_to_a_parent_union(app: AppTest, demo_db_copy: Path) -> None:
